@@ -1,0 +1,58 @@
+import Hummingbird
+
+/// What can go wrong in a request, each with the status and the plain message shown to the user.
+public enum AppError: Error, Sendable {
+    case notFound
+    case badRequest(LocalizedText)
+    case payloadTooLarge(limit: Int)
+    case unsupportedMediaType
+    case methodNotAllowed
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .notFound: .notFound
+        case .badRequest: .badRequest
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .methodNotAllowed: .methodNotAllowed
+        }
+    }
+
+    var message: LocalizedText {
+        switch self {
+        case .notFound:
+            LocalizedText(sv: "Sidan finns inte. Kontrollera adressen eller börja om från startsidan.",
+                          en: "The page does not exist. Check the address or start again from the home page.")
+        case .badRequest(let text):
+            text
+        case .payloadTooLarge(let limit):
+            LocalizedText(sv: "Det du skickade är för stort (högst \(limit / 1024) kB). Korta ner texterna och försök igen.",
+                          en: "What you sent is too large (at most \(limit / 1024) kB). Shorten the texts and try again.")
+        case .unsupportedMediaType:
+            LocalizedText(sv: "Formuläret skickades i ett format som inte stöds. Skicka det från formulärsidan.",
+                          en: "The form was sent in a format that is not supported. Send it from the form page.")
+        case .methodNotAllowed:
+            LocalizedText(sv: "Det går inte att göra så på den här sidan.", en: "That is not possible on this page.")
+        }
+    }
+
+    static let invalidForm = AppError.badRequest(LocalizedText(
+        sv: "Formuläret kunde inte läsas. Det innehöll tecken som inte går att tolka. Gå tillbaka och försök igen.",
+        en: "The form could not be read. It contained characters that cannot be interpreted. Go back and try again."))
+
+    /// Generic title for a status, used on error pages.
+    static func title(for status: HTTPResponse.Status) -> LocalizedText {
+        switch status.code {
+        case 400: LocalizedText(sv: "Felaktig begäran", en: "Bad request")
+        case 403: LocalizedText(sv: "Du har inte behörighet", en: "Access denied")
+        case 404: LocalizedText(sv: "Sidan hittades inte", en: "Page not found")
+        case 405: LocalizedText(sv: "Inte tillåtet", en: "Not allowed")
+        case 413: LocalizedText(sv: "För stort innehåll", en: "Content too large")
+        case 415: LocalizedText(sv: "Formatet stöds inte", en: "Format not supported")
+        case 422: LocalizedText(sv: "Uppgifterna kunde inte tas emot", en: "The information could not be accepted")
+        case 429: LocalizedText(sv: "För många försök", en: "Too many attempts")
+        case 500..<600: LocalizedText(sv: "Något gick fel hos oss", en: "Something went wrong on our side")
+        default: LocalizedText(sv: "Något gick fel", en: "Something went wrong")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders page and mail templates from Templates/. Fails at start if a template is missing,
+/// because MustacheLibrary silently loads an empty library from a wrong folder.
+public struct PageRenderer: Sendable {
+    public static let requiredTemplates = [
+        "pages/layout", "pages/home", "pages/choose-agreement", "pages/report-form", "pages/receipt", "pages/error",
+        "mail/acknowledgement.text", "mail/acknowledgement.html",
+        "mail/owner-notification.text", "mail/owner-notification.html",
+    ]
+
+    public struct MissingTemplates: Error, CustomStringConvertible {
+        public var directory: String
+        public var names: [String]
+        public var description: String {
+            "Templates missing in \(directory): \(names.map { $0 + ".mustache" }.joined(separator: ", "))"
+        }
+    }
+
+    let library: MustacheLibrary
+    public let stylesheet: String
+
+    public init(directory: String) async throws {
+        var library = try await MustacheLibrary(directory: directory)
+        // Mustache names cannot contain "/" in closing tags, so page templates refer to each
+        // other (layout, field) by their base name.
+        for name in Self.pageTemplateNames(in: directory) {
+            if let template = library.getTemplate(named: "pages/\(name)") { library.register(template, named: name) }
+        }
+        self.library = library
+        let missing = Self.requiredTemplates.filter { library.getTemplate(named: $0) == nil }
+        guard missing.isEmpty else { throw MissingTemplates(directory: directory, names: missing) }
+        let cssPath = (directory as NSString).appendingPathComponent("static/app.css")
+        guard let css = try? String(contentsOfFile: cssPath, encoding: .utf8) else {
+            throw MissingTemplates(directory: directory, names: ["static/app.css"])
+        }
+        stylesheet = css
+    }
+
+    static func pageTemplateNames(in directory: String) -> [String] {
+        let pages = (directory as NSString).appendingPathComponent("pages")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: pages)) ?? [])
+            .filter { $0.hasSuffix(".mustache") }.map { String($0.dropLast(".mustache".count)) }
+    }
+
+    public func render(_ template: String, _ context: [String: Any]) -> String {
+        guard let text = library.render(context, withTemplate: template) else {
+            preconditionFailure("template \(template) was checked at start")
+        }
+        return text
+    }
+
+    public func page(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        html(render(template, context), status: status)
+    }
+
+    public func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// The values every page's layout needs: language, the link to the other language, the title.
+enum PageContext {
+    static func base(language: Language, title: String, path: String, extraQuery: [(String, String)] = []) -> [String: Any] {
+        let other: Language = language == .sv ? .en : .sv
+        var switchQuery = extraQuery
+        if other == .en { switchQuery.append(("lang", "en")) }
+        return [
+            "lang": language.rawValue,
+            "sv": language == .sv,
+            "en": language == .en,
+            "title": title,
+            "langQuery": language == .en ? "?lang=en" : "",
+            "langParam": language == .en ? "&lang=en" : "",
+            "switchHref": path + queryString(switchQuery),
+            "switchLang": other.rawValue,
+            "switchLabel": other == .en ? "In English" : "På svenska",
+        ]
+    }
+
+    static func queryString(_ items: [(String, String)]) -> String {
+        guard !items.isEmpty else { return "" }
+        return "?" + items.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    }
+
+    static func escape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? value
+    }
+}
+
+extension CharacterSet {
+    static let urlQueryValueAllowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+}

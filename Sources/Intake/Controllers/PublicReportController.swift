@@ -1,0 +1,279 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The public side: start page, choosing an agreement, the report form, the receipt and the
+/// reporter's tracking page. No account and no cookies.
+struct PublicReportController: Sendable {
+    let services: AppServices
+
+    static let unknownAgreementKey = "vet-inte"
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/", use: home)
+        router.get("/rapportera", use: { request, _ in
+            Response(status: .seeOther, headers: [.location: "/" + (Language(parameter: request.uri.queryParameters["lang"].map(String.init)) == .en ? "?lang=en" : "")])
+        })
+        router.get("/rapportera/:region", use: form)
+        router.post("/rapportera/:region", use: submit)
+        router.get("/kvitto/:token", use: receipt)
+        router.get("/arende/:token", use: tracking)
+        router.get("/static/app.css", use: { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/css; charset=utf-8"
+            headers[.cacheControl] = "public, max-age=3600"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: services.renderer.stylesheet)))
+        })
+    }
+
+    private var catalogue: Catalogue { services.catalogue }
+    private var today: CalendarDay { CalendarDay(services.clock()) }
+
+    static func language(_ request: Request) -> Language {
+        Language(parameter: request.uri.queryParameters["lang"].map(String.init))
+    }
+
+    // MARK: start page
+
+    @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = Self.language(request)
+        var page = PageContext.base(language: language, title: language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure", path: "/")
+        page["regions"] = catalogue.regions.map { region in
+            ["name": region.name[language], "href": "/rapportera/\(region.key)" + (language == .en ? "?lang=en" : "")]
+        }
+        return services.renderer.page("pages/home", page)
+    }
+
+    // MARK: the form
+
+    @Sendable func form(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = Self.language(request)
+        guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
+        guard let choice = request.uri.queryParameters["avtal"].map(String.init), !choice.isEmpty else {
+            return chooseAgreementPage(region: region, language: language, error: nil)
+        }
+        guard let resolved = resolveAgreement(choice, region: region) else {
+            return chooseAgreementPage(region: region, language: language, error: LocalizedText(
+                sv: "Välj en överenskommelse i listan, eller ”Vet inte / ingen passar”.",
+                en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent)
+        }
+        let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
+        return reportFormPage(form, language: language, values: [:], errors: [])
+    }
+
+    private func resolveAgreement(_ key: String, region: Region) -> (agreement: Agreement?, key: String)? {
+        if key == Self.unknownAgreementKey { return (nil, key) }
+        guard let agreement = catalogue.agreement(key), agreement.regionKey == region.key, agreement.isValid(on: today) else { return nil }
+        return (agreement, key)
+    }
+
+    func chooseAgreementPage(region: Region, language: Language, error: LocalizedText?, status: HTTPResponse.Status = .ok) -> Response {
+        let title = language == .sv ? "Vilken överenskommelse gäller det?" : "Which agreement is it about?"
+        var page = PageContext.base(language: language, title: title, path: "/rapportera/\(region.key)")
+        page["regionName"] = region.name[language]
+        page["action"] = "/rapportera/\(region.key)"
+        page["homeHref"] = "/" + (language == .en ? "?lang=en" : "")
+        page["groups"] = catalogue.agreementsByTargetGroup(region: region.key, on: today).map { group, agreements in
+            [
+                "name": group.name[language],
+                "agreements": agreements.map { agreement in
+                    ["key": agreement.key, "id": "avtal-\(agreement.key)", "name": agreement.name[language], "summary": agreement.summary[language]]
+                },
+            ] as [String: Any]
+        }
+        page["unknownKey"] = Self.unknownAgreementKey
+        if let error {
+            page["errorMessage"] = error[language]
+            page["hasErrors"] = true
+        }
+        return services.renderer.page("pages/choose-agreement", page, status: status)
+    }
+
+    func reportFormPage(_ form: ReportForm, language: Language, values: FormValues, errors: [FieldError], status: HTTPResponse.Status = .ok) -> Response {
+        let region = form.region
+        let agreementKey = form.agreement?.key ?? Self.unknownAgreementKey
+        let title = language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure"
+        var page = PageContext.base(language: language, title: errors.isEmpty ? title : (language == .sv ? "Fel: " : "Error: ") + title,
+                                    path: "/rapportera/\(region.key)", extraQuery: [("avtal", agreementKey)])
+        let errorByField = Dictionary(errors.map { ($0.fieldKey, $0.message[language]) }, uniquingKeysWith: { a, _ in a })
+        page["regionName"] = region.name[language]
+        page["action"] = "/rapportera/\(region.key)"
+        page["agreementKey"] = agreementKey
+        page["agreementName"] = form.agreement.map { $0.name[language] } ?? (language == .sv ? "Vet inte / ingen passar" : "Don’t know / none fits")
+        page["agreementSummary"] = form.agreement.map { $0.summary[language] } ?? (language == .sv
+            ? "Rapporten går till en central mottagning som tar reda på vem som ska hantera den."
+            : "The report goes to a central triage team that finds out who should handle it.")
+        page["changeHref"] = "/rapportera/\(region.key)" + (language == .en ? "?lang=en" : "")
+        page["retentionDays"] = services.configuration.contactRetentionDays
+        page["hasErrors"] = !errors.isEmpty
+        page["errorCount"] = errors.count
+        page["errors"] = errors.map { ["href": "#f-\($0.fieldKey)", "message": $0.message[language]] }
+
+        let parties = region.parties
+        func model(_ field: FieldDefinition, name: String) -> [String: Any] {
+            FieldView.model(field, name: name, language: language, values: values, error: errorByField[name], parties: parties)
+        }
+        let eventKeys: [CommonField] = [.organisation, .otherParties, .occurredOn, .whatHappened, .expected, .consequences, .improvement]
+        page["eventFields"] = eventKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        page["extraFields"] = form.extraFields.map { model($0, name: ReportForm.extraFieldName($0.key)) }
+        page["hasExtraFields"] = !form.extraFields.isEmpty
+        let contactKeys: [CommonField] = [.reporterName, .reporterRole, .reporterEmail, .reporterPhone]
+        page["contactFields"] = contactKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        return services.renderer.page("pages/report-form", page, status: status)
+    }
+
+    // MARK: submission
+
+    @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
+        let values = try await Self.readForm(request, limit: services.configuration.maxBodyBytes)
+        let language = Language(parameter: values["lang"]?.first)
+        guard let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
+            IntakeMetrics.reportsRefused.increment()
+            return chooseAgreementPage(region: region, language: language, error: LocalizedText(
+                sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
+                en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
+                status: .unprocessableContent)
+        }
+        let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
+        switch form.validate(values, language: language, today: today) {
+        case .failure(let rejection):
+            IntakeMetrics.reportsRefused.increment()
+            context.logger.info("report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
+            return reportFormPage(form, language: language, values: values, errors: rejection.errors, status: .unprocessableContent)
+        case .success(let draft):
+            let composer = services.mailComposer
+            let filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
+                composer.reportFiled($0)
+            }
+            IntakeMetrics.reportsReceived.increment()
+            context.logger.info("report filed", metadata: [
+                "reference": .string(filed.reference), "agreement": .string(draft.agreementKey ?? Self.unknownAgreementKey),
+                "routes": .stringConvertible(draft.routes.count),
+            ])
+            return Response(status: .seeOther, headers: [.location: "/kvitto/\(filed.trackingToken)" + (language == .en ? "?lang=en" : "")])
+        }
+    }
+
+    /// Reads a urlencoded form body within the size limit; anything else is a clear 4xx.
+    static func readForm(_ request: Request, limit: Int) async throws -> FormValues {
+        guard let contentType = request.headers[.contentType], let mediaType = MediaType(from: contentType),
+              mediaType.isType(.applicationUrlEncoded)
+        else { throw AppError.unsupportedMediaType }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw AppError.payloadTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw AppError.payloadTooLarge(limit: limit)
+        }
+        do {
+            return try FormBody.parse(buffer.readableBytesView)
+        } catch {
+            throw AppError.invalidForm
+        }
+    }
+
+    // MARK: receipt and tracking
+
+    @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await statusPage(request, context: context, template: "pages/receipt")
+    }
+
+    @Sendable func tracking(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await statusPage(request, context: context, template: "pages/receipt", tracking: true)
+    }
+
+    private func statusPage(_ request: Request, context: AppRequestContext, template: String, tracking: Bool = false) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard let report = try await services.reports.receipt(token: token) else { throw AppError.notFound }
+        let language = request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language
+        let agreement = report.agreementKey.flatMap(catalogue.agreement)
+        let state = catalogue.lifecycle.state(report.stateKey)
+        let title = tracking
+            ? (language == .sv ? "Din rapport \(report.reference)" : "Your report \(report.reference)")
+            : (language == .sv ? "Tack! Vi har tagit emot din rapport" : "Thank you! We have received your report")
+        var page = PageContext.base(language: language, title: title, path: tracking ? "/arende/\(token)" : "/kvitto/\(token)")
+        page["tracking"] = tracking
+        page["reference"] = report.reference
+        page["agreement"] = agreement.map { $0.name[language] } ?? ""
+        page["hasAgreement"] = agreement != nil
+        page["functions"] = report.routes.compactMap { catalogue.function($0.functionKey) }.map { ["name": $0.name[language]] }
+        page["triage"] = report.routes.contains(where: \.isTriage)
+        page["feedbackDate"] = report.feedbackDueOn.formatted(language)
+        page["receivedDate"] = CalendarDay(report.receivedAt).formatted(language)
+        page["stateName"] = state?.name[language] ?? report.stateKey
+        page["stateDescription"] = state?.description[language] ?? ""
+        page["hasEmail"] = report.hasEmail
+        page["trackingHref"] = "/arende/\(token)" + (language == .en ? "?lang=en" : "")
+        page["homeHref"] = "/" + (language == .en ? "?lang=en" : "")
+        return services.renderer.page(template, page)
+    }
+}
+
+/// How one form field is shown: its type decides the control, its state the error and values.
+enum FieldView {
+    static func model(_ field: FieldDefinition, name: String, language: Language, values: FormValues, error: String?, parties: [Party]) -> [String: Any] {
+        let id = "f-\(name)"
+        let submitted = values[name] ?? []
+        var model: [String: Any] = [
+            "id": id, "name": name, "label": field.label[language], "required": field.required,
+            "value": submitted.first ?? "",
+        ]
+        var describedBy: [String] = []
+        if let help = field.help?[language] {
+            model["help"] = help
+            model["helpId"] = "\(id)-help"
+            describedBy.append("\(id)-help")
+        }
+        if let error {
+            model["error"] = error
+            model["errorId"] = "\(id)-error"
+            describedBy.append("\(id)-error")
+        }
+        model["describedBy"] = describedBy.joined(separator: " ")
+        if let max = field.maxLength ?? (field.type == .textarea || field.type == .text ? field.effectiveMaxLength : nil) {
+            model["maxLength"] = max
+        }
+        func options(_ list: [(String, String)]) -> [[String: Any]] {
+            list.enumerated().map { index, option in
+                ["value": option.0, "label": option.1, "id": "\(id)-\(index)", "checked": submitted.contains(option.0)]
+            }
+        }
+        switch field.type {
+        case .text:
+            model["isInput"] = true
+            switch name {
+            case CommonField.reporterEmail.rawValue: model["inputType"] = "email"; model["autocomplete"] = "email"
+            case CommonField.reporterPhone.rawValue: model["inputType"] = "tel"; model["autocomplete"] = "tel"
+            case CommonField.reporterName.rawValue: model["inputType"] = "text"; model["autocomplete"] = "name"
+            case CommonField.reporterRole.rawValue: model["inputType"] = "text"; model["autocomplete"] = "organization-title"
+            default: model["inputType"] = "text"
+            }
+        case .textarea:
+            model["isTextarea"] = true
+        case .date:
+            model["isInput"] = true
+            model["inputType"] = "date"
+        case .party:
+            model["isSelect"] = true
+            model["options"] = options(parties.map { ($0.key, $0.name) })
+        case .parties:
+            model["isCheckboxes"] = true
+            model["options"] = options(parties.map { ($0.key, $0.name) })
+        case .singleChoice:
+            model["isRadios"] = true
+            model["options"] = options(field.options.map { ($0.key, $0.label[language]) })
+        case .multiChoice:
+            model["isCheckboxes"] = true
+            model["options"] = options(field.options.map { ($0.key, $0.label[language]) })
+        case .yesNo:
+            model["isRadios"] = true
+            model["options"] = options([("ja", language == .sv ? "Ja" : "Yes"), ("nej", language == .sv ? "Nej" : "No")])
+        }
+        return model
+    }
+}

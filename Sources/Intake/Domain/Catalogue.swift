@@ -1,0 +1,282 @@
+import Foundation
+
+/// A day in the calendar, as written in Forms/ (`2026-01-31`), with no time zone.
+public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `YYYY-MM-DD`; nil for anything else or an impossible date.
+    public init?(iso: String) {
+        let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              CalendarDay.isValid(year: y, month: m, day: d)
+        else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    public init(_ date: Date, timeZone: TimeZone = CalendarDay.swedishTimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        self.init(year: c.year!, month: c.month!, day: c.day!)
+    }
+
+    public static let swedishTimeZone = TimeZone(identifier: "Europe/Stockholm") ?? .gmt
+
+    public static func isValid(year: Int, month: Int, day: Int) -> Bool {
+        guard (1...12).contains(month), day >= 1 else { return false }
+        return day <= daysIn(month: month, year: year)
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    /// Noon in Swedish time on this day, so adding days never crosses a DST edge wrongly.
+    public var date: Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDay.swedishTimeZone
+        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))!
+    }
+
+    public func adding(days: Int) -> CalendarDay {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDay.swedishTimeZone
+        return CalendarDay(calendar.date(byAdding: .day, value: days, to: date)!)
+    }
+
+    public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// "25 november 2026" / "25 November 2026".
+    public func formatted(_ language: Language) -> String {
+        let sv = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"]
+        let en = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+        let names = language == .sv ? sv : en
+        return "\(day) \(names[month - 1]) \(year)"
+    }
+}
+
+public struct TargetGroup: Sendable, Hashable {
+    public var key: String
+    public var name: LocalizedText
+}
+
+public enum PartyKind: String, Sendable, CaseIterable {
+    case region, municipality, association
+}
+
+/// An organisation that is party to a region's agreements: the region, a municipality, an association.
+public struct Party: Sendable, Hashable {
+    public var key: String
+    public var kind: PartyKind
+    public var name: String
+    public var regionKey: String
+}
+
+/// A *förvaltande funktion*: owns one or more agreements and handles the reports against them.
+public struct OwningFunction: Sendable, Hashable {
+    public var key: String
+    public var name: LocalizedText
+    public var mailbox: String
+    public var organisationKey: String?
+    public var isTriage: Bool
+    public var regionKey: String
+}
+
+/// One step on a region's escalation ladder (tvistetrappa).
+public struct EscalationLevel: Sendable, Hashable {
+    public var key: String
+    public var name: LocalizedText
+    public var mailbox: String
+}
+
+public struct Region: Sendable, Hashable {
+    public var key: String
+    public var name: LocalizedText
+    public var triageFunctionKey: String
+    public var parties: [Party]
+    public var functions: [OwningFunction]
+    public var escalation: [EscalationLevel]
+}
+
+public enum FieldType: String, Sendable, CaseIterable {
+    case text, textarea, date
+    case singleChoice = "single_choice"
+    case multiChoice = "multi_choice"
+    case yesNo = "yes_no"
+    /// One of the region's parties (common field `organisation`).
+    case party
+    /// One or more of the region's parties (common field `other_parties`).
+    case parties
+
+    public var allowsMultipleValues: Bool { self == .multiChoice || self == .parties }
+}
+
+public struct FieldOption: Sendable, Hashable {
+    public var key: String
+    public var label: LocalizedText
+}
+
+public struct FieldDefinition: Sendable, Hashable {
+    public var key: String
+    public var type: FieldType
+    public var required: Bool
+    public var label: LocalizedText
+    public var help: LocalizedText?
+    public var maxLength: Int?
+    public var options: [FieldOption]
+
+    /// Default cap for free text so one field cannot fill the body limit alone.
+    public var effectiveMaxLength: Int {
+        maxLength ?? (type == .textarea ? 4000 : 200)
+    }
+}
+
+/// The common fields every report has; the report stores them in their own columns.
+public enum CommonField: String, CaseIterable, Sendable {
+    case organisation
+    case otherParties = "other_parties"
+    case occurredOn = "occurred_on"
+    case whatHappened = "what_happened"
+    case expected
+    case consequences
+    case improvement
+    case reporterName = "reporter_name"
+    case reporterRole = "reporter_role"
+    case reporterEmail = "reporter_email"
+    case reporterPhone = "reporter_phone"
+
+    public var expectedType: FieldType {
+        switch self {
+        case .organisation: .party
+        case .otherParties: .parties
+        case .occurredOn: .date
+        case .whatHappened, .expected, .consequences, .improvement: .textarea
+        case .reporterName, .reporterRole, .reporterEmail, .reporterPhone: .text
+        }
+    }
+
+    public var isContactField: Bool {
+        switch self {
+        case .reporterName, .reporterRole, .reporterEmail, .reporterPhone: true
+        default: false
+        }
+    }
+}
+
+public struct FormDefinition: Sendable, Hashable {
+    public var version: Int
+    public var fields: [FieldDefinition]
+
+    public func field(_ common: CommonField) -> FieldDefinition {
+        fields.first { $0.key == common.rawValue }!
+    }
+}
+
+/// An agreement (överenskommelse or riktlinje) between a region and its municipalities.
+public struct Agreement: Sendable, Hashable {
+    public var key: String
+    public var version: Int
+    public var regionKey: String
+    public var name: LocalizedText
+    public var summary: LocalizedText
+    public var targetGroupKey: String
+    public var validFrom: CalendarDay
+    public var validTo: CalendarDay?
+    public var nextRevision: CalendarDay?
+    public var demoDates: Bool
+    public var ownerKeys: [String]
+    public var feedbackDays: Int?
+    public var fields: [FieldDefinition]
+
+    public func isValid(on day: CalendarDay) -> Bool {
+        validFrom <= day && (validTo.map { day <= $0 } ?? true)
+    }
+}
+
+public struct ReportState: Sendable, Hashable {
+    public var key: String
+    public var name: LocalizedText
+    public var description: LocalizedText
+    public var isOpen: Bool
+    public var notifiesReporter: Bool
+}
+
+public struct Lifecycle: Sendable, Hashable {
+    public var initialKey: String
+    public var states: [ReportState]
+    public var transitions: [String: [String]]
+
+    public func state(_ key: String) -> ReportState? { states.first { $0.key == key } }
+    public var initial: ReportState { state(initialKey)! }
+
+    public func canTransition(from: String, to: String) -> Bool {
+        transitions[from]?.contains(to) ?? false
+    }
+}
+
+/// Everything in Forms/, loaded and cross-checked. Immutable once loaded.
+public struct Catalogue: Sendable {
+    public var defaultFeedbackDays: Int
+    public var targetGroups: [TargetGroup]
+    public var form: FormDefinition
+    public var lifecycle: Lifecycle
+    public var regions: [Region]
+    public var agreements: [Agreement]
+
+    public init(defaultFeedbackDays: Int, targetGroups: [TargetGroup], form: FormDefinition, lifecycle: Lifecycle, regions: [Region], agreements: [Agreement]) {
+        self.defaultFeedbackDays = defaultFeedbackDays
+        self.targetGroups = targetGroups
+        self.form = form
+        self.lifecycle = lifecycle
+        self.regions = regions
+        self.agreements = agreements
+        self.functionsByKey = Dictionary(regions.flatMap(\.functions).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        self.partiesByKey = Dictionary(regions.flatMap(\.parties).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        self.agreementsByKey = Dictionary(agreements.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    private let functionsByKey: [String: OwningFunction]
+    private let partiesByKey: [String: Party]
+    private let agreementsByKey: [String: Agreement]
+
+    public func region(_ key: String) -> Region? { regions.first { $0.key == key } }
+    public func agreement(_ key: String) -> Agreement? { agreementsByKey[key] }
+    public func function(_ key: String) -> OwningFunction? { functionsByKey[key] }
+    public func party(_ key: String) -> Party? { partiesByKey[key] }
+    public func targetGroup(_ key: String) -> TargetGroup? { targetGroups.first { $0.key == key } }
+
+    public var allFunctions: [OwningFunction] { regions.flatMap(\.functions) }
+
+    /// The agreements of a region in force on a day, grouped by target group in catalogue order.
+    public func agreementsByTargetGroup(region: String, on day: CalendarDay) -> [(TargetGroup, [Agreement])] {
+        targetGroups.compactMap { group in
+            let list = agreements
+                .filter { $0.regionKey == region && $0.targetGroupKey == group.key && $0.isValid(on: day) }
+                .sorted { $0.name.sv.localizedStandardCompare($1.name.sv) == .orderedAscending }
+            return list.isEmpty ? nil : (group, list)
+        }
+    }
+
+    public func feedbackDays(for agreement: Agreement?) -> Int {
+        agreement?.feedbackDays ?? defaultFeedbackDays
+    }
+}

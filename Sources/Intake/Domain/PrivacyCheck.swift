@@ -1,0 +1,147 @@
+/// What a privacy check found in a text. Reports describe failures between organisations, not
+/// patients, so any of these makes the report refused before anything is stored.
+public enum PrivacyFinding: Sendable, Hashable {
+    /// A Swedish personnummer (10 or 12 digits, valid date and Luhn check digit).
+    case personalIdentityNumber
+    /// A samordningsnummer: like a personnummer with 60 added to the day.
+    case coordinationNumber
+    /// A role word such as "patienten" or "brukaren" directly followed by a capitalised name.
+    case patientName
+}
+
+/// Detects personal identity numbers and obvious patient names in free text.
+///
+/// Organisation numbers (month 20+), dates, phone numbers with their usual grouping and
+/// postcodes are not refused: only a digit group shaped as `[CC]YYMMDD[-+ ]NNNC` whose date and
+/// Luhn check digit are valid counts.
+public enum PrivacyCheck {
+    public static func findings(in text: String) -> [PrivacyFinding] {
+        var result: [PrivacyFinding] = []
+        if let number = identityNumber(in: text) { result.append(number) }
+        if containsPatientName(text) { result.append(.patientName) }
+        return result
+    }
+
+    public static func firstFinding(in text: String) -> PrivacyFinding? {
+        identityNumber(in: text) ?? (containsPatientName(text) ? .patientName : nil)
+    }
+
+    // MARK: identity numbers
+
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// Separators seen between date and serial: '-', '+', space, no-break space, en dash.
+    private static func separatorLength(_ bytes: [UInt8], at index: Int) -> Int {
+        guard index < bytes.count else { return 0 }
+        switch bytes[index] {
+        case 0x2D, 0x2B, 0x20: return 1
+        case 0xC2 where index + 1 < bytes.count && bytes[index + 1] == 0xA0: return 2
+        case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0x93 || bytes[index + 2] == 0x91): return 3
+        default: return 0
+        }
+    }
+
+    public static func identityNumber(in text: String) -> PrivacyFinding? {
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            guard isDigit(bytes[i]) else { i += 1; continue }
+            var end = i
+            while end < bytes.count && isDigit(bytes[end]) { end += 1 }
+            let run = Array(bytes[i..<end])
+            var candidate: [UInt8]?
+            switch run.count {
+            case 10, 12:
+                candidate = run
+            case 6, 8:
+                let sep = separatorLength(bytes, at: end)
+                if sep > 0 {
+                    let serialStart = end + sep
+                    var serialEnd = serialStart
+                    while serialEnd < bytes.count && isDigit(bytes[serialEnd]) { serialEnd += 1 }
+                    if serialEnd - serialStart == 4 {
+                        candidate = run + bytes[serialStart..<serialEnd]
+                        end = serialEnd
+                    }
+                }
+            default:
+                break
+            }
+            if let candidate, let finding = classify(candidate.map { Int($0) - 0x30 }) {
+                return finding
+            }
+            i = end
+        }
+        return nil
+    }
+
+    /// `digits` is 10 (YYMMDDNNNC) or 12 (CCYYMMDDNNNC) digits.
+    static func classify(_ digits: [Int]) -> PrivacyFinding? {
+        var ten = digits
+        var century: Int?
+        if digits.count == 12 {
+            century = digits[0] * 10 + digits[1]
+            guard (18...20).contains(century!) else { return nil }
+            ten = Array(digits[2...])
+        }
+        guard ten.count == 10 else { return nil }
+        let yy = ten[0] * 10 + ten[1]
+        let month = ten[2] * 10 + ten[3]
+        var day = ten[4] * 10 + ten[5]
+        var coordination = false
+        if day > 60 {
+            day -= 60
+            coordination = true
+        }
+        guard (1...12).contains(month), day >= 1 else { return nil }
+        // Without a century, 29 February is possible whenever YY is divisible by 4.
+        let year = century.map { $0 * 100 + yy } ?? (yy % 4 == 0 ? 2000 + yy : 1900 + yy)
+        guard day <= CalendarDay.daysIn(month: month, year: year) else { return nil }
+        guard luhnIsValid(ten) else { return nil }
+        return coordination ? .coordinationNumber : .personalIdentityNumber
+    }
+
+    static func luhnIsValid(_ digits: [Int]) -> Bool {
+        var sum = 0
+        for (index, digit) in digits.enumerated() {
+            var value = digit
+            if index % 2 == 0 {
+                value *= 2
+                if value > 9 { value -= 9 }
+            }
+            sum += value
+        }
+        return sum % 10 == 0
+    }
+
+    // MARK: patient names
+
+    private static let roleWords: Set<String> = [
+        "patient", "patienten", "patientens", "pat", "pt",
+        "brukare", "brukaren", "brukarens",
+        "klient", "klienten", "klientens",
+        "vårdtagare", "vårdtagaren", "vårdtagarens",
+        "omsorgstagare", "omsorgstagaren", "omsorgstagarens",
+        "eleven", "elevens", "barnet", "barnets",
+    ]
+
+    /// A role word followed directly by a capitalised word ("brukaren Karin", "pat. Ali").
+    /// All-capital words (abbreviations such as KAD, SIP, BUP) are not names.
+    public static func containsPatientName(_ text: String) -> Bool {
+        let words = text.split(whereSeparator: { $0.isWhitespace })
+        guard words.count >= 2 else { return false }
+        for index in 0..<(words.count - 1) {
+            let role = words[index].lowercased().trimmingCharacters(in: .init(charactersIn: ".:,"))
+            guard roleWords.contains(role), !words[index].hasSuffix(",") else { continue }
+            let next = words[index + 1].trimmingCharacters(in: .punctuationCharacters)
+            guard next.count >= 2, let first = next.first, first.isUppercase,
+                  next.dropFirst().contains(where: { $0.isLowercase }),
+                  next.allSatisfy({ $0.isLetter || $0 == "-" })
+            else { continue }
+            return true
+        }
+        return false
+    }
+}
+
+import Foundation

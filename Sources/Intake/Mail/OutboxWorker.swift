@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Sends due outbox messages. Marks each sent only after the server accepted it, so a crash in
+/// between means a message may go twice, never that it is lost. Temporary failures are retried
+/// with growing delays; permanent ones, or too many days of failures, go to dead letter.
+public struct OutboxWorker: Service {
+    let outbox: OutboxRepository
+    let transport: any MailTransport
+    let configuration: MailConfiguration
+    let clock: @Sendable () -> Date
+    let logger: Logger
+    let pollInterval: Duration
+    let batchSize = 20
+
+    public static func make(services: AppServices, pollInterval: Duration = .milliseconds(500)) throws -> OutboxWorker {
+        let mail = services.configuration.mail
+        let transport: any MailTransport
+        if mail.isSMTPConfigured {
+            transport = SMTPTransport(configuration: mail, logger: services.logger)
+        } else if services.configuration.demo {
+            let folder = mail.fileDirectory.hasPrefix("/") ? mail.fileDirectory
+                : (services.configuration.dataDirectory as NSString).appendingPathComponent(mail.fileDirectory)
+            transport = try FileMailTransport(directory: folder, logger: services.logger)
+            services.logger.notice("no SMTP server configured: mails are written as .eml files", metadata: ["folder": .string(folder)])
+        } else {
+            throw AppConfiguration.Problem(problems: [
+                "INTAKE_SMTP_URL is not set. Set it (smtp://host:port), or set INTAKE_DEMO=true to write mails to files instead.",
+            ])
+        }
+        return OutboxWorker(outbox: services.outbox, transport: transport, configuration: mail, clock: services.clock,
+                            logger: services.logger, pollInterval: pollInterval)
+    }
+
+    public func run() async throws {
+        logger.info("outbox worker started", metadata: ["transport": .string(transport.name)])
+        while !Task.isShuttingDownGracefully {
+            // The batch runs to the end even during shutdown: marking a message sent must not be
+            // rolled back by a cancelled task.
+            let processed = await Task.detached { [self] in
+                await self.processDueBatch()
+            }.value
+            if processed == 0 {
+                try? await cancelWhenGracefulShutdown {
+                    try await Task.sleep(for: pollInterval)
+                }
+            }
+        }
+        logger.info("outbox worker stopped")
+    }
+
+    /// Sends one batch of due messages; returns how many were handled.
+    @discardableResult
+    public func processDueBatch() async -> Int {
+        let now = clock()
+        let due: [OutboxMessage]
+        do {
+            due = try await outbox.due(now: now, limit: batchSize)
+        } catch {
+            logger.error("outbox could not be read", metadata: ["error": .string(String(reflecting: type(of: error)))])
+            return 0
+        }
+        guard !due.isEmpty else { return 0 }
+        let payloads = due.map { message in
+            (envelopeFrom: configuration.fromAddress, recipient: message.recipient, data: render(message).rendered())
+        }
+        let results = await transport.send(payloads)
+        for (message, result) in zip(due, results) {
+            do {
+                try await record(result, for: message)
+            } catch {
+                logger.error("outbox result could not be stored", metadata: ["outbox_id": .stringConvertible(message.id)])
+            }
+        }
+        return due.count
+    }
+
+    func render(_ message: OutboxMessage) -> MailMessage {
+        MailMessage(fromName: configuration.fromName, fromAddress: configuration.fromAddress, to: message.recipient,
+                    replyTo: configuration.replyTo, subject: message.subject, date: message.createdAt,
+                    messageId: "\(message.messageId)@\(configuration.messageIdDomain)",
+                    textBody: message.textBody, htmlBody: message.htmlBody)
+    }
+
+    func record(_ result: DeliveryResult, for message: OutboxMessage) async throws {
+        let now = clock()
+        // Log ids and kinds only: recipients are personal data.
+        let metadata: Logger.Metadata = ["outbox_id": .stringConvertible(message.id), "kind": .string(message.kind), "attempt": .stringConvertible(message.attempts + 1)]
+        switch result {
+        case .sent:
+            try await outbox.markSent(message.id, at: now)
+            IntakeMetrics.mailsSent.increment()
+            logger.info("mail sent", metadata: metadata)
+        case .temporaryFailure(let error):
+            if let delay = configuration.retryDelay(afterAttempts: message.attempts + 1, firstQueuedAt: message.createdAt, now: now) {
+                try await outbox.markRetry(message.id, error: error, nextAttempt: now.addingTimeInterval(delay))
+                IntakeMetrics.mailsRetried.increment()
+                logger.warning("mail delivery failed, will retry", metadata: metadata.merging(["error": .string(error), "retry_in_s": .stringConvertible(Int(delay))]) { a, _ in a })
+            } else {
+                try await outbox.markDead(message.id, error: "gave up after \(message.attempts + 1) attempts: \(error)")
+                IntakeMetrics.mailsDead.increment()
+                logger.error("mail moved to dead letter after repeated failures", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
+            }
+        case .permanentFailure(let error):
+            try await outbox.markDead(message.id, error: error)
+            IntakeMetrics.mailsDead.increment()
+            logger.error("mail refused permanently, moved to dead letter", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
+        }
+    }
+}

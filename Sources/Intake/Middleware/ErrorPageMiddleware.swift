@@ -1,0 +1,47 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into a Swedish (or English) error page with the right status. Unknown
+/// errors are logged by type and shown as a plain 500 page, never as a stack trace or message.
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let renderer: PageRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as AppError {
+            return page(status: error.status, message: error.message, request: request)
+        } catch let error as HTTPResponseError {
+            let status = error.status
+            if status.code >= 500 {
+                context.logger.error("request failed", metadata: ["status": .stringConvertible(status.code), "error": .string(String(reflecting: type(of: error)))])
+            }
+            let message: LocalizedText = switch status.code {
+            case 404: AppError.notFound.message
+            case 405: AppError.methodNotAllowed.message
+            case 413: AppError.payloadTooLarge(limit: 64 * 1024).message
+            case 400..<500: LocalizedText(sv: "Begäran kunde inte tas emot. Gå tillbaka och försök igen.", en: "The request could not be accepted. Go back and try again.")
+            default: Self.internalMessage
+            }
+            return page(status: status, message: message, request: request)
+        } catch {
+            // Log the type only: a message could carry submitted text.
+            context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: type(of: error)))])
+            return page(status: .internalServerError, message: Self.internalMessage, request: request)
+        }
+    }
+
+    static let internalMessage = LocalizedText(
+        sv: "Något gick fel hos oss. Försök igen om en stund. Om du skickade en rapport: gå tillbaka och skicka den igen.",
+        en: "Something went wrong on our side. Please try again in a while. If you sent a report: go back and send it again.")
+
+    func page(status: HTTPResponse.Status, message: LocalizedText, request: Request) -> Response {
+        let language = Language(parameter: request.uri.queryParameters["lang"].map(String.init))
+        var context = PageContext.base(language: language, title: AppError.title(for: status)[language], path: "/")
+        context["status"] = status.code
+        context["message"] = message[language]
+        context["homeHref"] = "/" + (language == .en ? "?lang=en" : "")
+        return renderer.page("pages/error", context, status: status)
+    }
+}

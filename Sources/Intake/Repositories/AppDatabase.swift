@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+
+/// Owns the SQLite connection pool. WAL, `synchronous = FULL`, foreign keys on, named migrations.
+public final class AppDatabase: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        // Other processes (the CLI, a backup) may hold the file briefly.
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        // DatabasePool sets synchronous=NORMAL for WAL after prepareDatabase; the writer needs FULL
+        // so that a report answered with a receipt survives a power cut.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+    }
+
+    public func migrate() throws {
+        try AppMigrations.migrator.migrate(pool)
+    }
+
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try AppMigrations.migrator.appliedMigrations(db) }
+    }
+
+    public func synchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Used by /health: the file answers a query.
+    public func isHealthy() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+}
+
+extension CalendarDay: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { description.databaseValue }
+    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> CalendarDay? {
+        String.fromDatabaseValue(dbValue).flatMap(CalendarDay.init(iso:))
+    }
+}

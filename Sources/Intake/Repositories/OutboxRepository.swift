@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+public struct OutboxMessage: Sendable, Hashable {
+    public enum Status: String, Sendable, CaseIterable {
+        case queued, sent, dead
+    }
+
+    public var id: Int64
+    /// The unique part of the Message-ID header, fixed when the message is queued.
+    public var messageId: String
+    public var kind: String
+    public var reportId: Int64?
+    public var recipient: String
+    public var subject: String
+    public var textBody: String
+    public var htmlBody: String
+    public var status: Status
+    public var attempts: Int
+    public var createdAt: Date
+    public var nextAttemptAt: Date
+    public var sentAt: Date?
+    public var lastError: String?
+
+    init(row: Row) {
+        id = row["id"]
+        messageId = row["message_id"]
+        kind = row["kind"]
+        reportId = row["report_id"]
+        recipient = row["recipient"]
+        subject = row["subject"]
+        textBody = row["text_body"]
+        htmlBody = row["html_body"]
+        status = Status(rawValue: row["status"]) ?? .queued
+        attempts = row["attempts"]
+        createdAt = row["created_at"]
+        nextAttemptAt = row["next_attempt_at"]
+        sentAt = row["sent_at"]
+        lastError = row["last_error"]
+    }
+}
+
+public struct OutboxCounts: Sendable, Hashable {
+    public var queued = 0
+    public var sent = 0
+    public var dead = 0
+}
+
+public final class OutboxRepository: Sendable {
+    let database: AppDatabase
+
+    public init(database: AppDatabase) {
+        self.database = database
+    }
+
+    /// Queues a mail inside the caller's transaction, so it exists if and only if its event does.
+    static func insert(_ mail: OutboxDraft, reportId: Int64?, now: Date, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO outbox_message (message_id, kind, report_id, recipient, subject, text_body, html_body, status, created_at, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
+            """, arguments: [SecretToken.generate(), mail.kind.rawValue, reportId, mail.recipient, mail.subject,
+                             mail.textBody, mail.htmlBody, now, now])
+        IntakeMetrics.mailsQueued.increment()
+    }
+
+    public func enqueue(_ mails: [OutboxDraft], reportId: Int64? = nil, now: Date) async throws {
+        try await database.pool.write { db in
+            for mail in mails { try Self.insert(mail, reportId: reportId, now: now, in: db) }
+        }
+    }
+
+    public func due(now: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await database.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM outbox_message WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [now, limit]).map(OutboxMessage.init(row:))
+        }
+    }
+
+    public func nextDueDate() async throws -> Date? {
+        try await database.pool.read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox_message WHERE status = 'queued'")
+        }
+    }
+
+    public func markSent(_ id: Int64, at now: Date) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE outbox_message SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                           arguments: [now, id])
+        }
+    }
+
+    public func markRetry(_ id: Int64, error: String, nextAttempt: Date) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE outbox_message SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                           arguments: [error, nextAttempt, id])
+        }
+    }
+
+    public func markDead(_ id: Int64, error: String) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE outbox_message SET status = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?",
+                           arguments: [error, id])
+        }
+    }
+
+    public func list(status: OutboxMessage.Status? = nil, limit: Int = 100) async throws -> [OutboxMessage] {
+        try await database.pool.read { db in
+            if let status {
+                return try Row.fetchAll(db, sql: "SELECT * FROM outbox_message WHERE status = ? ORDER BY id DESC LIMIT ?",
+                                        arguments: [status.rawValue, limit]).map(OutboxMessage.init(row:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM outbox_message ORDER BY id DESC LIMIT ?", arguments: [limit])
+                .map(OutboxMessage.init(row:))
+        }
+    }
+
+    public func message(_ id: Int64) async throws -> OutboxMessage? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM outbox_message WHERE id = ?", arguments: [id]).map(OutboxMessage.init(row:))
+        }
+    }
+
+    /// Puts a dead (or queued) message back in the queue to be sent at once. Sent messages stay sent.
+    @discardableResult
+    public func retry(_ id: Int64, now: Date) async throws -> Bool {
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE outbox_message SET status = 'queued', next_attempt_at = ?, attempts = 0 WHERE id = ? AND status != 'sent'",
+                           arguments: [now, id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func retryDead(now: Date) async throws -> Int {
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE outbox_message SET status = 'queued', next_attempt_at = ?, attempts = 0 WHERE status = 'dead'",
+                           arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    public func counts() async throws -> OutboxCounts {
+        try await database.pool.read { db in
+            var counts = OutboxCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM outbox_message GROUP BY status") {
+                let n: Int = row["n"]
+                switch OutboxMessage.Status(rawValue: row["status"]) {
+                case .queued: counts.queued = n
+                case .sent: counts.sent = n
+                case .dead: counts.dead = n
+                case nil: break
+                }
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+public final class ReportRepository: Sendable {
+    let database: AppDatabase
+    private let writer: GroupCommitWriter
+
+    public init(database: AppDatabase) {
+        self.database = database
+        writer = GroupCommitWriter(pool: database.pool)
+    }
+
+    /// Stores a report with its parties, routes and first history entry, and the mails it causes,
+    /// all in one transaction. Returns only once that transaction is committed.
+    public func file(
+        _ draft: ReportDraft, initialState: String, now: Date,
+        mails: @escaping @Sendable (FiledReport) -> [OutboxDraft] = { _ in [] }
+    ) async throws -> FiledReport {
+        let token = SecretToken.generate()
+        let received = CalendarDay(now)
+        let due = received.adding(days: draft.feedbackDays)
+        let extraJSON = String(decoding: try JSONEncoder.sorted.encode(draft.extraFields), as: UTF8.self)
+        return try await writer.perform { db in
+            let sequence = try Int.fetchOne(db, sql: """
+                INSERT INTO reference_counter(year, last_value) VALUES (?, 1)
+                ON CONFLICT(year) DO UPDATE SET last_value = last_value + 1
+                RETURNING last_value
+                """, arguments: [received.year])!
+            let reference = ReferenceNumber.format(year: received.year, sequence: sequence)
+            try db.execute(sql: """
+                INSERT INTO report (reference, tracking_token, region_key, agreement_key, agreement_version, form_version,
+                    organisation_key, occurred_on, what_happened, expected, consequences, improvement, extra_fields,
+                    reporter_name, reporter_role, reporter_email, reporter_phone, language, state, received_at, updated_at,
+                    feedback_due_on)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    reference, token, draft.regionKey, draft.agreementKey, draft.agreementVersion, draft.formVersion,
+                    draft.organisationKey, draft.occurredOn, draft.whatHappened, draft.expected, draft.consequences,
+                    draft.improvement, extraJSON, draft.reporterName, draft.reporterRole, draft.reporterEmail,
+                    draft.reporterPhone, draft.language.rawValue, initialState, now, now, due,
+                ])
+            let id = db.lastInsertedRowID
+            for party in draft.otherPartyKeys {
+                try db.execute(sql: "INSERT INTO report_party (report_id, party_key) VALUES (?, ?)", arguments: [id, party])
+            }
+            for route in draft.routes {
+                try db.execute(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)",
+                               arguments: [id, route.functionKey, route.isTriage, now])
+            }
+            try db.execute(sql: "INSERT INTO report_event (report_id, at, actor, kind, to_value) VALUES (?, ?, 'reporter', 'received', ?)",
+                           arguments: [id, now, initialState])
+            let filed = FiledReport(id: id, reference: reference, trackingToken: token, receivedAt: now,
+                                    feedbackDueOn: due, stateKey: initialState, draft: draft)
+            for mail in mails(filed) {
+                try OutboxRepository.insert(mail, reportId: id, now: now, in: db)
+            }
+            return filed
+        }
+    }
+
+    public func receipt(token: String) async throws -> ReportReceipt? {
+        guard SecretToken.isWellFormed(token) else { return nil }
+        return try await database.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, reference, region_key, agreement_key, agreement_version, state, language, received_at,
+                       feedback_due_on, reporter_email IS NOT NULL AS has_email
+                FROM report WHERE tracking_token = ?
+                """, arguments: [token]) else { return nil }
+            let id: Int64 = row["id"]
+            let routes = try Row.fetchAll(db, sql: "SELECT function_key, is_triage FROM report_route WHERE report_id = ? AND active = 1 ORDER BY id", arguments: [id])
+                .map { Route(functionKey: $0["function_key"], isTriage: $0["is_triage"]) }
+            return ReportReceipt(
+                id: id, reference: row["reference"], regionKey: row["region_key"], agreementKey: row["agreement_key"],
+                agreementVersion: row["agreement_version"], stateKey: row["state"],
+                language: Language(parameter: row["language"]), receivedAt: row["received_at"],
+                feedbackDueOn: row["feedback_due_on"], routes: routes, hasEmail: row["has_email"])
+        }
+    }
+
+    public func count() async throws -> Int {
+        try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0 }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import Intake
+import Logging
+
+@main
+struct IntakeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "intake",
+        abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
+        subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options shared by commands that open the database and catalogue. Each also has an
+/// environment variable; the command line wins.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "SQLite database file (INTAKE_DATABASE).") var database: String?
+    @Option(help: "Folder with the catalogue YAML (INTAKE_FORMS).") var forms: String?
+    @Option(help: "Folder with page and mail templates (INTAKE_TEMPLATES).") var templates: String?
+
+    func configuration() throws -> AppConfiguration {
+        var config: AppConfiguration
+        do {
+            config = try AppConfiguration.fromEnvironment()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if let database { config.databasePath = database }
+        if let forms { config.formsDirectory = forms }
+        if let templates { config.templatesDirectory = templates }
+        return config
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the web server (migrations run first).")
+
+    @Option(help: "Address to listen on (INTAKE_HOSTNAME, default 127.0.0.1).") var hostname: String?
+    @Option(help: "Port to listen on (INTAKE_PORT, default 8080).") var port: Int?
+    @Flag(help: "Demo mode: write mails to files when no SMTP server is configured (INTAKE_DEMO).") var demo = false
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var config = try common.configuration()
+        if let hostname { config.hostname = hostname }
+        if let port { config.port = port }
+        if demo { config.demo = true }
+        var logger = Logger(label: "samverkan-intake")
+        logger.logLevel = .info
+        do {
+            let app = try await buildApplication(configuration: config, logger: logger)
+            logger.notice("samverkan-intake listening", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
+            try await app.runService()
+        } catch let error as CatalogueError {
+            throw fail(error.description)
+        } catch let error as AppConfiguration.Problem {
+            throw fail(error.description)
+        } catch let error as PageRenderer.MissingTemplates {
+            throw fail(error.description)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let config = try common.configuration()
+        let database = try AppDatabase(path: config.databasePath)
+        try database.migrate()
+        print("Database \(config.databasePath) is up to date: \(try database.appliedMigrations().joined(separator: ", "))")
+    }
+}
+
+struct CatalogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "Work with the catalogue in Forms/.",
+                                                    subcommands: [Validate.self])
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check Forms/ and print every problem with file and key.")
+        @Option(help: "Folder with the catalogue YAML (INTAKE_FORMS, default Forms).") var forms: String?
+
+        func run() async throws {
+            let directory = forms ?? ProcessInfo.processInfo.environment["INTAKE_FORMS"] ?? "Forms"
+            do {
+                let catalogue = try CatalogueLoader.load(directory: directory)
+                print("\(directory): OK — \(catalogue.regions.count) regions, \(catalogue.agreements.count) agreements, "
+                      + "\(catalogue.allFunctions.count) owning functions, \(catalogue.lifecycle.states.count) states")
+            } catch {
+                for problem in error.problems { print(problem) }
+                print("\(error.problems.count) problem(s) in \(directory)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Inspect and retry queued mail.",
+                                                    subcommands: [List.self, Show.self, Retry.self, RetryDead.self])
+
+    static func repository(_ common: CommonOptions) throws -> OutboxRepository {
+        let database = try AppDatabase(path: try common.configuration().databasePath)
+        try database.migrate()
+        return OutboxRepository(database: database)
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List messages, newest first.")
+        @Option(help: "queued, sent or dead.") var status: String?
+        @Option(help: "How many to show.") var limit = 50
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            var filter: OutboxMessage.Status?
+            if let status {
+                guard let parsed = OutboxMessage.Status(rawValue: status) else { throw ValidationError("--status must be queued, sent or dead") }
+                filter = parsed
+            }
+            let outbox = try OutboxCommand.repository(common)
+            let counts = try await outbox.counts()
+            print("queued \(counts.queued), sent \(counts.sent), dead \(counts.dead)")
+            for message in try await outbox.list(status: filter, limit: limit) {
+                let when = ISO8601DateFormatter().string(from: message.status == .sent ? (message.sentAt ?? message.createdAt) : message.nextAttemptAt)
+                print("\(message.id)\t\(message.status.rawValue)\t\(message.kind)\tattempts=\(message.attempts)\t\(when)\t\(message.lastError ?? "")")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one message with its last error.")
+        @Argument var id: Int64
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            guard let message = try await OutboxCommand.repository(common).message(id) else {
+                print("No message \(id)")
+                throw ExitCode(1)
+            }
+            print("""
+                id:         \(message.id)
+                status:     \(message.status.rawValue)
+                kind:       \(message.kind)
+                to:         \(message.recipient)
+                subject:    \(message.subject)
+                attempts:   \(message.attempts)
+                created:    \(message.createdAt)
+                next try:   \(message.nextAttemptAt)
+                sent:       \(message.sentAt.map { "\($0)" } ?? "-")
+                last error: \(message.lastError ?? "-")
+
+                \(message.textBody)
+                """)
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a dead or waiting message to be sent at once.")
+        @Argument var id: Int64
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            if try await OutboxCommand.repository(common).retry(id, now: Date()) {
+                print("Message \(id) queued for sending.")
+            } else {
+                print("No queued or dead message \(id).")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct RetryDead: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "retry-dead", abstract: "Queue every dead message again.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let n = try await OutboxCommand.repository(common).retryDead(now: Date())
+            print("\(n) message(s) queued for sending.")
+        }
+    }
+}
+
+/// Prints a start-up problem plainly (no stack trace) and gives the exit code to throw.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    return ExitCode(1)
+}
