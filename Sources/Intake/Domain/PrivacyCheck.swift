@@ -133,9 +133,11 @@ public enum PrivacyCheck {
         for index in 0..<(words.count - 1) {
             let role = words[index].lowercased().trimmingCharacters(in: .init(charactersIn: ".:,"))
             guard roleWords.contains(role), !words[index].hasSuffix(",") else { continue }
+            // "Barnet. Vi …" ends a sentence; only the abbreviations "pat." and "pt." go on.
+            if words[index].hasSuffix(".") && role != "pat" && role != "pt" { continue }
             let next = words[index + 1].trimmingCharacters(in: .punctuationCharacters)
             guard next.count >= 2, let first = next.first, first.isUppercase,
-                  next.dropFirst().contains(where: { $0.isLowercase }),
+                  next.dropFirst().first?.isLowercase == true,
                   next.allSatisfy({ $0.isLetter || $0 == "-" })
             else { continue }
             return true
