@@ -22,7 +22,8 @@ Every DATA attempt (a message body completely received) is appended to
 over the server's lifetime and status is the 3-digit reply code (451 or 250).
 
 Exit codes: 0 on SIGTERM/SIGINT (or stdin EOF with --exit-on-stdin-eof),
-2 for bad arguments, 1 if the server cannot start.
+2 for bad arguments, 1 if the server cannot start (port in use, bad
+certificate, maildir not creatable), 3 if aiosmtpd is not installed.
 """
 
 from __future__ import annotations
@@ -40,8 +41,14 @@ import uuid
 import warnings
 from typing import Any, Optional
 
-from aiosmtpd.smtp import (SMTP, AuthResult, Envelope, LoginPassword, Session,
-                           TLSSetupException)
+try:
+    from aiosmtpd.smtp import (SMTP, AuthResult, Envelope, LoginPassword,
+                               Session, TLSSetupException)
+except ImportError as _e:  # pragma: no cover - environment problem
+    print(f"smtp_server: aiosmtpd is not importable with {sys.executable}: {_e}\n"
+          "install it with: python3 -m venv VENV && VENV/bin/pip install aiosmtpd",
+          file=sys.stderr, flush=True)
+    sys.exit(3)
 
 log = logging.getLogger("smtp_server")
 
@@ -142,6 +149,18 @@ class TestSMTP(SMTP):
     async def smtp_DATA(self, arg: str) -> None:
         if await self._refuse_plaintext():
             return
+        handler = self.event_handler
+        if (getattr(handler, "fail_at", None) == "data-cmd"
+                and not arg
+                and self.session is not None and self.session.host_name
+                and (self.session.authenticated or not self._auth_required)
+                and self.envelope is not None and self.envelope.rcpt_tos):
+            # --fail-at data-cmd: answer the DATA command itself (no 354);
+            # the transaction is reset, as after a completed DATA.
+            if handler.tempfail_now():
+                self._set_post_data_state()
+                await self.push(REPLY_TEMPFAIL)
+                return
         await super().smtp_DATA(arg)
 
 
@@ -151,9 +170,11 @@ class TestSMTP(SMTP):
 
 class Handler:
     def __init__(self, maildir: str, fail_first: int,
-                 reject_rcpt: Optional[str], auth: Optional[tuple[str, str]]):
+                 reject_rcpt: Optional[str], auth: Optional[tuple[str, str]],
+                 fail_at: str = "data-end"):
         self.maildir = maildir
         self.fail_first = fail_first
+        self.fail_at = fail_at
         self.reject_rcpt = reject_rcpt
         self.auth = auth
         self.data_attempts = 0
@@ -190,11 +211,23 @@ class Handler:
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 OK"
 
+    def tempfail_now(self) -> bool:
+        """--fail-at data-cmd: True (attempt counted and logged as 451) while
+        within --fail-first.  Otherwise nothing is counted here: the attempt
+        is counted by handle_DATA once the message body has arrived."""
+        if self.data_attempts >= self.fail_first:
+            return False
+        self.data_attempts += 1
+        n = self.data_attempts
+        self._log_attempt(n, "451")
+        log.info("DATA attempt %d -> 451 (fail-first, DATA command)", n)
+        return True
+
     async def handle_DATA(self, server: SMTP, session: Session,
                           envelope: Envelope) -> str:
         self.data_attempts += 1
         n = self.data_attempts
-        if n <= self.fail_first:
+        if self.fail_at == "data-end" and n <= self.fail_first:
             self._log_attempt(n, "451")
             log.info("DATA attempt %d -> 451 (fail-first)", n)
             return REPLY_TEMPFAIL
@@ -273,6 +306,11 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                    help="directory for accepted messages (created if missing)")
     p.add_argument("--fail-first", type=int, default=0, metavar="N",
                    help="answer the first N DATA transactions with 451")
+    p.add_argument("--fail-at", choices=("data-end", "data-cmd"),
+                   default="data-end",
+                   help="where --fail-first answers 451: after the message "
+                        "body's final '.' (data-end, default) or to the DATA "
+                        "command itself, before 354 (data-cmd)")
     p.add_argument("--reject-rcpt", metavar="PATTERN",
                    help="RCPT TO addresses containing PATTERN get 550")
     p.add_argument("--tls-cert", metavar="FILE", help="server certificate (PEM)")
@@ -368,11 +406,24 @@ async def serve(args: argparse.Namespace) -> int:
 
     loop.set_exception_handler(exception_handler)
 
-    os.makedirs(args.maildir, exist_ok=True)
+    try:
+        os.makedirs(args.maildir, exist_ok=True)
+    except OSError as e:
+        print(f"smtp_server: cannot create maildir {args.maildir}: {e}",
+              file=sys.stderr, flush=True)
+        return 1
     maildir = os.path.abspath(args.maildir)
-    handler = Handler(maildir, args.fail_first, args.reject_rcpt, args.auth_pair)
+    handler = Handler(maildir, args.fail_first, args.reject_rcpt, args.auth_pair,
+                      fail_at=args.fail_at)
 
-    tls_ctx = make_tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+    tls_ctx = None
+    if args.tls_cert:
+        try:
+            tls_ctx = make_tls_context(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as e:
+            print(f"smtp_server: cannot load certificate {args.tls_cert} / "
+                  f"key {args.tls_key}: {e}", file=sys.stderr, flush=True)
+            return 1
 
     smtp_kwargs: dict[str, Any] = dict(
         hostname=args.hostname,
