@@ -299,7 +299,9 @@ def make_authenticator(user: str, password: str):
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to bind (default 127.0.0.1)")
+                   help="IP address to bind (default 127.0.0.1); use an IP "
+                        "literal: a name resolving to several addresses would "
+                        "get several listening sockets")
     p.add_argument("--port", type=int, required=True,
                    help="port to bind; 0 = pick a free one (reported in READY)")
     p.add_argument("--maildir", required=True,
@@ -345,9 +347,6 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         p.error("--implicit-tls needs --tls-cert and --tls-key")
     if args.require_tls and not args.tls_cert:
         p.error("--require-tls needs --tls-cert and --tls-key")
-    if args.require_tls and args.implicit_tls:
-        # harmless: every SMTPS connection is TLS already
-        pass
     if args.auth is not None:
         if ":" not in args.auth:
             p.error("--auth must be USER:PASSWORD")
@@ -373,8 +372,9 @@ def setup_logging(args: argparse.Namespace) -> None:
         fh.setLevel(logging.DEBUG)
         fh.setFormatter(fmt)
         root.addHandler(fh)
-    # aiosmtpd logs e.g. "auth_required == True but auth_require_tls == False"
-    # as a warning; that is intended here.
+    # aiosmtpd's own logger ("mail.log") warns e.g. "auth_required == True but
+    # auth_require_tls == False", which is intended here: keep it quiet unless
+    # asked for.  Its Python warnings (same topic) are silenced as well.
     if args.log_file:
         mail_level = logging.DEBUG
     elif args.verbose:
