@@ -111,6 +111,9 @@ public final class SMTPTransport: MailTransport, @unchecked Sendable {
         if code == CURLE_OK { return .sent }
         let curlText = String(cString: curl_easy_strerror(code))
         let detail = "curl \(code.rawValue) (\(curlText))" + (reply > 0 ? ", SMTP reply \(reply)" : "")
+        if (400..<500).contains(reply) {
+            return .temporaryFailure("SMTP server asked to try later; \(detail)")
+        }
         switch code {
         case CURLE_LOGIN_DENIED:
             return .temporaryFailure("login refused: check INTAKE_SMTP_USERNAME and INTAKE_SMTP_PASSWORD; \(detail)")

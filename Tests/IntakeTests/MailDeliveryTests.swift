@@ -1,0 +1,258 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import Intake
+
+/// Mail end to end against a real SMTP server (aiosmtpd) on loopback.
+@Suite("Mail delivery over SMTP", .serialized, .enabled(if: SMTPTestServer.isAvailable, "needs .venv with aiosmtpd (scripts/test.sh makes it)"))
+struct MailDeliveryTests {
+    func app(_ directory: String, smtp: SMTPTestServer) async throws -> some ApplicationProtocol {
+        try await buildApplication(configuration: TestSupport.configuration(directory: directory, smtpURL: smtp.url),
+                                   clock: { Date() }, logger: TestSupport.quietLogger)
+    }
+
+    func outbox(_ directory: String) async throws -> [Row] {
+        let queue = try DatabaseQueue(path: directory + "/intake.sqlite")
+        return try await queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM outbox_message ORDER BY id") }
+    }
+
+    func waitForOutbox(_ directory: String, timeout: TimeInterval = 20, until: ([Row]) -> Bool) async throws -> [Row] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var rows = try await outbox(directory)
+        while !until(rows) && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            rows = try await outbox(directory)
+        }
+        return rows
+    }
+
+    @Test("a report produces the acknowledgement and one notification per owner")
+    func acknowledgementAndNotifications() async throws {
+        let smtp = try SMTPTestServer()
+        try smtp.start()
+        defer { smtp.stop() }
+        let directory = try TestSupport.temporaryDirectory()
+
+        let location = try await app(directory, smtp: smtp).test(.live) { client in
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
+            #expect(response.status == .seeOther)
+            _ = try await smtp.waitFor(3)
+            return try #require(response.headers[.location])
+        }
+
+        let token = String(location.dropFirst("/kvitto/".count))
+        let mails = try smtp.received()
+        #expect(mails.count == 3)
+        let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
+        #expect(ack.subject == "Vi har tagit emot din rapport SB-2026-00001")
+        #expect(ack.to == "asa.oberg@example.se")
+        #expect(ack.auto_submitted == "auto-generated")
+        #expect(ack.content_type == "multipart/alternative")
+        #expect(ack.text?.contains("SB-2026-00001") == true)
+        #expect(ack.text?.contains("https://samverkan.example.se/arende/\(token)") == true)
+        #expect(ack.text?.contains("Hej Åsa Öberg!") == true)
+        #expect(ack.html?.contains("href=\"https://samverkan.example.se/arende/\(token)\"") == true)
+        #expect(ack.max_line <= 998 && !ack.bare_lf)
+        let owners = mails.filter { $0.envelope_to != ["asa.oberg@example.se"] }
+        #expect(Set(owners.flatMap(\.envelope_to)) == ["lus@storsthlm.example.se", "lus@regionstockholm.example.se"])
+        for owner in owners {
+            #expect(owner.subject.hasPrefix("Ny samverkansbrist SB-2026-00001: Samverkan vid utskrivning"))
+            #expect(owner.text?.contains("Solna stad") == true)
+            #expect(owner.text?.contains("https://samverkan.example.se/handlaggning/rapporter/1") == true)
+            // No reporter contact data in the owners' mail.
+            for secret in ["asa.oberg", "Åsa", "Öberg", "Sjuksköterska", token] {
+                #expect(owner.text?.contains(secret) == false && owner.html?.contains(secret) == false, "\(secret)")
+            }
+        }
+        #expect(Set(mails.map(\.message_id)).count == 3)
+        let rows = try await waitForOutbox(directory) { $0.allSatisfy { $0["status"] == "sent" } }
+        #expect(rows.allSatisfy { $0["status"] == "sent" && $0["attempts"] == 1 })
+    }
+
+    @Test("451 twice, then accepted: delivered once, attempts recorded")
+    func temporaryFailures() async throws {
+        let smtp = try SMTPTestServer(arguments: ["--fail-first", "2"])
+        try smtp.start()
+        defer { smtp.stop() }
+        let directory = try TestSupport.temporaryDirectory()
+
+        try await app(directory, smtp: smtp).test(.live) { client in
+            // No e-mail and no agreement: exactly one mail, to the triage function.
+            let form = FormEncoder.validLUS.set("avtal", "vet-inte").set("reporter_email", nil)
+            _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: form.body)
+            _ = try await waitForOutbox(directory) { $0.first?["status"] == "sent" }
+        }
+
+        let mails = try smtp.received()
+        #expect(mails.count == 1)
+        #expect(mails.first?.envelope_to == ["samverkansbrister@triage.stockholm.example.se"])
+        #expect(smtp.attempts().count == 3)
+        let row = try #require(try await outbox(directory).first)
+        #expect(row["status"] == "sent")
+        #expect(row["attempts"] == 3)
+    }
+
+    @Test("550 on the recipient moves the message to dead letter with the reason")
+    func permanentFailure() async throws {
+        let smtp = try SMTPTestServer(arguments: ["--reject-rcpt", "triage"])
+        try smtp.start()
+        defer { smtp.stop() }
+        let directory = try TestSupport.temporaryDirectory()
+
+        try await app(directory, smtp: smtp).test(.live) { client in
+            let form = FormEncoder.validLUS.set("avtal", "vet-inte").set("reporter_email", nil)
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: form.body)
+            #expect(response.status == .seeOther, "the report is accepted whatever happens to its mail")
+            _ = try await waitForOutbox(directory) { $0.first?["status"] == "dead" }
+        }
+
+        let row = try #require(try await outbox(directory).first)
+        #expect(row["status"] == "dead")
+        #expect((row["last_error"] as String?)?.contains("550") == true)
+        #expect(try smtp.received().isEmpty)
+    }
+
+    @Test("SMTP server down when the report is filed: accepted, then delivered once the server is up")
+    func serverDownThenUp() async throws {
+        // Learn a free port, then stop the server so the first attempts fail.
+        let probe = try SMTPTestServer()
+        try probe.start()
+        let port = probe.port
+        probe.stop()
+        let smtp = try SMTPTestServer(port: port)
+        let directory = try TestSupport.temporaryDirectory()
+
+        try await app(directory, smtp: smtp).test(.live) { client in
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
+            #expect(response.status == .seeOther)
+            let failing = try await waitForOutbox(directory) { rows in rows.count == 3 && rows.allSatisfy { ($0["attempts"] as Int) >= 1 } }
+            #expect(failing.allSatisfy { $0["status"] == "queued" && ($0["last_error"] as String?)?.contains("not reachable") == true })
+
+            try smtp.start()
+            _ = try await smtp.waitFor(3)
+            _ = try await waitForOutbox(directory) { $0.allSatisfy { $0["status"] == "sent" } }
+        }
+        defer { smtp.stop() }
+        #expect(try smtp.received().count == 3)
+        #expect(try await outbox(directory).allSatisfy { $0["status"] == "sent" })
+    }
+
+    @Test("CR/LF in the name or e-mail field is refused and sends nothing")
+    func headerInjectionRefused() async throws {
+        let smtp = try SMTPTestServer()
+        try smtp.start()
+        defer { smtp.stop() }
+        let directory = try TestSupport.temporaryDirectory()
+
+        try await app(directory, smtp: smtp).test(.live) { client in
+            for (field, value) in [("reporter_name", "Åsa\r\nBcc: victim@example.org"), ("reporter_email", "asa@example.se\r\nBcc: victim@example.org"),
+                                   ("reporter_email", "asa@example.se,victim@example.org"), ("reporter_role", "x\nSubject: hej")] {
+                let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.set(field, value).body)
+                #expect(response.status == .unprocessableContent, "\(field)")
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(try smtp.received().isEmpty)
+        #expect(try await outbox(directory).isEmpty)
+    }
+}
+
+/// The curl transport against aiosmtpd with TLS and AUTH.
+@Suite("SMTP transport: TLS and AUTH", .serialized, .enabled(if: SMTPTestServer.isAvailable, "needs .venv with aiosmtpd"))
+struct SMTPTransportTests {
+    static func certificates() throws -> String {
+        let directory = try TestSupport.temporaryDirectory("ca")
+        try TestProcess.run("/bin/bash", [TestSupport.repositoryRoot + "/Tests/smtp/make_test_ca.sh", directory])
+        return directory
+    }
+
+
+    func send(_ config: MailConfiguration) async -> DeliveryResult {
+        let transport = SMTPTransport(configuration: config, logger: TestSupport.quietLogger)
+        let message = MailMessage(fromName: "Test", fromAddress: "no-reply@samverkan.example.se", to: "mottagare@example.se", replyTo: nil,
+                                  subject: "Prov åäö", date: Date(), messageId: "prov@samverkan.example.se", textBody: "Hej", htmlBody: "<p>Hej</p>")
+        return await transport.send([(envelopeFrom: "no-reply@samverkan.example.se", recipient: "mottagare@example.se", data: message.rendered())])[0]
+    }
+
+    func config(_ url: String, ca: String?, startTLS: MailConfiguration.StartTLS = .required, user: String? = nil, password: String? = nil) -> MailConfiguration {
+        var config = MailConfiguration()
+        config.smtpURL = url
+        config.startTLS = startTLS
+        config.caFile = ca
+        config.username = user
+        config.password = password
+        config.connectTimeoutSeconds = 5
+        config.totalTimeoutSeconds = 10
+        return config
+    }
+
+    @Test("STARTTLS with a private CA and AUTH succeed")
+    func startTLSAndAuth() async throws {
+        let ca = try Self.certificates()
+        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--require-tls", "--auth", "intake:hemligt"])
+        try smtp.start()
+        defer { smtp.stop() }
+
+        let result = await send(config("smtp://localhost:\(smtp.port)", ca: ca + "/ca.pem", user: "intake", password: "hemligt"))
+
+        #expect(result == .sent)
+        let mails = try await smtp.waitFor(1)
+        #expect(mails.first?.tls == true)
+        #expect(mails.first?.auth_user == "intake")
+        #expect(mails.first?.subject == "Prov åäö")
+    }
+
+    @Test("a wrong password is a clear, retryable error")
+    func wrongPassword() async throws {
+        let ca = try Self.certificates()
+        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--require-tls", "--auth", "intake:hemligt"])
+        try smtp.start()
+        defer { smtp.stop() }
+
+        let result = await send(config("smtp://localhost:\(smtp.port)", ca: ca + "/ca.pem", user: "intake", password: "fel"))
+
+        guard case .temporaryFailure(let reason) = result else { Issue.record("\(result)"); return }
+        #expect(reason.contains("login refused"))
+        #expect(try smtp.received().isEmpty)
+    }
+
+    @Test("an untrusted certificate is a clear error")
+    func untrustedCertificate() async throws {
+        let ca = try Self.certificates()
+        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/untrusted.pem", "--tls-key", ca + "/untrusted.key", "--require-tls"])
+        try smtp.start()
+        defer { smtp.stop() }
+
+        let result = await send(config("smtp://localhost:\(smtp.port)", ca: ca + "/ca.pem"))
+
+        guard case .temporaryFailure(let reason) = result else { Issue.record("\(result)"); return }
+        #expect(reason.contains("not trusted"))
+    }
+
+    @Test("implicit TLS (smtps://) works")
+    func implicitTLS() async throws {
+        let ca = try Self.certificates()
+        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--implicit-tls"])
+        try smtp.start()
+        defer { smtp.stop() }
+
+        let result = await send(config("smtps://localhost:\(smtp.port)", ca: ca + "/ca.pem"))
+
+        #expect(result == .sent)
+        #expect(try await smtp.waitFor(1).count == 1)
+    }
+
+    @Test("STARTTLS required against a server without TLS fails clearly")
+    func startTLSRequiredButMissing() async throws {
+        let smtp = try SMTPTestServer()
+        try smtp.start()
+        defer { smtp.stop() }
+
+        let result = await send(config("smtp://localhost:\(smtp.port)", ca: nil, startTLS: .required))
+
+        guard case .temporaryFailure(let reason) = result else { Issue.record("\(result)"); return }
+        #expect(reason.contains("STARTTLS"))
+    }
+}
