@@ -71,6 +71,28 @@ struct MailDeliveryTests {
         #expect(rows.allSatisfy { $0["status"] == "sent" && $0["attempts"] == 1 })
     }
 
+    @Test("an English report gets English mails, the tracking link keeps the language")
+    func englishMails() async throws {
+        let smtp = try SMTPTestServer()
+        try smtp.start()
+        defer { smtp.stop() }
+        let directory = try TestSupport.temporaryDirectory()
+
+        try await app(directory, smtp: smtp).test(.live) { client in
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.set("lang", "en").body)
+            #expect(response.headers[.location]?.hasSuffix("?lang=en") == true)
+            _ = try await smtp.waitFor(3)
+        }
+
+        let mails = try smtp.received()
+        let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
+        #expect(ack.subject == "We have received your report SB-2026-00001")
+        #expect(ack.text?.contains("?lang=en") == true)
+        let owners = mails.filter { $0.envelope_to != ["asa.oberg@example.se"] }
+        #expect(owners.count == 2)
+        #expect(owners.allSatisfy { $0.subject.hasPrefix("New collaboration failure SB-2026-00001") && $0.text?.contains("What happened?") == true })
+    }
+
     @Test("451 twice, then accepted: delivered once, attempts recorded")
     func temporaryFailures() async throws {
         let smtp = try SMTPTestServer(arguments: ["--fail-first", "2"])

@@ -35,41 +35,30 @@ public struct AppConfiguration: Sendable {
     /// Reads every `INTAKE_*` variable and reports all problems at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> AppConfiguration {
         var config = AppConfiguration()
-        var problems: [String] = []
-        func value(_ name: String) -> String? {
-            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        func int(_ name: String, range: ClosedRange<Int>) -> Int? {
-            guard let raw = value(name) else { return nil }
-            guard let number = Int(raw), range.contains(number) else {
-                problems.append("\(name)=\(raw) must be a whole number between \(range.lowerBound) and \(range.upperBound)")
-                return nil
-            }
-            return number
-        }
+        var env = EnvironmentReader(environment)
+        func value(_ name: String) -> String? { env.value(name) }
         if let v = value("INTAKE_HOSTNAME") { config.hostname = v }
-        if let v = int("INTAKE_PORT", range: 0...65535) { config.port = v }
+        if let v = env.int("INTAKE_PORT", range: 0...65535) { config.port = v }
         if let v = value("INTAKE_DATABASE") { config.databasePath = v }
         if let v = value("INTAKE_FORMS") { config.formsDirectory = v }
         if let v = value("INTAKE_TEMPLATES") { config.templatesDirectory = v }
         if let v = value("INTAKE_PUBLIC_URL") { config.publicURL = v }
-        if let v = int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
-        if let v = int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
+        if let v = env.int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
+        if let v = env.int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
         if let v = value("INTAKE_DEMO") {
             switch v.lowercased() {
             case "1", "true", "yes", "on": config.demo = true
             case "0", "false", "no", "off": config.demo = false
-            default: problems.append("INTAKE_DEMO=\(v) must be true or false")
+            default: env.problems.append("INTAKE_DEMO=\(v) must be true or false")
             }
         }
         do {
             config.mail = try MailConfiguration.fromEnvironment(environment)
         } catch {
-            problems.append(contentsOf: error.problems)
+            env.problems.append(contentsOf: error.problems)
         }
-        problems.append(contentsOf: config.validate())
-        guard problems.isEmpty else { throw Problem(problems: problems) }
+        env.problems.append(contentsOf: config.validate())
+        guard env.problems.isEmpty else { throw Problem(problems: env.problems) }
         return config
     }
 

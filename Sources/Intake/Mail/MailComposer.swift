@@ -50,23 +50,25 @@ public struct MailComposer: Sendable {
                                      htmlBody: renderer.render("mail/acknowledgement.html", context)))
         }
 
-        // Owning functions work in Swedish; the notification carries no reporter contact data.
+        // The notification follows the report's language too; it carries no reporter contact data.
         let organisation = catalogue.party(draft.organisationKey)?.name ?? draft.organisationKey
         let others = draft.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }
+        let yes = language == .sv ? "Ja" : "Yes", no = language == .sv ? "Nej" : "No"
         let extras: [[String: Any]] = (agreement?.fields ?? []).compactMap { field in
             guard let values = draft.extraFields[field.key] else { return nil }
             let shown = values.map { value in
-                field.options.first { $0.key == value }?.label.sv ?? (value == "ja" ? "Ja" : value == "nej" ? "Nej" : value)
+                field.options.first { $0.key == value }?.label[language] ?? (value == "ja" ? yes : value == "nej" ? no : value)
             }
-            return ["label": field.label.sv, "value": shown.joined(separator: ", ")]
+            return ["label": field.label[language], "value": shown.joined(separator: ", ")]
         }
+        let unclassified = LocalizedText(sv: "Ej klassificerad (vet inte / ingen passar)", en: "Not classified (don’t know / none fits)")
         for function in functions {
             var context: [String: Any] = [
-                "sv": true, "en": false,
+                "sv": language == .sv, "en": language == .en,
                 "reference": filed.reference,
-                "functionName": function.name.sv,
-                "agreement": agreement?.name.sv ?? "Ej klassificerad (vet inte / ingen passar)",
-                "region": region?.name.sv ?? draft.regionKey,
+                "functionName": function.name[language],
+                "agreement": agreement?.name[language] ?? unclassified[language],
+                "region": region?.name[language] ?? draft.regionKey,
                 "organisation": organisation,
                 "otherParties": others.joined(separator: ", "),
                 "occurredOn": draft.occurredOn.description,
@@ -74,15 +76,17 @@ public struct MailComposer: Sendable {
                 "expected": draft.expected,
                 "extras": extras,
                 "triage": function.isTriage,
-                "feedbackDate": filed.feedbackDueOn.formatted(.sv),
+                "feedbackDate": filed.feedbackDueOn.formatted(language),
                 "staffURL": staffReportURL(id: filed.id),
-                "reportLanguage": language == .sv ? "svenska" : "engelska",
             ]
             if let consequences = draft.consequences { context["consequences"] = consequences }
             if let improvement = draft.improvement { context["improvement"] = improvement }
-            let subject = function.isTriage
-                ? "Ny samverkansbrist att klassificera: \(filed.reference)"
-                : "Ny samverkansbrist \(filed.reference): \(agreement?.name.sv ?? "")"
+            let subject: String = switch (language, function.isTriage) {
+            case (.sv, true): "Ny samverkansbrist att klassificera: \(filed.reference)"
+            case (.sv, false): "Ny samverkansbrist \(filed.reference): \(agreement?.name.sv ?? "")"
+            case (.en, true): "New collaboration failure to classify: \(filed.reference)"
+            case (.en, false): "New collaboration failure \(filed.reference): \(agreement?.name.en ?? "")"
+            }
             mails.append(OutboxDraft(kind: .ownerNotification, recipient: function.mailbox, subject: subject,
                                      textBody: renderer.render("mail/owner-notification.text", context),
                                      htmlBody: renderer.render("mail/owner-notification.html", context)))

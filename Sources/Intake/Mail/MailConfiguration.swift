@@ -51,65 +51,54 @@ public struct MailConfiguration: Sendable, Hashable {
 
     public static func fromEnvironment(_ environment: [String: String]) throws(Problems) -> MailConfiguration {
         var config = MailConfiguration()
-        var problems: [String] = []
-        func value(_ name: String) -> String? {
-            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        func int(_ name: String, range: ClosedRange<Int>) -> Int? {
-            guard let raw = value(name) else { return nil }
-            guard let number = Int(raw), range.contains(number) else {
-                problems.append("\(name)=\(raw) must be a whole number between \(range.lowerBound) and \(range.upperBound)")
-                return nil
-            }
-            return number
-        }
+        var env = EnvironmentReader(environment)
+        func value(_ name: String) -> String? { env.value(name) }
         if let url = value("INTAKE_SMTP_URL") {
             if let parsed = URLComponents(string: url), let scheme = parsed.scheme, ["smtp", "smtps"].contains(scheme),
                let host = parsed.host, !host.isEmpty, parsed.path.isEmpty || parsed.path == "/" {
                 config.smtpURL = url.hasSuffix("/") ? String(url.dropLast()) : url
             } else {
-                problems.append("INTAKE_SMTP_URL=\(url) must look like smtp://host:port or smtps://host:port")
+                env.problems.append("INTAKE_SMTP_URL=\(url) must look like smtp://host:port or smtps://host:port")
             }
         }
         if let v = value("INTAKE_SMTP_STARTTLS") {
             if let mode = StartTLS(rawValue: v.lowercased()) { config.startTLS = mode }
-            else { problems.append("INTAKE_SMTP_STARTTLS=\(v) must be required, opportunistic or off") }
+            else { env.problems.append("INTAKE_SMTP_STARTTLS=\(v) must be required, opportunistic or off") }
         }
         if let v = value("INTAKE_SMTP_CA_FILE") {
             if FileManager.default.isReadableFile(atPath: v) { config.caFile = v }
-            else { problems.append("INTAKE_SMTP_CA_FILE=\(v) is not a readable file") }
+            else { env.problems.append("INTAKE_SMTP_CA_FILE=\(v) is not a readable file") }
         }
         config.username = value("INTAKE_SMTP_USERNAME")
         config.password = value("INTAKE_SMTP_PASSWORD")
         if (config.username == nil) != (config.password == nil) {
-            problems.append("INTAKE_SMTP_USERNAME and INTAKE_SMTP_PASSWORD must be set together")
+            env.problems.append("INTAKE_SMTP_USERNAME and INTAKE_SMTP_PASSWORD must be set together")
         }
         if let v = value("INTAKE_MAIL_FROM") { config.from = v }
         if config.fromAddress.wholeMatch(of: addressPattern) == nil || config.from.contains(where: { $0 == "\r" || $0 == "\n" }) {
-            problems.append("INTAKE_MAIL_FROM=\(config.from) must be an address, optionally with a name: Name <address@example.se>")
+            env.problems.append("INTAKE_MAIL_FROM=\(config.from) must be an address, optionally with a name: Name <address@example.se>")
         }
         if let v = value("INTAKE_MAIL_REPLY_TO") {
             if v.wholeMatch(of: addressPattern) != nil { config.replyTo = v }
-            else { problems.append("INTAKE_MAIL_REPLY_TO=\(v) must be an e-mail address") }
+            else { env.problems.append("INTAKE_MAIL_REPLY_TO=\(v) must be an e-mail address") }
         }
         if let v = value("INTAKE_SMTP_EHLO") { config.ehloName = v }
-        if let v = int("INTAKE_SMTP_CONNECT_TIMEOUT", range: 1...300) { config.connectTimeoutSeconds = v }
-        if let v = int("INTAKE_SMTP_TIMEOUT", range: 1...3600) { config.totalTimeoutSeconds = v }
+        if let v = env.int("INTAKE_SMTP_CONNECT_TIMEOUT", range: 1...300) { config.connectTimeoutSeconds = v }
+        if let v = env.int("INTAKE_SMTP_TIMEOUT", range: 1...3600) { config.totalTimeoutSeconds = v }
         if let v = value("INTAKE_MAIL_RETRY_DELAYS") {
             let delays = v.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             if delays.isEmpty || delays.contains(where: { $0 == nil || $0! < 0 }) {
-                problems.append("INTAKE_MAIL_RETRY_DELAYS=\(v) must be seconds separated by commas, e.g. 60,300,1800,7200")
+                env.problems.append("INTAKE_MAIL_RETRY_DELAYS=\(v) must be seconds separated by commas, e.g. 60,300,1800,7200")
             } else {
                 config.retryDelaysSeconds = delays.map { $0! }
             }
         }
-        if let v = int("INTAKE_MAIL_MAX_RETRY_SECONDS", range: 0...(60 * 24 * 3600)) { config.maxRetrySeconds = v }
+        if let v = env.int("INTAKE_MAIL_MAX_RETRY_SECONDS", range: 0...(60 * 24 * 3600)) { config.maxRetrySeconds = v }
         if let v = value("INTAKE_MAIL_DIRECTORY") { config.fileDirectory = v }
         if config.smtpURL == nil && (config.username != nil || config.caFile != nil) {
-            problems.append("INTAKE_SMTP_USERNAME/INTAKE_SMTP_CA_FILE are set but INTAKE_SMTP_URL is not")
+            env.problems.append("INTAKE_SMTP_USERNAME/INTAKE_SMTP_CA_FILE are set but INTAKE_SMTP_URL is not")
         }
-        guard problems.isEmpty else { throw Problems(problems: problems) }
+        guard env.problems.isEmpty else { throw Problems(problems: env.problems) }
         return config
     }
 

@@ -1,0 +1,27 @@
+/// Reads `INTAKE_*` variables and collects every problem, so configuration errors are listed
+/// together at start.
+struct EnvironmentReader {
+    let environment: [String: String]
+    var problems: [String] = []
+
+    init(_ environment: [String: String]) {
+        self.environment = environment
+    }
+
+    /// The trimmed value, or nil when unset or empty.
+    func value(_ name: String) -> String? {
+        guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        return raw
+    }
+
+    mutating func int(_ name: String, range: ClosedRange<Int>) -> Int? {
+        guard let raw = value(name) else { return nil }
+        guard let number = Int(raw), range.contains(number) else {
+            problems.append("\(name)=\(raw) must be a whole number between \(range.lowerBound) and \(range.upperBound)")
+            return nil
+        }
+        return number
+    }
+}
+
+import Foundation
