@@ -36,16 +36,15 @@ public struct AppConfiguration: Sendable {
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> AppConfiguration {
         var config = AppConfiguration()
         var env = EnvironmentReader(environment)
-        func value(_ name: String) -> String? { env.value(name) }
-        if let v = value("INTAKE_HOSTNAME") { config.hostname = v }
+        if let v = env.value("INTAKE_HOSTNAME") { config.hostname = v }
         if let v = env.int("INTAKE_PORT", range: 0...65535) { config.port = v }
-        if let v = value("INTAKE_DATABASE") { config.databasePath = v }
-        if let v = value("INTAKE_FORMS") { config.formsDirectory = v }
-        if let v = value("INTAKE_TEMPLATES") { config.templatesDirectory = v }
-        if let v = value("INTAKE_PUBLIC_URL") { config.publicURL = v }
+        if let v = env.value("INTAKE_DATABASE") { config.databasePath = v }
+        if let v = env.value("INTAKE_FORMS") { config.formsDirectory = v }
+        if let v = env.value("INTAKE_TEMPLATES") { config.templatesDirectory = v }
+        if let v = env.value("INTAKE_PUBLIC_URL") { config.publicURL = v }
         if let v = env.int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
         if let v = env.int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
-        if let v = value("INTAKE_DEMO") {
+        if let v = env.value("INTAKE_DEMO") {
             switch v.lowercased() {
             case "1", "true", "yes", "on": config.demo = true
             case "0", "false", "no", "off": config.demo = false

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads `INTAKE_*` variables and collects every problem, so configuration errors are listed
 /// together at start.
 struct EnvironmentReader {
@@ -23,5 +25,3 @@ struct EnvironmentReader {
         return number
     }
 }
-
-import Foundation

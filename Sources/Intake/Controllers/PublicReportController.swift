@@ -238,9 +238,9 @@ enum FieldView {
         if let max = field.maxLength ?? (field.type == .textarea || field.type == .text ? field.effectiveMaxLength : nil) {
             model["maxLength"] = max
         }
-        func options(_ list: [(String, String)]) -> [[String: Any]] {
+        func options(_ list: [(key: String, label: String)]) -> [[String: Any]] {
             list.enumerated().map { index, option in
-                ["value": option.0, "label": option.1, "id": "\(id)-\(index)", "checked": submitted.contains(option.0)]
+                ["value": option.key, "label": option.label, "id": "\(id)-\(index)", "checked": submitted.contains(option.key)]
             }
         }
         switch field.type {
@@ -264,15 +264,12 @@ enum FieldView {
         case .parties:
             model["isCheckboxes"] = true
             model["options"] = options(parties.map { ($0.key, $0.name) })
-        case .singleChoice:
+        case .singleChoice, .yesNo:
             model["isRadios"] = true
-            model["options"] = options(field.options.map { ($0.key, $0.label[language]) })
+            model["options"] = options(field.choices(in: language))
         case .multiChoice:
             model["isCheckboxes"] = true
-            model["options"] = options(field.options.map { ($0.key, $0.label[language]) })
-        case .yesNo:
-            model["isRadios"] = true
-            model["options"] = options([("ja", language == .sv ? "Ja" : "Yes"), ("nej", language == .sv ? "Nej" : "No")])
+            model["options"] = options(field.choices(in: language))
         }
         return model
     }

@@ -144,6 +144,21 @@ public struct FieldDefinition: Sendable, Hashable {
     public var maxLength: Int?
     public var options: [FieldOption]
 
+    /// The values a choice field accepts with their labels: the configured options, or
+    /// `ja`/`nej` for yes/no. Empty for other types.
+    public func choices(in language: Language) -> [(key: String, label: String)] {
+        switch type {
+        case .singleChoice, .multiChoice: options.map { ($0.key, $0.label[language]) }
+        case .yesNo: [("ja", language == .sv ? "Ja" : "Yes"), ("nej", language == .sv ? "Nej" : "No")]
+        default: []
+        }
+    }
+
+    /// How a stored value is shown: its choice label where it has one, else the value itself.
+    public func displayValue(_ value: String, in language: Language) -> String {
+        choices(in: language).first { $0.key == value }?.label ?? value
+    }
+
     /// Default cap for free text so one field cannot fill the body limit alone.
     public var effectiveMaxLength: Int {
         maxLength ?? (type == .textarea ? 4000 : 200)

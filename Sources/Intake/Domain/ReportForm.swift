@@ -132,19 +132,14 @@ public struct ReportForm: Sendable {
                 var day: CalendarDay?
                 if let error = checkDate(single(name), field: field, name: name, today: today, result: &day) { errors.append(error) }
                 else if let day { extras[field.key] = [day.description] }
-            case .yesNo:
-                let value = single(name)
-                if let value, value != "ja", value != "nej" {
-                    errors.append(Self.chooseError(field, name: name))
-                } else if value == nil, field.required {
-                    errors.append(Self.chooseError(field, name: name))
-                } else if let value { extras[field.key] = [value] }
-            case .singleChoice, .multiChoice:
-                let chosen = field.type == .singleChoice ? single(name).map { [$0] } ?? [] : multiple(name)
-                if chosen.contains(where: { key in !field.options.contains { $0.key == key } }) || (field.type == .singleChoice && (values[name]?.count ?? 0) > 1) {
-                    errors.append(Self.chooseError(field, name: name, multiple: field.type == .multiChoice))
+            case .singleChoice, .multiChoice, .yesNo:
+                let isMultiple = field.type == .multiChoice
+                let allowed = Set(field.choices(in: language).map(\.key))
+                let chosen = isMultiple ? multiple(name) : single(name).map { [$0] } ?? []
+                if chosen.contains(where: { !allowed.contains($0) }) || (!isMultiple && (values[name]?.count ?? 0) > 1) {
+                    errors.append(Self.chooseError(field, name: name, multiple: isMultiple))
                 } else if chosen.isEmpty, field.required {
-                    errors.append(Self.chooseError(field, name: name, multiple: field.type == .multiChoice))
+                    errors.append(Self.chooseError(field, name: name, multiple: isMultiple))
                 } else if !chosen.isEmpty { extras[field.key] = chosen }
             case .party, .parties:
                 break

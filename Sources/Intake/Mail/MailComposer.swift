@@ -53,13 +53,9 @@ public struct MailComposer: Sendable {
         // The notification follows the report's language too; it carries no reporter contact data.
         let organisation = catalogue.party(draft.organisationKey)?.name ?? draft.organisationKey
         let others = draft.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }
-        let yes = language == .sv ? "Ja" : "Yes", no = language == .sv ? "Nej" : "No"
         let extras: [[String: Any]] = (agreement?.fields ?? []).compactMap { field in
             guard let values = draft.extraFields[field.key] else { return nil }
-            let shown = values.map { value in
-                field.options.first { $0.key == value }?.label[language] ?? (value == "ja" ? yes : value == "nej" ? no : value)
-            }
-            return ["label": field.label[language], "value": shown.joined(separator: ", ")]
+            return ["label": field.label[language], "value": values.map { field.displayValue($0, in: language) }.joined(separator: ", ")]
         }
         let unclassified = LocalizedText(sv: "Ej klassificerad (vet inte / ingen passar)", en: "Not classified (don’t know / none fits)")
         for function in functions {

@@ -52,8 +52,7 @@ public struct MailConfiguration: Sendable, Hashable {
     public static func fromEnvironment(_ environment: [String: String]) throws(Problems) -> MailConfiguration {
         var config = MailConfiguration()
         var env = EnvironmentReader(environment)
-        func value(_ name: String) -> String? { env.value(name) }
-        if let url = value("INTAKE_SMTP_URL") {
+        if let url = env.value("INTAKE_SMTP_URL") {
             if let parsed = URLComponents(string: url), let scheme = parsed.scheme, ["smtp", "smtps"].contains(scheme),
                let host = parsed.host, !host.isEmpty, parsed.path.isEmpty || parsed.path == "/" {
                 config.smtpURL = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -61,31 +60,31 @@ public struct MailConfiguration: Sendable, Hashable {
                 env.problems.append("INTAKE_SMTP_URL=\(url) must look like smtp://host:port or smtps://host:port")
             }
         }
-        if let v = value("INTAKE_SMTP_STARTTLS") {
+        if let v = env.value("INTAKE_SMTP_STARTTLS") {
             if let mode = StartTLS(rawValue: v.lowercased()) { config.startTLS = mode }
             else { env.problems.append("INTAKE_SMTP_STARTTLS=\(v) must be required, opportunistic or off") }
         }
-        if let v = value("INTAKE_SMTP_CA_FILE") {
+        if let v = env.value("INTAKE_SMTP_CA_FILE") {
             if FileManager.default.isReadableFile(atPath: v) { config.caFile = v }
             else { env.problems.append("INTAKE_SMTP_CA_FILE=\(v) is not a readable file") }
         }
-        config.username = value("INTAKE_SMTP_USERNAME")
-        config.password = value("INTAKE_SMTP_PASSWORD")
+        config.username = env.value("INTAKE_SMTP_USERNAME")
+        config.password = env.value("INTAKE_SMTP_PASSWORD")
         if (config.username == nil) != (config.password == nil) {
             env.problems.append("INTAKE_SMTP_USERNAME and INTAKE_SMTP_PASSWORD must be set together")
         }
-        if let v = value("INTAKE_MAIL_FROM") { config.from = v }
+        if let v = env.value("INTAKE_MAIL_FROM") { config.from = v }
         if config.fromAddress.wholeMatch(of: addressPattern) == nil || config.from.contains(where: { $0 == "\r" || $0 == "\n" }) {
             env.problems.append("INTAKE_MAIL_FROM=\(config.from) must be an address, optionally with a name: Name <address@example.se>")
         }
-        if let v = value("INTAKE_MAIL_REPLY_TO") {
+        if let v = env.value("INTAKE_MAIL_REPLY_TO") {
             if v.wholeMatch(of: addressPattern) != nil { config.replyTo = v }
             else { env.problems.append("INTAKE_MAIL_REPLY_TO=\(v) must be an e-mail address") }
         }
-        if let v = value("INTAKE_SMTP_EHLO") { config.ehloName = v }
+        if let v = env.value("INTAKE_SMTP_EHLO") { config.ehloName = v }
         if let v = env.int("INTAKE_SMTP_CONNECT_TIMEOUT", range: 1...300) { config.connectTimeoutSeconds = v }
         if let v = env.int("INTAKE_SMTP_TIMEOUT", range: 1...3600) { config.totalTimeoutSeconds = v }
-        if let v = value("INTAKE_MAIL_RETRY_DELAYS") {
+        if let v = env.value("INTAKE_MAIL_RETRY_DELAYS") {
             let delays = v.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             if delays.isEmpty || delays.contains(where: { $0 == nil || $0! < 0 }) {
                 env.problems.append("INTAKE_MAIL_RETRY_DELAYS=\(v) must be seconds separated by commas, e.g. 60,300,1800,7200")
@@ -94,7 +93,7 @@ public struct MailConfiguration: Sendable, Hashable {
             }
         }
         if let v = env.int("INTAKE_MAIL_MAX_RETRY_SECONDS", range: 0...(60 * 24 * 3600)) { config.maxRetrySeconds = v }
-        if let v = value("INTAKE_MAIL_DIRECTORY") { config.fileDirectory = v }
+        if let v = env.value("INTAKE_MAIL_DIRECTORY") { config.fileDirectory = v }
         if config.smtpURL == nil && (config.username != nil || config.caFile != nil) {
             env.problems.append("INTAKE_SMTP_USERNAME/INTAKE_SMTP_CA_FILE are set but INTAKE_SMTP_URL is not")
         }

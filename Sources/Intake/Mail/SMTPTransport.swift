@@ -130,8 +130,6 @@ public final class SMTPTransport: MailTransport, @unchecked Sendable {
             break
         }
         switch reply {
-        case 400..<500:
-            return .temporaryFailure("SMTP server asked to try later; \(detail)")
         case 530, 534, 535, 538:
             // Authentication or TLS policy: a configuration problem, not a bad message.
             return .temporaryFailure("SMTP server requires authentication or TLS; \(detail)")
