@@ -183,6 +183,25 @@ struct RoutingAndFormTests {
         #expect(rejection.errors.first?.message.sv.contains(expected) == true, "\(rejection.errors)")
     }
 
+    @Test("a yes/no field accepts ja or nej only and is shown with its label")
+    func yesNoField() throws {
+        let catalogue = try TestSupport.catalogue()
+        let bus = try #require(catalogue.agreement("sthlm-bus"))
+        let field = try #require(bus.fields.first { $0.key == "bup_referral" })
+        let form = ReportForm(catalogue: catalogue, region: catalogue.region("stockholm")!, agreement: bus)
+        let base = FormEncoder.validLUS.set("avtal", "sthlm-bus")
+        let today = CalendarDay(year: 2026, month: 11, day: 25)
+
+        let accepted = try form.validate(values(base.set("x_bup_referral", "ja")), language: .sv, today: today).get()
+        let refused = form.validate(values(base.set("x_bup_referral", "kanske")), language: .sv, today: today)
+
+        #expect(accepted.extraFields["bup_referral"] == ["ja"])
+        guard case .failure(let rejection) = refused else { Issue.record("'kanske' accepted"); return }
+        #expect(rejection.errors.map(\.fieldKey) == ["x_bup_referral"])
+        #expect(field.displayValue("ja", in: .sv) == "Ja")
+        #expect(field.displayValue("nej", in: .en) == "No")
+    }
+
     @Test("a phone number starting with 0 is not taken for a personnummer in the phone field")
     func phoneNumber() throws {
         let catalogue = try TestSupport.catalogue()

@@ -9,8 +9,7 @@ import Testing
 @Suite("Mail delivery over SMTP", .serialized, .enabled(if: SMTPTestServer.isAvailable, "needs .venv with aiosmtpd (scripts/test.sh makes it)"))
 struct MailDeliveryTests {
     func app(_ directory: String, smtp: SMTPTestServer) async throws -> some ApplicationProtocol {
-        try await buildApplication(configuration: TestSupport.configuration(directory: directory, smtpURL: smtp.url),
-                                   clock: { Date() }, logger: TestSupport.quietLogger)
+        try await TestSupport.application(directory: directory, smtpURL: smtp.url, clock: { Date() })
     }
 
     func outbox(_ directory: String) async throws -> [Row] {
@@ -30,20 +29,17 @@ struct MailDeliveryTests {
 
     @Test("a report produces the acknowledgement and one notification per owner")
     func acknowledgementAndNotifications() async throws {
-        let smtp = try SMTPTestServer()
-        try smtp.start()
+        let smtp = try SMTPTestServer.started()
         defer { smtp.stop() }
         let directory = try TestSupport.temporaryDirectory()
 
-        let location = try await app(directory, smtp: smtp).test(.live) { client in
+        let (location, mails) = try await app(directory, smtp: smtp).test(.live) { client in
             let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
             #expect(response.status == .seeOther)
-            _ = try await smtp.waitFor(3)
-            return try #require(response.headers[.location])
+            return (try #require(response.headers[.location]), try await smtp.waitFor(3))
         }
 
         let token = String(location.dropFirst("/kvitto/".count))
-        let mails = try smtp.received()
         #expect(mails.count == 3)
         let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
         #expect(ack.subject == "Vi har tagit emot din rapport SB-2026-00001")
@@ -73,18 +69,16 @@ struct MailDeliveryTests {
 
     @Test("an English report gets English mails, the tracking link keeps the language")
     func englishMails() async throws {
-        let smtp = try SMTPTestServer()
-        try smtp.start()
+        let smtp = try SMTPTestServer.started()
         defer { smtp.stop() }
         let directory = try TestSupport.temporaryDirectory()
 
-        try await app(directory, smtp: smtp).test(.live) { client in
+        let mails = try await app(directory, smtp: smtp).test(.live) { client in
             let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.set("lang", "en").body)
             #expect(response.headers[.location]?.hasSuffix("?lang=en") == true)
-            _ = try await smtp.waitFor(3)
+            return try await smtp.waitFor(3)
         }
 
-        let mails = try smtp.received()
         let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
         #expect(ack.subject == "We have received your report SB-2026-00001")
         #expect(ack.text?.contains("?lang=en") == true)
@@ -95,15 +89,13 @@ struct MailDeliveryTests {
 
     @Test("451 twice, then accepted: delivered once, attempts recorded")
     func temporaryFailures() async throws {
-        let smtp = try SMTPTestServer(arguments: ["--fail-first", "2"])
-        try smtp.start()
+        let smtp = try SMTPTestServer.started(arguments: ["--fail-first", "2"])
         defer { smtp.stop() }
         let directory = try TestSupport.temporaryDirectory()
 
         try await app(directory, smtp: smtp).test(.live) { client in
             // No e-mail and no agreement: exactly one mail, to the triage function.
-            let form = FormEncoder.validLUS.set("avtal", "vet-inte").set("reporter_email", nil)
-            _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: form.body)
+            _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.triageOnly.body)
             _ = try await waitForOutbox(directory) { $0.first?["status"] == "sent" }
         }
 
@@ -118,14 +110,12 @@ struct MailDeliveryTests {
 
     @Test("550 on the recipient moves the message to dead letter with the reason")
     func permanentFailure() async throws {
-        let smtp = try SMTPTestServer(arguments: ["--reject-rcpt", "triage"])
-        try smtp.start()
+        let smtp = try SMTPTestServer.started(arguments: ["--reject-rcpt", "triage"])
         defer { smtp.stop() }
         let directory = try TestSupport.temporaryDirectory()
 
         try await app(directory, smtp: smtp).test(.live) { client in
-            let form = FormEncoder.validLUS.set("avtal", "vet-inte").set("reporter_email", nil)
-            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: form.body)
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.triageOnly.body)
             #expect(response.status == .seeOther, "the report is accepted whatever happens to its mail")
             _ = try await waitForOutbox(directory) { $0.first?["status"] == "dead" }
         }
@@ -139,32 +129,31 @@ struct MailDeliveryTests {
     @Test("SMTP server down when the report is filed: accepted, then delivered once the server is up")
     func serverDownThenUp() async throws {
         // Learn a free port, then stop the server so the first attempts fail.
-        let probe = try SMTPTestServer()
-        try probe.start()
+        let probe = try SMTPTestServer.started()
         let port = probe.port
         probe.stop()
         let smtp = try SMTPTestServer(port: port)
         let directory = try TestSupport.temporaryDirectory()
 
-        try await app(directory, smtp: smtp).test(.live) { client in
+        let delivered = try await app(directory, smtp: smtp).test(.live) { client in
             let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
             #expect(response.status == .seeOther)
             let failing = try await waitForOutbox(directory) { rows in rows.count == 3 && rows.allSatisfy { ($0["attempts"] as Int) >= 1 } }
             #expect(failing.allSatisfy { $0["status"] == "queued" && ($0["last_error"] as String?)?.contains("not reachable") == true })
 
             try smtp.start()
-            _ = try await smtp.waitFor(3)
+            let mails = try await smtp.waitFor(3)
             _ = try await waitForOutbox(directory) { $0.allSatisfy { $0["status"] == "sent" } }
+            return mails
         }
-        defer { smtp.stop() }
-        #expect(try smtp.received().count == 3)
+        smtp.stop()
+        #expect(delivered.count == 3)
         #expect(try await outbox(directory).allSatisfy { $0["status"] == "sent" })
     }
 
     @Test("CR/LF in the name or e-mail field is refused and sends nothing")
     func headerInjectionRefused() async throws {
-        let smtp = try SMTPTestServer()
-        try smtp.start()
+        let smtp = try SMTPTestServer.started()
         defer { smtp.stop() }
         let directory = try TestSupport.temporaryDirectory()
 
@@ -213,8 +202,7 @@ struct SMTPTransportTests {
     @Test("STARTTLS with a private CA and AUTH succeed")
     func startTLSAndAuth() async throws {
         let ca = try Self.certificates()
-        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--require-tls", "--auth", "intake:hemligt"])
-        try smtp.start()
+        let smtp = try SMTPTestServer.started(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--require-tls", "--auth", "intake:hemligt"])
         defer { smtp.stop() }
 
         let result = await send(config("smtp://localhost:\(smtp.port)", ca: ca + "/ca.pem", user: "intake", password: "hemligt"))
@@ -229,8 +217,7 @@ struct SMTPTransportTests {
     @Test("a wrong password is a clear, retryable error")
     func wrongPassword() async throws {
         let ca = try Self.certificates()
-        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--require-tls", "--auth", "intake:hemligt"])
-        try smtp.start()
+        let smtp = try SMTPTestServer.started(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--require-tls", "--auth", "intake:hemligt"])
         defer { smtp.stop() }
 
         let result = await send(config("smtp://localhost:\(smtp.port)", ca: ca + "/ca.pem", user: "intake", password: "fel"))
@@ -243,8 +230,7 @@ struct SMTPTransportTests {
     @Test("an untrusted certificate is a clear error")
     func untrustedCertificate() async throws {
         let ca = try Self.certificates()
-        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/untrusted.pem", "--tls-key", ca + "/untrusted.key", "--require-tls"])
-        try smtp.start()
+        let smtp = try SMTPTestServer.started(arguments: ["--tls-cert", ca + "/untrusted.pem", "--tls-key", ca + "/untrusted.key", "--require-tls"])
         defer { smtp.stop() }
 
         let result = await send(config("smtp://localhost:\(smtp.port)", ca: ca + "/ca.pem"))
@@ -256,8 +242,7 @@ struct SMTPTransportTests {
     @Test("implicit TLS (smtps://) works")
     func implicitTLS() async throws {
         let ca = try Self.certificates()
-        let smtp = try SMTPTestServer(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--implicit-tls"])
-        try smtp.start()
+        let smtp = try SMTPTestServer.started(arguments: ["--tls-cert", ca + "/server.pem", "--tls-key", ca + "/server.key", "--implicit-tls"])
         defer { smtp.stop() }
 
         let result = await send(config("smtps://localhost:\(smtp.port)", ca: ca + "/ca.pem"))
@@ -268,8 +253,7 @@ struct SMTPTransportTests {
 
     @Test("STARTTLS required against a server without TLS fails clearly")
     func startTLSRequiredButMissing() async throws {
-        let smtp = try SMTPTestServer()
-        try smtp.start()
+        let smtp = try SMTPTestServer.started()
         defer { smtp.stop() }
 
         let result = await send(config("smtp://localhost:\(smtp.port)", ca: nil, startTLS: .required))

@@ -21,6 +21,13 @@ final class SMTPTestServer: @unchecked Sendable {
         self.port = port
     }
 
+    /// A server that is already listening; stop it with `stop()` (or let it go out of scope).
+    static func started(arguments: [String] = []) throws -> SMTPTestServer {
+        let server = try SMTPTestServer(arguments: arguments)
+        try server.start()
+        return server
+    }
+
     var url: String { "smtp://127.0.0.1:\(port)" }
 
     func start() throws {

@@ -57,6 +57,11 @@ enum TestSupport {
         return config
     }
 
+    /// The whole application on a free loopback port: demo file mail, or the given SMTP server.
+    static func application(directory: String, smtpURL: String? = nil, clock: @escaping @Sendable () -> Date) async throws -> some ApplicationProtocol {
+        try await buildApplication(configuration: configuration(directory: directory, smtpURL: smtpURL), clock: clock, logger: quietLogger)
+    }
+
     static var quietLogger: Logger {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -102,6 +107,11 @@ struct FormEncoder {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return value.addingPercentEncoding(withAllowedCharacters: allowed)!.replacingOccurrences(of: "%20", with: "+")
+    }
+
+    /// A report nobody classified and without e-mail: exactly one mail, to the triage function.
+    static var triageOnly: FormEncoder {
+        validLUS.set("avtal", "vet-inte").set("reporter_email", nil)
     }
 
     /// A complete, valid LUS report from Region Stockholm about Solna.
