@@ -75,7 +75,7 @@ enum PageContext {
             "sv": language == .sv,
             "en": language == .en,
             "title": title,
-            "langQuery": language == .en ? "?lang=en" : "",
+            "langQuery": language.query,
             "langParam": language == .en ? "&lang=en" : "",
             "switchHref": path + queryString(switchQuery),
             "switchLang": other.rawValue,

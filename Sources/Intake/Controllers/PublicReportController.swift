@@ -13,7 +13,7 @@ struct PublicReportController: Sendable {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/", use: home)
         router.get("/rapportera", use: { request, _ in
-            Response(status: .seeOther, headers: [.location: "/" + (Language(parameter: request.uri.queryParameters["lang"].map(String.init)) == .en ? "?lang=en" : "")])
+            Response(status: .seeOther, headers: [.location: "/" + Self.language(request).query])
         })
         router.get("/rapportera/:region", use: form)
         router.post("/rapportera/:region", use: submit)
@@ -40,7 +40,7 @@ struct PublicReportController: Sendable {
         let language = Self.language(request)
         var page = PageContext.base(language: language, title: language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure", path: "/")
         page["regions"] = catalogue.regions.map { region in
-            ["name": region.name[language], "href": "/rapportera/\(region.key)" + (language == .en ? "?lang=en" : "")]
+            ["name": region.name[language], "href": "/rapportera/\(region.key)" + language.query]
         }
         return services.renderer.page("pages/home", page)
     }
@@ -73,7 +73,7 @@ struct PublicReportController: Sendable {
         var page = PageContext.base(language: language, title: title, path: "/rapportera/\(region.key)")
         page["regionName"] = region.name[language]
         page["action"] = "/rapportera/\(region.key)"
-        page["homeHref"] = "/" + (language == .en ? "?lang=en" : "")
+        page["homeHref"] = "/" + language.query
         page["groups"] = catalogue.agreementsByTargetGroup(region: region.key, on: today).map { group, agreements in
             [
                 "name": group.name[language],
@@ -104,7 +104,7 @@ struct PublicReportController: Sendable {
         page["agreementSummary"] = form.agreement.map { $0.summary[language] } ?? (language == .sv
             ? "Rapporten går till en central mottagning som tar reda på vem som ska hantera den."
             : "The report goes to a central triage team that finds out who should handle it.")
-        page["changeHref"] = "/rapportera/\(region.key)" + (language == .en ? "?lang=en" : "")
+        page["changeHref"] = "/rapportera/\(region.key)" + language.query
         page["retentionDays"] = services.configuration.contactRetentionDays
         page["hasErrors"] = !errors.isEmpty
         page["errorCount"] = errors.count
@@ -152,7 +152,7 @@ struct PublicReportController: Sendable {
                 "reference": .string(filed.reference), "agreement": .string(draft.agreementKey ?? Self.unknownAgreementKey),
                 "routes": .stringConvertible(draft.routes.count),
             ])
-            return Response(status: .seeOther, headers: [.location: "/kvitto/\(filed.trackingToken)" + (language == .en ? "?lang=en" : "")])
+            return Response(status: .seeOther, headers: [.location: "/kvitto/\(filed.trackingToken)" + language.query])
         }
     }
 
@@ -180,14 +180,14 @@ struct PublicReportController: Sendable {
     // MARK: receipt and tracking
 
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await statusPage(request, context: context, template: "pages/receipt")
+        try await statusPage(request, context: context)
     }
 
     @Sendable func tracking(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await statusPage(request, context: context, template: "pages/receipt", tracking: true)
+        try await statusPage(request, context: context, tracking: true)
     }
 
-    private func statusPage(_ request: Request, context: AppRequestContext, template: String, tracking: Bool = false) async throws -> Response {
+    private func statusPage(_ request: Request, context: AppRequestContext, tracking: Bool = false) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         guard let report = try await services.reports.receipt(token: token) else { throw AppError.notFound }
         let language = request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language
@@ -208,9 +208,9 @@ struct PublicReportController: Sendable {
         page["stateName"] = state?.name[language] ?? report.stateKey
         page["stateDescription"] = state?.description[language] ?? ""
         page["hasEmail"] = report.hasEmail
-        page["trackingHref"] = "/arende/\(token)" + (language == .en ? "?lang=en" : "")
-        page["homeHref"] = "/" + (language == .en ? "?lang=en" : "")
-        return services.renderer.page(template, page)
+        page["trackingHref"] = "/arende/\(token)" + language.query
+        page["homeHref"] = "/" + language.query
+        return services.renderer.page("pages/receipt", page)
     }
 }
 

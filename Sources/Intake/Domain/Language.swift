@@ -7,6 +7,9 @@ public enum Language: String, Sendable, CaseIterable, Codable {
     public init(parameter: String?) {
         self = parameter.flatMap { Language(rawValue: $0.lowercased()) } ?? .sv
     }
+
+    /// The query that keeps this language in a link: "" for Swedish, "?lang=en" for English.
+    public var query: String { self == .en ? "?lang=en" : "" }
 }
 
 /// A text given in Swedish and English, as the catalogue and form definitions hold it.

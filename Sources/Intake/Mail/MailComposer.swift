@@ -13,7 +13,7 @@ public struct MailComposer: Sendable {
     }
 
     public func trackingURL(token: String, language: Language) -> String {
-        "\(publicURL)/arende/\(token)" + (language == .en ? "?lang=en" : "")
+        "\(publicURL)/arende/\(token)" + language.query
     }
 
     public func staffReportURL(id: Int64) -> String {

@@ -41,7 +41,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         var context = PageContext.base(language: language, title: AppError.title(for: status)[language], path: "/")
         context["status"] = status.code
         context["message"] = message[language]
-        context["homeHref"] = "/" + (language == .en ? "?lang=en" : "")
+        context["homeHref"] = "/" + language.query
         return renderer.page("pages/error", context, status: status)
     }
 }
