@@ -10,6 +10,8 @@ public struct AppServices: Sendable {
     public let outbox: OutboxRepository
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
+    /// Random per-database key for HMAC signatures (form timestamps, …). Never logged.
+    public let signingKey: [UInt8]
     public let clock: @Sendable () -> Date
     public let logger: Logger
 
@@ -25,6 +27,7 @@ public struct AppServices: Sendable {
             reports: ReportRepository(database: database), outbox: OutboxRepository(database: database),
             renderer: renderer,
             mailComposer: MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL),
+            signingKey: try database.signingKey(),
             clock: clock, logger: logger)
     }
 }

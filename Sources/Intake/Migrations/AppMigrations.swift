@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Named migrations, applied in order at start. A migration that has shipped is never edited:
@@ -93,6 +94,13 @@ enum AppMigrations {
                 );
                 CREATE INDEX outbox_due ON outbox_message(status, next_attempt_at);
                 """)
+        }
+        migrator.registerMigration("v3-server-secret") { db in
+            // A random key made once per database: signs form timestamps and similar values.
+            try db.execute(sql: "CREATE TABLE server_secret (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+            var generator = SystemRandomNumberGenerator()
+            let key = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES ('signing-key', ?)", arguments: [key])
         }
         return migrator
     }

@@ -38,6 +38,16 @@ public final class AppDatabase: Sendable {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
+    /// The database's own random signing key (made by migration v3-server-secret).
+    public func signingKey() throws -> [UInt8] {
+        try pool.read { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = 'signing-key'") else {
+                throw DatabaseError(message: "server_secret has no signing-key: run the migrations")
+            }
+            return [UInt8](data)
+        }
+    }
+
     /// Used by /health: the file answers a query.
     public func isHealthy() async -> Bool {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
