@@ -16,6 +16,14 @@ public struct AppConfiguration: Sendable {
     public var mail = MailConfiguration()
     /// How long reporter contact data is kept after a report is closed (shown on the form).
     public var contactRetentionDays = 90
+    /// Where people write about accessibility problems and personal data (shown on those pages).
+    public var contactEmail = "samverkan@example.se"
+    /// Most reports one client address may file per hour on the public form; 0 turns the limit off.
+    public var rateLimitPerHour = 20
+    /// Behind a reverse proxy (nginx): the client address is the last X-Forwarded-For entry.
+    public var trustProxy = false
+    /// A report sent sooner than this after the form was shown is not accepted (bots fill fast).
+    public var minFillSeconds = 5
 
     public init() {}
 
@@ -44,6 +52,10 @@ public struct AppConfiguration: Sendable {
         if let v = env.value("INTAKE_PUBLIC_URL") { config.publicURL = v }
         if let v = env.int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
         if let v = env.int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
+        if let v = env.value("INTAKE_CONTACT_EMAIL") { config.contactEmail = v }
+        if let v = env.int("INTAKE_RATE_LIMIT_PER_HOUR", range: 0...1_000_000) { config.rateLimitPerHour = v }
+        if let v = env.bool("INTAKE_TRUST_PROXY") { config.trustProxy = v }
+        if let v = env.int("INTAKE_MIN_FILL_SECONDS", range: 0...3600) { config.minFillSeconds = v }
         if let v = env.value("INTAKE_DEMO") {
             switch v.lowercased() {
             case "1", "true", "yes", "on": config.demo = true

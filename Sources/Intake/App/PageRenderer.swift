@@ -7,6 +7,7 @@ import Mustache
 public struct PageRenderer: Sendable {
     public static let requiredTemplates = [
         "pages/layout", "pages/home", "pages/choose-agreement", "pages/report-form", "pages/receipt", "pages/error",
+        "pages/accessibility", "pages/privacy",
         "mail/acknowledgement.text", "mail/acknowledgement.html",
         "mail/owner-notification.text", "mail/owner-notification.html",
     ]
