@@ -1,0 +1,52 @@
+"""Every page the browser suite checks. Adding a page is one line.
+
+path      -- address on the server; {name} is filled from --var name=value (receipt, tracking, …)
+lang      -- the page's expected <html lang>
+action    -- None, or "submit": press the page's main form button first (form with errors, 429, …)
+expect    -- text that must be on the page (proves we reached the right state, e.g. "Felkod 404")
+login     -- None, or a role: log in first with --login ROLE=email:password (staff pages)
+headers   -- extra request headers for this page only, e.g. a client address behind the proxy
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    lang: str = "sv"
+    action: str | None = None
+    expect: str | None = None
+    login: str | None = None
+    headers: dict = field(default_factory=dict)
+
+
+FORM = "/rapportera/stockholm?avtal=sthlm-lus"
+
+PAGES = [
+    Page("home", "/", expect="Välj län för att börja"),
+    Page("home-en", "/?lang=en", lang="en", expect="Choose your county to start"),
+    Page("choose-agreement", "/rapportera/stockholm", expect="Vilken överenskommelse gäller det?"),
+    Page("choose-agreement-en", "/rapportera/stockholm?lang=en", lang="en", expect="Which agreement is it about?"),
+    Page("choose-agreement-422", "/rapportera/stockholm?avtal=finns-inte", expect="Välj en överenskommelse i listan"),
+    Page("form", FORM, expect="Skicka rapporten"),
+    Page("form-en", FORM + "&lang=en", lang="en", expect="Send the report"),
+    Page("form-triage", "/rapportera/stockholm?avtal=vet-inte", expect="central mottagning"),
+    Page("form-errors-422", FORM, action="submit", expect="Rapporten är inte skickad"),
+    Page("form-errors-422-en", FORM + "&lang=en", lang="en", action="submit", expect="The report has not been sent"),
+    Page("receipt", "{receipt}", expect="Tack! Vi har tagit emot din rapport"),
+    Page("receipt-en", "{receipt}?lang=en", lang="en", expect="Thank you! We have received your report"),
+    Page("tracking", "{tracking}", expect="Din rapport SB-"),
+    Page("tracking-en", "{tracking}?lang=en", lang="en", expect="Your report SB-"),
+    Page("accessibility", "/tillganglighet", expect="Tillgänglighetsredogörelse"),
+    Page("accessibility-en", "/tillganglighet?lang=en", lang="en", expect="Accessibility statement"),
+    Page("privacy", "/personuppgifter", expect="Så hanterar vi personuppgifter"),
+    Page("privacy-en", "/personuppgifter?lang=en", lang="en", expect="How we handle personal data"),
+    Page("error-404", "/finns-inte", expect="Felkod 404"),
+    Page("error-404-en", "/finns-inte?lang=en", lang="en", expect="Error code 404"),
+    Page("error-429", FORM, action="submit", headers={"X-Forwarded-For": "{limited_ip}"}, expect="Felkod 429"),
+    Page("error-429-en", FORM + "&lang=en", lang="en", action="submit", headers={"X-Forwarded-For": "{limited_ip}"}, expect="Error code 429"),
+    Page("error-403", FORM, action="submit", headers={"Origin": "https://annan-webbplats.example"}, expect="Felkod 403"),
+    # Staff pages log in first, e.g.:
+    # Page("queue", "/handlaggning", login="handlaggare", expect="Rapporter"),
+]
