@@ -16,6 +16,12 @@ public struct AppConfiguration: Sendable {
     public var mail = MailConfiguration()
     /// How long reporter contact data is kept after a report is closed (shown on the form).
     public var contactRetentionDays = 90
+    /// bcrypt cost for staff passwords (log2 rounds). Tests lower it.
+    public var bcryptCost = 12
+    /// Session cookies only over HTTPS. Off in demo mode unless set (local http).
+    public var secureCookies: Bool?
+    /// Session cookies carry `Secure` unless explicitly turned off, or in demo mode on plain http.
+    public var cookiesAreSecure: Bool { secureCookies ?? !(demo && publicURL.hasPrefix("http://")) }
 
     public init() {}
 
@@ -44,13 +50,9 @@ public struct AppConfiguration: Sendable {
         if let v = env.value("INTAKE_PUBLIC_URL") { config.publicURL = v }
         if let v = env.int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
         if let v = env.int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
-        if let v = env.value("INTAKE_DEMO") {
-            switch v.lowercased() {
-            case "1", "true", "yes", "on": config.demo = true
-            case "0", "false", "no", "off": config.demo = false
-            default: env.problems.append("INTAKE_DEMO=\(v) must be true or false")
-            }
-        }
+        if let v = env.int("INTAKE_BCRYPT_COST", range: 4...16) { config.bcryptCost = v }
+        if let v = env.bool("INTAKE_SECURE_COOKIES") { config.secureCookies = v }
+        if let v = env.bool("INTAKE_DEMO") { config.demo = v }
         do {
             config.mail = try MailConfiguration.fromEnvironment(environment)
         } catch {

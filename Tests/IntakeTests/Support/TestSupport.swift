@@ -47,6 +47,7 @@ enum TestSupport {
         config.formsDirectory = formsDirectory
         config.templatesDirectory = templatesDirectory
         config.publicURL = "https://samverkan.example.se"
+        config.bcryptCost = 4
         if let smtpURL {
             config.mail.smtpURL = smtpURL
             config.mail.startTLS = .off
@@ -59,7 +60,7 @@ enum TestSupport {
 
     /// The whole application on a free loopback port: demo file mail, or the given SMTP server.
     static func application(directory: String, smtpURL: String? = nil, clock: @escaping @Sendable () -> Date) async throws -> some ApplicationProtocol {
-        try await buildApplication(configuration: configuration(directory: directory, smtpURL: smtpURL), clock: clock, logger: quietLogger)
+        try await buildApplication(configuration: configuration(directory: directory, smtpURL: smtpURL), clock: clock, logger: quietLogger, announce: { _ in })
     }
 
     static var quietLogger: Logger {
