@@ -24,6 +24,12 @@ public struct AppConfiguration: Sendable {
     public var trustProxy = false
     /// A report sent sooner than this after the form was shown is not accepted (bots fill fast).
     public var minFillSeconds = 5
+    /// bcrypt cost for staff passwords (log2 rounds). Tests lower it.
+    public var bcryptCost = 12
+    /// Session cookies only over HTTPS. Off in demo mode unless set (local http).
+    public var secureCookies: Bool?
+    /// Session cookies carry `Secure` unless explicitly turned off, or in demo mode on plain http.
+    public var cookiesAreSecure: Bool { secureCookies ?? !(demo && publicURL.hasPrefix("http://")) }
 
     public init() {}
 
@@ -56,13 +62,9 @@ public struct AppConfiguration: Sendable {
         if let v = env.int("INTAKE_RATE_LIMIT_PER_HOUR", range: 0...1_000_000) { config.rateLimitPerHour = v }
         if let v = env.bool("INTAKE_TRUST_PROXY") { config.trustProxy = v }
         if let v = env.int("INTAKE_MIN_FILL_SECONDS", range: 0...3600) { config.minFillSeconds = v }
-        if let v = env.value("INTAKE_DEMO") {
-            switch v.lowercased() {
-            case "1", "true", "yes", "on": config.demo = true
-            case "0", "false", "no", "off": config.demo = false
-            default: env.problems.append("INTAKE_DEMO=\(v) must be true or false")
-            }
-        }
+        if let v = env.int("INTAKE_BCRYPT_COST", range: 4...16) { config.bcryptCost = v }
+        if let v = env.bool("INTAKE_SECURE_COOKIES") { config.secureCookies = v }
+        if let v = env.bool("INTAKE_DEMO") { config.demo = v }
         do {
             config.mail = try MailConfiguration.fromEnvironment(environment)
         } catch {

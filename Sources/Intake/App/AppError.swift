@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// What can go wrong in a request, each with the status and the plain message shown to the user.
@@ -7,6 +8,9 @@ public enum AppError: Error, Sendable {
     case payloadTooLarge(limit: Int)
     case unsupportedMediaType
     case methodNotAllowed
+    case forbidden
+    case csrfRejected
+    case tooManyAttempts(until: Date)
 
     var status: HTTPResponse.Status {
         switch self {
@@ -15,6 +19,8 @@ public enum AppError: Error, Sendable {
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
+        case .forbidden, .csrfRejected: .forbidden
+        case .tooManyAttempts: .tooManyRequests
         }
     }
 
@@ -33,7 +39,24 @@ public enum AppError: Error, Sendable {
                           en: "The form was sent in a format that is not supported. Send it from the form page.")
         case .methodNotAllowed:
             LocalizedText(sv: "Det går inte att göra så på den här sidan.", en: "That is not possible on this page.")
+        case .forbidden:
+            LocalizedText(sv: "Du har inte behörighet till den här sidan. Kontakta en administratör om du behöver den.",
+                          en: "You do not have access to this page. Contact an administrator if you need it.")
+        case .csrfRejected:
+            LocalizedText(sv: "Formuläret har gått ut eller kom inte från den här webbplatsen. Gå tillbaka, ladda om sidan och försök igen.",
+                          en: "The form has expired or did not come from this website. Go back, reload the page and try again.")
+        case .tooManyAttempts(let until):
+            LocalizedText(sv: "För många försök. Vänta till klockan \(Self.clockTime(until)) och försök igen.",
+                          en: "Too many attempts. Wait until \(Self.clockTime(until)) and try again.")
         }
+    }
+
+    /// "14:05" in Swedish time.
+    static func clockTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDay.swedishTimeZone
+        let c = calendar.dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
     }
 
     static let invalidForm = AppError.badRequest(LocalizedText(

@@ -4,8 +4,12 @@ import NIOCore
 
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The connected peer (nginx when behind a proxy); used for the public form's rate limit.
+    /// The peer of the TCP connection (nginx's address behind a proxy).
     public let remoteAddress: SocketAddress?
+    /// Set by `StaffSessionMiddleware` when the request carries a live session cookie.
+    public var staffSession: StaffRepository.Session?
+    /// An unsafe staff request's form, read once by `CSRFMiddleware` and checked there.
+    public var form: FormValues = [:]
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -14,4 +18,9 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The body limit is enforced by the controllers with a clear page; this is the hard cap.
     public var maxUploadSize: Int { 1024 * 1024 }
+
+    /// The client's address for throttling: the peer's IP, without the port.
+    public var clientAddress: String {
+        remoteAddress?.ipAddress ?? "unknown"
+    }
 }

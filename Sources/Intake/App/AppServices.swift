@@ -8,6 +8,10 @@ public struct AppServices: Sendable {
     public let database: AppDatabase
     public let reports: ReportRepository
     public let outbox: OutboxRepository
+    public let staff: StaffRepository
+    public let cases: CaseRepository
+    public let triage: TriageService
+    public let loginThrottle: LockedValue<LoginThrottle>
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
     /// Random per-database key for HMAC signatures (form timestamps, …). Never logged.
@@ -22,12 +26,33 @@ public struct AppServices: Sendable {
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
         let database = try AppDatabase(path: configuration.databasePath)
         try database.migrate()
+        let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
+        let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
         return AppServices(
             configuration: configuration, catalogue: catalogue, database: database,
             reports: ReportRepository(database: database), outbox: OutboxRepository(database: database),
+            staff: staff, cases: CaseRepository(database: database, lifecycle: catalogue.lifecycle),
+            triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff),
+            loginThrottle: LockedValue(LoginThrottle()),
             renderer: renderer,
-            mailComposer: MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL),
+            mailComposer: composer,
             signingKey: try database.signingKey(),
             clock: clock, logger: logger)
+    }
+}
+
+/// A value behind a lock, for the little in-memory state the server keeps (login throttling).
+public final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
+    }
+
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }

@@ -7,17 +7,24 @@ import ServiceLifecycle
 public func buildApplication(
     configuration: AppConfiguration,
     clock: @escaping @Sendable () -> Date = { Date() },
-    logger: Logger? = nil
+    logger: Logger? = nil,
+    announce: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
 ) async throws -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "samverkan-intake")
     let services = try await AppServices.load(configuration: configuration, clock: clock, logger: logger)
+    let demoAccounts = try await DemoAccounts.createIfNone(services: services)
+    if !demoAccounts.isEmpty {
+        // Printed, not logged: one-time passwords for a local demo, shown once.
+        announce("Demo accounts (one-time passwords, to be changed at first login at \(configuration.publicURL)/login):\n"
+                 + demoAccounts.map { "  \($0.role.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.email)  \($0.password)" }.joined(separator: "\n"))
+    }
     let mailWorker = try OutboxWorker.make(services: services)
     let router = buildRouter(services: services)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
-    app.addServices(mailWorker)
+    app.addServices(mailWorker, ReminderService(services: services))
     return app
 }
 
@@ -25,7 +32,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ErrorPageMiddleware(renderer: services.renderer))
+    router.add(middleware: ErrorPageMiddleware(renderer: services.renderer, clock: services.clock))
     router.get("/health") { _, _ -> Response in
         let healthy = await services.database.isHealthy()
         var headers = HTTPFields()
@@ -34,6 +41,10 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
         return Response(status: healthy ? .ok : .serviceUnavailable, headers: headers,
                         body: .init(byteBuffer: ByteBuffer(string: healthy ? #"{"status":"ok","database":"ok"}"# : #"{"status":"error","database":"unavailable"}"#)))
     }
+    router.add(middleware: StaffSessionMiddleware(services: services))
     PublicReportController(services: services).addRoutes(to: router)
+    StaffAuthController(services: services).addRoutes(to: router)
+    TriageController(services: services).addRoutes(to: router)
+    AdminController(services: services).addRoutes(to: router)
     return router
 }

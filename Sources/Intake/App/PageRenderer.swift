@@ -5,12 +5,13 @@ import Mustache
 /// Renders page and mail templates from Templates/. Fails at start if a template is missing,
 /// because MustacheLibrary silently loads an empty library from a wrong folder.
 public struct PageRenderer: Sendable {
-    public static let requiredTemplates = [
+    public static let requiredTemplates: [String] = [
         "pages/layout", "pages/home", "pages/choose-agreement", "pages/report-form", "pages/receipt", "pages/error",
         "pages/accessibility", "pages/privacy",
-        "mail/acknowledgement.text", "mail/acknowledgement.html",
-        "mail/owner-notification.text", "mail/owner-notification.html",
-    ]
+        "pages/login", "pages/password", "pages/password-fields", "pages/staff-home", "pages/queue", "pages/case",
+        "pages/admin-users", "pages/admin-user", "pages/admin-log", "pages/admin-outbox",
+    ] + ["acknowledgement", "owner-notification", "status-change", "reply", "assignment", "escalation",
+         "reporter-addition", "reminder", "password-reset"].flatMap { ["mail/\($0).text", "mail/\($0).html"] }
 
     public struct MissingTemplates: Error, CustomStringConvertible {
         public var directory: String

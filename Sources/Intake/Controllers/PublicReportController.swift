@@ -27,6 +27,7 @@ struct PublicReportController: Sendable {
         router.get("/personuppgifter", use: privacyNotice)
         router.get("/kvitto/:token", use: receipt)
         router.get("/arende/:token", use: tracking)
+        router.post("/arende/:token", use: addInformation)
         router.get("/static/app.css", use: { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
@@ -297,20 +298,63 @@ struct PublicReportController: Sendable {
     }
 
     @Sendable func tracking(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await statusPage(request, context: context, tracking: true)
+        try await trackingPage(request, context: context)
     }
 
-    private func statusPage(_ request: Request, context: AppRequestContext, tracking: Bool = false) async throws -> Response {
+    /// The reporter adds information from the tracking page; the handlers are notified by mail.
+    @Sendable func addInformation(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
-        guard let report = try await services.reports.receipt(token: token) else { throw AppError.notFound }
-        let language = request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language
+        let values = try await Self.readForm(request, limit: services.configuration.maxBodyBytes)
+        let text = values["information"]?.first ?? ""
+        do {
+            try await services.triage.reporterAdds(token: token, text: text, now: services.clock())
+        } catch {
+            guard case .refused(let refusal) = error else { throw AppError.notFound }
+            return try await trackingPage(request, context: context, language: Language(parameter: values["lang"]?.first),
+                                          error: refusal.message, text: text, status: .unprocessableContent)
+        }
+        context.logger.info("reporter added information")
+        let language = Language(parameter: values["lang"]?.first)
+        return Response(status: .seeOther, headers: [.location: "/arende/\(token)?tillagd=1" + language.queryContinuation])
+    }
+
+    /// What the reporter sees at the secret link: state, dates, replies, what it led to, and a
+    /// form to add information. Unknown and malformed tokens get the same 404.
+    private func trackingPage(_ request: Request, context: AppRequestContext, language chosen: Language? = nil,
+                              error: LocalizedText? = nil, text: String = "", status: HTTPResponse.Status = .ok) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard let view = try await services.cases.tracking(token: token, reports: services.reports) else { throw AppError.notFound }
+        let report = view.receipt
+        let language = chosen ?? (request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language)
+        let lifecycle = catalogue.lifecycle
+        let state = lifecycle.state(report.stateKey)
+        let title = (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + (language == .sv ? "Din rapport \(report.reference)" : "Your report \(report.reference)")
+        var page = PageContext.base(language: language, title: title, path: "/arende/\(token)")
+        fillStatus(&page, report: report, language: language)
+        page["tracking"] = true
+        page["isOpen"] = state?.isOpen ?? true
+        page["closedDate"] = view.closedAt.map { CalendarDay($0).formatted(language) } ?? ""
+        page["updatedDate"] = CalendarDay(view.updatedAt).formatted(language)
+        page["stateHistory"] = view.stateHistory.map { entry in
+            ["date": CalendarDay(entry.at).formatted(language), "name": lifecycle.state(entry.stateKey)?.name[language] ?? entry.stateKey]
+        }
+        page["messages"] = view.messages.map { message -> [String: Any] in
+            ["fromReporter": message.kind == .reporter, "date": CalendarDay(message.createdAt).formatted(language), "body": message.body]
+        }
+        page["hasMessages"] = !view.messages.isEmpty
+        page["action"] = "/arende/\(token)"
+        page["information"] = text
+        page["added"] = request.uri.queryParameters["tillagd"] != nil && error == nil
+        if let error {
+            page["error"] = error[language]
+            page["hasErrors"] = true
+        }
+        return services.renderer.page("pages/receipt", page, status: status)
+    }
+
+    private func fillStatus(_ page: inout [String: Any], report: ReportReceipt, language: Language) {
         let agreement = report.agreementKey.flatMap(catalogue.agreement)
         let state = catalogue.lifecycle.state(report.stateKey)
-        let title = tracking
-            ? (language == .sv ? "Din rapport \(report.reference)" : "Your report \(report.reference)")
-            : (language == .sv ? "Tack! Vi har tagit emot din rapport" : "Thank you! We have received your report")
-        var page = PageContext.base(language: language, title: title, path: tracking ? "/arende/\(token)" : "/kvitto/\(token)")
-        page["tracking"] = tracking
         page["reference"] = report.reference
         page["agreement"] = agreement.map { $0.name[language] } ?? ""
         page["hasAgreement"] = agreement != nil
@@ -321,8 +365,18 @@ struct PublicReportController: Sendable {
         page["stateName"] = state?.name[language] ?? report.stateKey
         page["stateDescription"] = state?.description[language] ?? ""
         page["hasEmail"] = report.hasEmail
-        page["trackingHref"] = "/arende/\(token)" + language.query
         page["homeHref"] = "/" + language.query
+    }
+
+    private func statusPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard let report = try await services.reports.receipt(token: token) else { throw AppError.notFound }
+        let language = request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language
+        let title = language == .sv ? "Tack! Vi har tagit emot din rapport" : "Thank you! We have received your report"
+        var page = PageContext.base(language: language, title: title, path: "/kvitto/\(token)")
+        fillStatus(&page, report: report, language: language)
+        page["tracking"] = false
+        page["trackingHref"] = "/arende/\(token)" + language.query
         return services.renderer.page("pages/receipt", page)
     }
 }

@@ -248,9 +248,19 @@ public struct Lifecycle: Sendable, Hashable {
     }
 }
 
+/// When the owning functions are reminded of a report's feedback deadline (catalog.yaml `reminders`).
+public struct ReminderPolicy: Sendable, Hashable {
+    /// One reminder this many days before the deadline (0: none).
+    public var daysBeforeDeadline = 7
+    /// Once overdue: a reminder on the first day after the deadline, then every this many days.
+    public var overdueEveryDays = 7
+    public init() {}
+}
+
 /// Everything in Forms/, loaded and cross-checked. Immutable once loaded.
 public struct Catalogue: Sendable {
     public var defaultFeedbackDays: Int
+    public var reminders = ReminderPolicy()
     public var targetGroups: [TargetGroup]
     public var form: FormDefinition
     public var lifecycle: Lifecycle

@@ -261,10 +261,17 @@ private struct LoadContext {
         let lifecycleDoc = document("lifecycle.yaml")
 
         var feedbackDays = 60
+        var reminders = ReminderPolicy()
         var targetGroups: [TargetGroup] = []
         if let catalog {
-            unknownKeys(catalog, allowed: ["default_feedback_days", "target_groups"])
+            unknownKeys(catalog, allowed: ["default_feedback_days", "target_groups", "reminders"])
             feedbackDays = int(catalog["default_feedback_days"], required: true, range: 1...365) ?? 60
+            let reminderDoc = catalog["reminders"]
+            if !reminderDoc.isMissing {
+                unknownKeys(reminderDoc, allowed: ["days_before_deadline", "overdue_every_days"])
+                reminders.daysBeforeDeadline = int(reminderDoc["days_before_deadline"], required: false, range: 0...365) ?? reminders.daysBeforeDeadline
+                reminders.overdueEveryDays = int(reminderDoc["overdue_every_days"], required: false, range: 1...365) ?? reminders.overdueEveryDays
+            }
             var seen = Set<String>()
             for item in list(catalog["target_groups"]) {
                 unknownKeys(item, allowed: ["key", "name"])
@@ -321,8 +328,10 @@ private struct LoadContext {
         if agreements.isEmpty { fileProblem("agreements/", "no agreement files found (agreements/<region>/<key>.yaml)") }
 
         guard let formDefinition, let lifecycle else { return nil }
-        return Catalogue(defaultFeedbackDays: feedbackDays, targetGroups: targetGroups, form: formDefinition,
-                         lifecycle: lifecycle, regions: regions, agreements: agreements)
+        var catalogue = Catalogue(defaultFeedbackDays: feedbackDays, targetGroups: targetGroups, form: formDefinition,
+                                  lifecycle: lifecycle, regions: regions, agreements: agreements)
+        catalogue.reminders = reminders
+        return catalogue
     }
 
     mutating func fieldList(_ at: Located, allowPartyTypes: Bool) -> [FieldDefinition] {

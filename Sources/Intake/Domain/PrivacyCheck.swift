@@ -7,6 +7,18 @@ public enum PrivacyFinding: Sendable, Hashable {
     case coordinationNumber
     /// A role word such as "patienten" or "brukaren" directly followed by a capitalised name.
     case patientName
+
+    /// The message for a text that is not a form field (a reply, a note, added information).
+    public var message: LocalizedText {
+        switch self {
+        case .personalIdentityNumber, .coordinationNumber:
+            LocalizedText(sv: "Texten innehåller något som ser ut som ett personnummer eller samordningsnummer. Ta bort det.",
+                          en: "The text contains what looks like a personal identity number or coordination number. Please remove it.")
+        case .patientName:
+            LocalizedText(sv: "Texten ser ut att innehålla namnet på en patient eller brukare. Ta bort namnet och skriv till exempel ”patienten” i stället.",
+                          en: "The text seems to contain the name of a patient or client. Please remove the name and write, for example, “the patient” instead.")
+        }
+    }
 }
 
 /// Detects personal identity numbers and obvious patient names in free text.

@@ -50,43 +50,140 @@ public struct MailComposer: Sendable {
                                      htmlBody: renderer.render("mail/acknowledgement.html", context)))
         }
 
-        // The notification follows the report's language too; it carries no reporter contact data.
-        let organisation = catalogue.party(draft.organisationKey)?.name ?? draft.organisationKey
-        let others = draft.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }
-        let extras: [[String: Any]] = (agreement?.fields ?? []).compactMap { field in
-            guard let values = draft.extraFields[field.key] else { return nil }
-            return ["label": field.label[language], "value": values.map { field.displayValue($0, in: language) }.joined(separator: ", ")]
-        }
-        let unclassified = LocalizedText(sv: "Ej klassificerad (vet inte / ingen passar)", en: "Not classified (don’t know / none fits)")
-        for function in functions {
-            var context: [String: Any] = [
-                "sv": language == .sv, "en": language == .en,
-                "reference": filed.reference,
-                "functionName": function.name[language],
-                "agreement": agreement?.name[language] ?? unclassified[language],
-                "region": region?.name[language] ?? draft.regionKey,
-                "organisation": organisation,
-                "otherParties": others.joined(separator: ", "),
-                "occurredOn": draft.occurredOn.description,
-                "whatHappened": draft.whatHappened,
-                "expected": draft.expected,
-                "extras": extras,
-                "triage": function.isTriage,
-                "feedbackDate": filed.feedbackDueOn.formatted(language),
-                "staffURL": staffReportURL(id: filed.id),
-            ]
-            if let consequences = draft.consequences { context["consequences"] = consequences }
-            if let improvement = draft.improvement { context["improvement"] = improvement }
+        let facts = ReportFacts(
+            id: filed.id, reference: filed.reference, regionKey: draft.regionKey, agreementKey: draft.agreementKey,
+            organisationKey: draft.organisationKey, otherPartyKeys: draft.otherPartyKeys, occurredOn: draft.occurredOn,
+            whatHappened: draft.whatHappened, expected: draft.expected, consequences: draft.consequences,
+            improvement: draft.improvement, extraFields: draft.extraFields, language: language, feedbackDueOn: filed.feedbackDueOn)
+        mails += ownerNotifications(facts, routes: draft.routes, reclassifiedBy: nil)
+        return mails
+    }
+
+    /// One notification per owning function, in the report's language, without contact data.
+    /// Also sent to the new owners when a report is reclassified.
+    public func ownerNotifications(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?) -> [OutboxDraft] {
+        let language = facts.language
+        var mails: [OutboxDraft] = []
+        let agreement = facts.agreementKey.flatMap(catalogue.agreement)
+        for function in routes.compactMap({ catalogue.function($0.functionKey) }) {
+            var context = factsContext(facts)
+            context["functionName"] = function.name[language]
+            context["triage"] = function.isTriage
+            if let reclassifiedBy { context["reclassifiedBy"] = reclassifiedBy }
             let subject: String = switch (language, function.isTriage) {
-            case (.sv, true): "Ny samverkansbrist att klassificera: \(filed.reference)"
-            case (.sv, false): "Ny samverkansbrist \(filed.reference): \(agreement?.name.sv ?? "")"
-            case (.en, true): "New collaboration failure to classify: \(filed.reference)"
-            case (.en, false): "New collaboration failure \(filed.reference): \(agreement?.name.en ?? "")"
+            case (.sv, true): "Ny samverkansbrist att klassificera: \(facts.reference)"
+            case (.sv, false): "\(reclassifiedBy == nil ? "Ny samverkansbrist" : "Omklassificerad samverkansbrist") \(facts.reference): \(agreement?.name.sv ?? "")"
+            case (.en, true): "New collaboration failure to classify: \(facts.reference)"
+            case (.en, false): "\(reclassifiedBy == nil ? "New collaboration failure" : "Reclassified collaboration failure") \(facts.reference): \(agreement?.name.en ?? "")"
             }
             mails.append(OutboxDraft(kind: .ownerNotification, recipient: function.mailbox, subject: subject,
                                      textBody: renderer.render("mail/owner-notification.text", context),
                                      htmlBody: renderer.render("mail/owner-notification.html", context)))
         }
         return mails
+    }
+
+    /// The report's content for mails to staff (owners, escalation levels).
+    func factsContext(_ facts: ReportFacts) -> [String: Any] {
+        let language = facts.language
+        let agreement = facts.agreementKey.flatMap(catalogue.agreement)
+        let extras: [[String: Any]] = (agreement?.fields ?? []).compactMap { field in
+            guard let values = facts.extraFields[field.key] else { return nil }
+            return ["label": field.label[language], "value": values.map { field.displayValue($0, in: language) }.joined(separator: ", ")]
+        }
+        let unclassified = LocalizedText(sv: "Ej klassificerad (vet inte / ingen passar)", en: "Not classified (don’t know / none fits)")
+        var context: [String: Any] = [
+            "sv": language == .sv, "en": language == .en,
+            "reference": facts.reference,
+            "agreement": agreement?.name[language] ?? unclassified[language],
+            "region": catalogue.region(facts.regionKey)?.name[language] ?? facts.regionKey,
+            "organisation": catalogue.party(facts.organisationKey)?.name ?? facts.organisationKey,
+            "otherParties": facts.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", "),
+            "occurredOn": facts.occurredOn.description,
+            "whatHappened": facts.whatHappened,
+            "expected": facts.expected,
+            "extras": extras,
+            "feedbackDate": facts.feedbackDueOn.formatted(language),
+            "staffURL": staffReportURL(id: facts.id),
+        ]
+        if let consequences = facts.consequences { context["consequences"] = consequences }
+        if let improvement = facts.improvement { context["improvement"] = improvement }
+        return context
+    }
+
+    private func mail(_ kind: OutboxDraft.Kind, template: String, to recipient: String, subject: String, _ context: [String: Any]) -> OutboxDraft {
+        OutboxDraft(kind: kind, recipient: recipient, subject: subject,
+                    textBody: renderer.render("mail/\(template).text", context),
+                    htmlBody: renderer.render("mail/\(template).html", context))
+    }
+
+    // MARK: to the reporter (in the report's language)
+
+    public func statusChanged(reference: String, token: String, language: Language, state: ReportState, recipient: String) -> OutboxDraft {
+        let context: [String: Any] = [
+            "sv": language == .sv, "en": language == .en, "reference": reference,
+            "stateName": state.name[language], "stateDescription": state.description[language], "closed": !state.isOpen,
+            "trackingURL": trackingURL(token: token, language: language),
+        ]
+        let subject = language == .sv ? "Ny status för din rapport \(reference): \(state.name.sv)" : "New status for your report \(reference): \(state.name.en)"
+        return mail(.statusChange, template: "status-change", to: recipient, subject: subject, context)
+    }
+
+    public func reply(reference: String, token: String, language: Language, text: String, recipient: String) -> OutboxDraft {
+        let context: [String: Any] = [
+            "sv": language == .sv, "en": language == .en, "reference": reference, "text": text,
+            "trackingURL": trackingURL(token: token, language: language),
+        ]
+        let subject = language == .sv ? "Svar om din rapport \(reference)" : "Reply about your report \(reference)"
+        return mail(.reply, template: "reply", to: recipient, subject: subject, context)
+    }
+
+    // MARK: to staff (Swedish, then English)
+
+    private func agreementName(_ key: String?) -> LocalizedText {
+        key.flatMap(catalogue.agreement)?.name ?? LocalizedText(sv: "ej klassificerad", en: "not classified")
+    }
+
+    public func assigned(reference: String, reportId: Int64, agreementKey: String?, feedbackDue: CalendarDay, assignee: StaffUser, by name: String) -> OutboxDraft {
+        let agreement = agreementName(agreementKey)
+        let context: [String: Any] = [
+            "reference": reference, "assignee": assignee.name, "by": name, "agreementSv": agreement.sv, "agreementEn": agreement.en,
+            "feedbackDateSv": feedbackDue.formatted(.sv), "feedbackDateEn": feedbackDue.formatted(.en), "staffURL": staffReportURL(id: reportId),
+        ]
+        return mail(.assignment, template: "assignment", to: assignee.email, subject: "Tilldelad: \(reference) / Assigned: \(reference)", context)
+    }
+
+    public func escalated(_ facts: ReportFacts, level: EscalationLevel, by name: String) -> OutboxDraft {
+        var context = factsContext(facts)
+        context["levelName"] = level.name[facts.language]
+        context["by"] = name
+        let subject = facts.language == .sv ? "Eskalerad samverkansbrist \(facts.reference) till \(level.name.sv)" : "Escalated collaboration failure \(facts.reference) to \(level.name.en)"
+        return mail(.escalation, template: "escalation", to: level.mailbox, subject: subject, context)
+    }
+
+    public func reporterAdded(reference: String, reportId: Int64, text: String, recipient: String) -> OutboxDraft {
+        let context: [String: Any] = ["reference": reference, "text": text, "staffURL": staffReportURL(id: reportId)]
+        return mail(.reporterAddition, template: "reporter-addition", to: recipient,
+                    subject: "Ny information från rapportören: \(reference) / New information from the reporter", context)
+    }
+
+    public func reminder(reference: String, reportId: Int64, agreementKey: String?, feedbackDue: CalendarDay, overdue: Bool, recipient: String) -> OutboxDraft {
+        let agreement = agreementName(agreementKey)
+        let context: [String: Any] = [
+            "reference": reference, "overdue": overdue, "agreementSv": agreement.sv, "agreementEn": agreement.en,
+            "feedbackDateSv": feedbackDue.formatted(.sv), "feedbackDateEn": feedbackDue.formatted(.en), "staffURL": staffReportURL(id: reportId),
+        ]
+        let subject = overdue
+            ? "Försenad återkoppling: \(reference) / Feedback overdue"
+            : "Påminnelse: återkoppling senast \(feedbackDue.formatted(.sv)) för \(reference) / Reminder"
+        return mail(.reminder, template: "reminder", to: recipient, subject: subject, context)
+    }
+
+    public func passwordReset(user: StaffUser, token: String) -> OutboxDraft {
+        let context: [String: Any] = [
+            "name": user.name, "resetURL": "\(publicURL)/losenord/aterstall/\(token)",
+            "minutes": Int(StaffRepository.resetValidity / 60), "loginURL": "\(publicURL)/login",
+        ]
+        return mail(.passwordReset, template: "password-reset", to: user.email, subject: "Nytt lösenord för Samverkansbrister / New password", context)
     }
 }

@@ -11,7 +11,8 @@ public struct OutboxDraft: Sendable, Hashable {
         case reminder
         case passwordReset = "password-reset"
         case summary
-        case reporterUpdate = "reporter-update"
+        case statusChange = "status-change"
+        case reporterAddition = "reporter-addition"
     }
 
     public var kind: Kind

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 
@@ -6,12 +7,17 @@ import Logging
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let renderer: PageRenderer
+    let clock: @Sendable () -> Date
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as AppError {
-            return page(status: error.status, message: error.message, request: request)
+            var response = page(status: error.status, message: error.message, request: request)
+            if case .tooManyAttempts(let until) = error {
+                response.headers[.retryAfter] = String(max(1, Int(until.timeIntervalSince(clock()).rounded(.up))))
+            }
+            return response
         } catch let error as HTTPResponseError {
             let status = error.status
             if status.code >= 500 {

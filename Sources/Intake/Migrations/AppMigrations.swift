@@ -102,6 +102,103 @@ enum AppMigrations {
             let key = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
             try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES ('signing-key', ?)", arguments: [key])
         }
+        migrator.registerMigration("v4-staff-and-triage") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff_user (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'handlaggare', 'analytiker')),
+                    password_hash TEXT NOT NULL,
+                    must_change_password INTEGER NOT NULL DEFAULT 0,
+                    active INTEGER NOT NULL DEFAULT 1,
+                    created_at DATETIME NOT NULL,
+                    last_login_at DATETIME
+                );
+                CREATE TABLE staff_membership (
+                    user_id INTEGER NOT NULL REFERENCES staff_user(id) ON DELETE CASCADE,
+                    function_key TEXT NOT NULL,
+                    PRIMARY KEY (user_id, function_key)
+                ) WITHOUT ROWID;
+                CREATE INDEX staff_membership_function ON staff_membership(function_key);
+
+                -- Only the SHA-256 of a session id or reset token is stored.
+                CREATE TABLE staff_session (
+                    id_hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES staff_user(id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    last_seen_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX staff_session_user ON staff_session(user_id);
+                CREATE TABLE password_reset (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES staff_user(id) ON DELETE CASCADE,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    used_at DATETIME
+                ) WITHOUT ROWID;
+
+                -- Append-only: who did what, to which report or user, with before and after values.
+                -- No foreign keys: the log outlives the users and reports it names.
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at DATETIME NOT NULL,
+                    actor_user_id INTEGER,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    report_id INTEGER,
+                    target_user_id INTEGER,
+                    before_value TEXT,
+                    after_value TEXT
+                );
+                CREATE INDEX audit_log_report ON audit_log(report_id, id);
+                CREATE INDEX audit_log_target_user ON audit_log(target_user_id, id);
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                INSERT INTO audit_log (at, actor, action, report_id, before_value, after_value)
+                    SELECT at, actor, 'report.' || kind, report_id, from_value, to_value FROM report_event ORDER BY id;
+                DROP TABLE report_event;
+
+                ALTER TABLE report ADD COLUMN assigned_user_id INTEGER REFERENCES staff_user(id) ON DELETE SET NULL;
+                ALTER TABLE report ADD COLUMN escalation_level TEXT;
+                ALTER TABLE report ADD COLUMN systemfel INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE report ADD COLUMN first_feedback_at DATETIME;
+                ALTER TABLE report ADD COLUMN closed_at DATETIME;
+                CREATE INDEX report_due ON report(feedback_due_on, state);
+                CREATE INDEX report_assigned ON report(assigned_user_id);
+
+                -- Internal notes (staff only), replies to the reporter, and information the reporter added.
+                CREATE TABLE report_message (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    report_id INTEGER NOT NULL REFERENCES report(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('note', 'reply', 'reporter')),
+                    author_user_id INTEGER REFERENCES staff_user(id) ON DELETE SET NULL,
+                    author_name TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX report_message_report ON report_message(report_id, id);
+
+                CREATE TABLE report_link (
+                    report_id INTEGER NOT NULL REFERENCES report(id) ON DELETE CASCADE,
+                    linked_id INTEGER NOT NULL REFERENCES report(id) ON DELETE CASCADE,
+                    PRIMARY KEY (report_id, linked_id)
+                ) WITHOUT ROWID;
+
+                -- One row per reminder sent, so a reminder is never sent twice.
+                CREATE TABLE reminder_sent (
+                    report_id INTEGER NOT NULL REFERENCES report(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    for_day TEXT NOT NULL,
+                    sent_at DATETIME NOT NULL,
+                    PRIMARY KEY (report_id, kind, for_day)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

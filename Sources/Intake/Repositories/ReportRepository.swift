@@ -47,8 +47,7 @@ public final class ReportRepository: Sendable {
                 try db.execute(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)",
                                arguments: [id, route.functionKey, route.isTriage, now])
             }
-            try db.execute(sql: "INSERT INTO report_event (report_id, at, actor, kind, to_value) VALUES (?, ?, 'reporter', 'received', ?)",
-                           arguments: [id, now, initialState])
+            try AuditLog.record(AuditEntry(actor: .reporter, action: .received, reportId: id, after: initialState), at: now, in: db)
             let filed = FiledReport(id: id, reference: reference, trackingToken: token, receivedAt: now,
                                     feedbackDueOn: due, stateKey: initialState, draft: draft)
             for mail in mails(filed) {

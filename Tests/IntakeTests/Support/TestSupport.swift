@@ -49,6 +49,7 @@ enum TestSupport {
         config.publicURL = "https://samverkan.example.se"
         // Suites post many reports from 127.0.0.1; the limit has its own tests.
         config.rateLimitPerHour = 10_000
+        config.bcryptCost = 4
         if let smtpURL {
             config.mail.smtpURL = smtpURL
             config.mail.startTLS = .off
@@ -67,7 +68,7 @@ enum TestSupport {
         var config = configuration(directory: directory, smtpURL: smtpURL)
         configure(&config)
         try useTestSigningKey(databasePath: config.databasePath)
-        return try await buildApplication(configuration: config, clock: clock, logger: quietLogger)
+        return try await buildApplication(configuration: config, clock: clock, logger: quietLogger, announce: { _ in })
     }
 
     /// A fixed signing key, so tests can make valid form tokens.

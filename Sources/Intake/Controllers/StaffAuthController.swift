@@ -1,0 +1,229 @@
+import Foundation
+import Hummingbird
+
+/// The values every staff page's layout needs on top of `PageContext.base`: who is logged in,
+/// the navigation, and the session's CSRF token for forms.
+enum StaffPage {
+    static func base(_ request: Request, context: AppRequestContext, title: String, path: String) -> [String: Any] {
+        let language = PublicReportController.language(request)
+        var page = PageContext.base(language: language, title: title, path: path)
+        if let session = context.staffSession {
+            page["staff"] = [
+                "name": session.user.name,
+                "role": session.user.role.name[language],
+                "canWork": AccessPolicy.canWorkWithReports(session.user),
+                "isAdmin": AccessPolicy.canAdminister(session.user),
+            ] as [String: Any]
+            page["csrf"] = session.csrfToken
+        }
+        return page
+    }
+
+    /// A redirect after a successful POST, with a message key the next page shows.
+    static func redirect(_ location: String, message: String? = nil, language: Language) -> Response {
+        var query: [(String, String)] = []
+        if let message { query.append(("klart", message)) }
+        if language == .en { query.append(("lang", "en")) }
+        let separator = location.contains("?") ? "&" : "?"
+        let suffix = query.isEmpty ? "" : separator + query.map { "\($0.0)=\(PageContext.escape($0.1))" }.joined(separator: "&")
+        return Response(status: .seeOther, headers: [.location: location + suffix])
+    }
+}
+
+/// Login, logout, forgotten and changed passwords.
+struct StaffAuthController: Sendable {
+    let services: AppServices
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        let csrf = CSRFMiddleware(services: services)
+        router.group("/login").add(middleware: csrf)
+            .get(use: loginPage)
+            .post(use: login)
+        router.group("/logout").add(middleware: csrf)
+            .post(use: logout)
+        let password = router.group("/losenord").add(middleware: csrf)
+        password.get("glomt", use: forgotPage)
+        password.post("glomt", use: forgot)
+        password.get("aterstall/:token", use: resetPage)
+        password.post("aterstall/:token", use: reset)
+        router.group("/konto")
+            .add(middleware: RequireStaffMiddleware(roles: Set(StaffRole.allCases), allowPendingPasswordChange: true))
+            .add(middleware: csrf)
+            .get("losenord", use: changePage)
+            .post("losenord", use: change)
+    }
+
+    private var now: Date { services.clock() }
+
+    // MARK: login
+
+    @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if context.staffSession != nil { return Response(status: .seeOther, headers: [.location: "/handlaggning"]) }
+        return loginForm(request, context: context, email: "", error: nil)
+    }
+
+    func loginForm(_ request: Request, context: AppRequestContext, email: String, error: LocalizedText?, status: HTTPResponse.Status = .ok) -> Response {
+        let language = PublicReportController.language(request)
+        var page = StaffPage.base(request, context: context, title: language == .sv ? "Logga in" : "Log in", path: "/login")
+        page["csrf"] = AnonymousFormToken.make(key: services.signingKey, now: now)
+        page["email"] = email
+        page["next"] = Self.safeNext(request.uri.queryParameters["next"].map(String.init) ?? context.form["next"]?.first) ?? ""
+        page["forgotHref"] = "/losenord/glomt" + language.query
+        switch request.uri.queryParameters["klart"].map(String.init) {
+        case "utloggad": page["notice"] = language == .sv ? "Du är utloggad." : "You are logged out."
+        case "losenord": page["notice"] = language == .sv ? "Ditt nya lösenord är sparat. Logga in med det." : "Your new password is saved. Log in with it."
+        default: break
+        }
+        if let error {
+            page["error"] = error[language]
+            page["title"] = (language == .sv ? "Fel: " : "Error: ") + (language == .sv ? "Logga in" : "Log in")
+        }
+        return services.renderer.page("pages/login", page, status: status)
+    }
+
+    /// Only a local path may follow login (no open redirect).
+    static func safeNext(_ value: String?) -> String? {
+        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"),
+              !value.contains(where: { $0.isNewline }) else { return nil }
+        return value
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = PublicReportController.language(request)
+        let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
+        let password = context.form["password"]?.first ?? ""
+        let address = context.clientAddress
+        let now = now
+        if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: email, address: address, now: now) }) {
+            context.logger.notice("login throttled")
+            throw AppError.tooManyAttempts(until: until)
+        }
+        guard !email.isEmpty, !password.isEmpty, let user = try await services.staff.authenticate(email: email, password: password) else {
+            services.loginThrottle.withLock { $0.recordFailure(account: email, address: address, now: now) }
+            context.logger.notice("login failed")
+            return loginForm(request, context: context, email: email, error: LocalizedText(
+                sv: "Fel e-postadress eller lösenord. Kontrollera och försök igen.",
+                en: "Wrong e-mail address or password. Check and try again."), status: .unauthorized)
+        }
+        services.loginThrottle.withLock { $0.recordSuccess(account: email) }
+        if let old = context.staffSession { try await services.staff.endSession(idHash: old.idHash) }
+        let (id, _) = try await services.staff.startSession(for: user, now: now)
+        let target = user.mustChangePassword ? "/konto/losenord" : (Self.safeNext(context.form["next"]?.first) ?? "/handlaggning")
+        var response = StaffPage.redirect(target, language: language)
+        response.headers[.setCookie] = SessionCookie.set(id, secure: services.configuration.cookiesAreSecure)
+        return response
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let session = context.staffSession {
+            try await services.staff.endSession(idHash: session.idHash, user: session.user, now: now)
+        }
+        var response = StaffPage.redirect("/login", message: "utloggad", language: PublicReportController.language(request))
+        response.headers[.setCookie] = SessionCookie.clear(secure: services.configuration.cookiesAreSecure)
+        return response
+    }
+
+    // MARK: forgotten password
+
+    func passwordPage(_ request: Request, context: AppRequestContext, mode: String, title: LocalizedText, path: String,
+                      error: LocalizedText? = nil, extra: [String: Any] = [:], status: HTTPResponse.Status = .ok) -> Response {
+        let language = PublicReportController.language(request)
+        var page = StaffPage.base(request, context: context, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title[language], path: path)
+        if context.staffSession == nil { page["csrf"] = AnonymousFormToken.make(key: services.signingKey, now: now) }
+        page[mode] = true
+        page["action"] = path
+        page["minLength"] = PasswordPolicy.minimumLength
+        page["loginHref"] = "/login" + language.query
+        if let error { page["error"] = error[language] }
+        for (key, value) in extra { page[key] = value }
+        return services.renderer.page("pages/password", page, status: status)
+    }
+
+    static let forgotTitle = LocalizedText(sv: "Glömt lösenordet", en: "Forgotten password")
+    static let resetTitle = LocalizedText(sv: "Välj ett nytt lösenord", en: "Choose a new password")
+    static let changeTitle = LocalizedText(sv: "Byt lösenord", en: "Change password")
+
+    @Sendable func forgotPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        passwordPage(request, context: context, mode: "forgot", title: Self.forgotTitle, path: "/losenord/glomt")
+    }
+
+    /// Always the same answer, so the page does not tell which addresses have accounts.
+    @Sendable func forgot(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
+        let now = now
+        let address = context.clientAddress
+        if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: "reset:" + email, address: address, now: now) }) {
+            throw AppError.tooManyAttempts(until: until)
+        }
+        services.loginThrottle.withLock { $0.recordFailure(account: "reset:" + email, address: "reset:" + address, now: now) }
+        if !email.isEmpty {
+            let composer = services.mailComposer
+            _ = try await services.staff.startPasswordReset(email: email, now: now) { user, token in composer.passwordReset(user: user, token: token) }
+        }
+        return passwordPage(request, context: context, mode: "sent", title: Self.forgotTitle, path: "/losenord/glomt")
+    }
+
+    @Sendable func resetPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard try await services.staff.resetTarget(token: token, now: now) != nil else { return expiredReset(request, context: context) }
+        return passwordPage(request, context: context, mode: "reset", title: Self.resetTitle, path: "/losenord/aterstall/\(token)")
+    }
+
+    func expiredReset(_ request: Request, context: AppRequestContext) -> Response {
+        passwordPage(request, context: context, mode: "forgot", title: Self.forgotTitle, path: "/losenord/glomt",
+                     error: LocalizedText(sv: "Länken har redan använts eller gått ut. Be om en ny länk nedan.",
+                                          en: "The link has already been used or has expired. Ask for a new link below."),
+                     status: .notFound)
+    }
+
+    @Sendable func reset(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        let path = "/losenord/aterstall/\(token)"
+        let password = context.form["password"]?.first ?? ""
+        guard password == context.form["password_repeat"]?.first else {
+            return passwordPage(request, context: context, mode: "reset", title: Self.resetTitle, path: path, error: Self.mismatch, status: .unprocessableContent)
+        }
+        do {
+            _ = try await services.staff.completePasswordReset(token: token, password: password, now: now)
+        } catch {
+            guard case .weakPassword(let text) = error else { return expiredReset(request, context: context) }
+            return passwordPage(request, context: context, mode: "reset", title: Self.resetTitle, path: path, error: text, status: .unprocessableContent)
+        }
+        return StaffPage.redirect("/login", message: "losenord", language: PublicReportController.language(request))
+    }
+
+    static let mismatch = LocalizedText(sv: "Lösenorden är inte likadana. Skriv samma lösenord två gånger.",
+                                        en: "The passwords do not match. Type the same password twice.")
+
+    // MARK: changing one's own password
+
+    @Sendable func changePage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let pending = context.staffSession?.user.mustChangePassword ?? false
+        return passwordPage(request, context: context, mode: "change", title: Self.changeTitle, path: "/konto/losenord", extra: ["pending": pending])
+    }
+
+    @Sendable func change(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let session = context.staffSession else { throw AppError.forbidden }
+        let current = context.form["current_password"]?.first ?? ""
+        let password = context.form["password"]?.first ?? ""
+        let pending = session.user.mustChangePassword
+        func again(_ error: LocalizedText) -> Response {
+            passwordPage(request, context: context, mode: "change", title: Self.changeTitle, path: "/konto/losenord", error: error,
+                         extra: ["pending": pending], status: .unprocessableContent)
+        }
+        guard try await services.staff.authenticate(email: session.user.email, password: current) != nil else {
+            return again(LocalizedText(sv: "Det nuvarande lösenordet stämmer inte.", en: "The current password is not correct."))
+        }
+        guard password == context.form["password_repeat"]?.first else { return again(Self.mismatch) }
+        guard password != current else {
+            return again(LocalizedText(sv: "Välj ett annat lösenord än det nuvarande.", en: "Choose a password other than the current one."))
+        }
+        do {
+            try await services.staff.setPassword(userId: session.user.id, password: password, keepSession: session.idHash,
+                                                 by: .user(id: session.user.id, name: session.user.name), now: now)
+        } catch {
+            return again(error.message)
+        }
+        return StaffPage.redirect("/handlaggning", message: "losenord", language: PublicReportController.language(request))
+    }
+}
