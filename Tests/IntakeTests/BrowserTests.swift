@@ -57,16 +57,38 @@ struct BrowserTests {
         var description: String { message }
     }
 
-    @Test("every public page: 0 axe violations, right languages, 320 px, 200 % text, skip link; the report flow by keyboard only")
+    /// One account per role, made before the server starts, as `--login ROLE=email:password`.
+    static func createStaffAccounts(directory: String, configure: (inout AppConfiguration) -> Void) async throws -> [String] {
+        var config = TestSupport.configuration(directory: directory)
+        configure(&config)
+        let services = try await AppServices.load(configuration: config, logger: TestSupport.quietLogger)
+        let password = "Webbläsartest-2026-lösen"
+        let accounts: [(StaffRole, [String])] = [
+            (.admin, []), (.handlaggare, ["stockholm-triage", "sthlm-lus-region", "sthlm-lus-storsthlm"]), (.analytiker, []),
+        ]
+        var logins: [String] = []
+        for (role, functions) in accounts {
+            let email = "\(role.rawValue)@browser-test.example.se"
+            _ = try await services.staff.create(.init(email: email, name: "Test \(role.rawValue)", role: role, functionKeys: functions, password: password),
+                                                catalogue: services.catalogue, by: .system, now: Date())
+            logins.append("\(role.rawValue)=\(email):\(password)")
+        }
+        return logins
+    }
+
+    @Test("every page, public and staff: 0 axe violations, right languages, 320 px, 200 % text, skip link; the report flow by keyboard only")
     func everyPage() async throws {
         try Self.requireTools()
         let directory = try TestSupport.temporaryDirectory()
         let limitedClient = "198.51.100.7"
-        let app = try await TestSupport.application(directory: directory, clock: { Date() }, configure: { config in
+        let configure: (inout AppConfiguration) -> Void = { config in
             config.minFillSeconds = 0  // the browser sends as fast as it can; the minimum has its own tests
             config.rateLimitPerHour = 10
             config.trustProxy = true  // so one "client" can be sent over its limit for the 429 page
-        })
+            config.secureCookies = false  // the session cookie over http://127.0.0.1
+        }
+        let logins = try await Self.createStaffAccounts(directory: directory, configure: configure)
+        let app = try await TestSupport.application(directory: directory, clock: { Date() }, configure: configure)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             // A stored report for the receipt and tracking pages.
@@ -82,7 +104,8 @@ struct BrowserTests {
 
             let run = try await Self.check(
                 baseURL: "http://127.0.0.1:\(port)",
-                arguments: ["--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)"],
+                arguments: ["--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)"]
+                    + logins.flatMap { ["--login", $0] },
                 artifacts: TestSupport.repositoryRoot + "/test-artifacts/browser")
             if run.status == 2 {
                 Issue.record("The browser could not start. Install the test tools: scripts/setup.sh --with-test-tools (apt chromium chromium-driver, selenium, axe-core).\n\(run.output)")

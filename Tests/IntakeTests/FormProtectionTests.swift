@@ -196,6 +196,22 @@ struct FormProtectionTests {
         #expect(try await reportCount(directory) == (expected == 303 ? 1 : 0))
     }
 
+    @Test("adding information on the tracking page is refused from another site")
+    func trackingOrigin() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await app(directory, clock: .init(TestSupport.fixedNow)).test(.live) { client in
+            let filed = try await post(client, FormEncoder.validLUS)
+            let tracking = try #require(filed.headers[.location]).replacingOccurrences(of: "/kvitto/", with: "/arende/")
+            var headers = HTTPFields.form
+            headers[.origin] = "https://evil.example"
+            let response = try await client.execute(uri: tracking, method: .post, headers: headers, body: FormEncoder([("information", "Mer om händelsen.")]).body)
+            #expect(response.status == .forbidden)
+            #expect(response.text.contains("från en annan webbplats än vår"))
+            let page = try await client.execute(uri: tracking, method: .get)
+            #expect(!page.text.contains("Mer om händelsen."))
+        }
+    }
+
     @Test("origins compare by scheme, host and port")
     func authorities() {
         #expect(FormGuard.authority(ofURL: "https://Samverkan.Example.se:443") == "https://samverkan.example.se")

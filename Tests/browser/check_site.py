@@ -107,7 +107,11 @@ class Site:
         self.driver.get(self.base + "/login")
         self.driver.find_element(By.NAME, "email").send_keys(email)
         self.driver.find_element(By.NAME, "password").send_keys(password)
-        self.driver.find_element(By.NAME, "password").submit()
+        mark_page(self.driver)
+        self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        wait_for_new_page(self.driver)
+        if "/login" in self.driver.current_url:
+            raise AssertionError(f"login as {role} ({email}) failed: still at {self.driver.current_url}")
         self.logged_in_as = role
 
     def open(self, page: Page):

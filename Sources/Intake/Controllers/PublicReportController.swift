@@ -305,6 +305,12 @@ struct PublicReportController: Sendable {
     @Sendable func addInformation(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let values = try await Self.readForm(request, limit: services.configuration.maxBodyBytes)
+        guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: services.configuration.publicURL) else {
+            let language = Language(parameter: values["lang"]?.first)
+            return refusalPage(status: .forbidden, language: language, message: LocalizedText(
+                sv: "Det du skrev skickades från en annan webbplats än vår, och därför tog vi inte emot det. Öppna länken till din rapport och skriv där.",
+                en: "What you wrote was sent from another website than ours, so we did not accept it. Open the link to your report and write there."))
+        }
         let text = values["information"]?.first ?? ""
         do {
             try await services.triage.reporterAdds(token: token, text: text, now: services.clock())
