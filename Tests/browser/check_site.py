@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks the running site in a real headless Chromium: axe-core (WCAG 2.0/2.1 A and AA) on
-every page in pages.py, the language attributes and switch, 320 px without sideways
+every page in pages.py, no browser console errors (CSP violations, failed loads), the language
+attributes and switch, 320 px without sideways
 scrolling, text at 200 % without loss, visible focus and the skip link, and the whole
 reporting flow done with the keyboard only.
 
@@ -25,7 +26,7 @@ from selenium.common.exceptions import WebDriverException  # noqa: E402
 
 os.environ.setdefault("SE_OFFLINE", "1")  # never let selenium download a driver
 
-ALL_CHECKS = ["axe", "language", "skiplink", "small-screen", "text-200", "keyboard-flow"]
+ALL_CHECKS = ["axe", "console", "language", "skiplink", "small-screen", "text-200", "keyboard-flow"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -47,6 +48,7 @@ def start_browser():
         raise RuntimeError("Chromium or chromedriver missing: apt-get install chromium chromium-driver (scripts/setup.sh --with-test-tools does)")
     options = webdriver.ChromeOptions()
     options.binary_location = binary
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations and failed loads
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      "--window-size=1280,900", "--hide-scrollbars"]:
         options.add_argument(argument)
@@ -170,6 +172,19 @@ class Site:
             value: el.value, checked: !!el.checked} : null;""")
 
     # ---------- checks on one page
+
+    def console_errors(self):
+        """Errors the browser logged since the last call: CSP violations, failed loads, …"""
+        return [entry["message"] for entry in self.driver.get_log("browser") if entry.get("level") == "SEVERE"]
+
+    def check_console(self, page: Page, errors):
+        # An error page answers 4xx itself; Chromium logs that as a failed load of the page.
+        own_status = re.compile(r"^(\S+) - Failed to load resource: the server responded with a status of 4\d\d")
+        for message in errors:
+            match = own_status.match(message)
+            if match and match.group(1) == self.driver.current_url:
+                continue
+            self.fail(page.name, "console", "browser console: " + message[:300])
 
     def check_axe(self, page: Page):
         self.js(self.axe)
@@ -368,7 +383,10 @@ class Site:
             try:
                 self.viewport(1280)
                 self.text_size(100)
+                self.console_errors()  # drop what earlier pages logged
                 self.open(page)
+                if "console" in checks:
+                    self.check_console(page, self.console_errors())
                 if "axe" in checks:
                     self.check_axe(page)
                 if "language" in checks:
