@@ -376,6 +376,34 @@ class Site:
         if "/arende/" not in self.driver.current_url:
             raise AssertionError("Enter on the tracking link did not open the tracking page")
 
+    # ---------- HTML mails
+
+    def check_mails(self, folder: Path):
+        """axe and lang on the HTML part of every .eml the demo mail transport wrote."""
+        import email
+        from email import policy
+        work = self.artifacts / "mails"
+        work.mkdir(parents=True, exist_ok=True)
+        files = sorted(folder.glob("*.eml"))
+        if not files:
+            self.fail("mails", "open", f"no .eml files in {folder}")
+        for path in files:
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            name = f"mail-{path.stem}"
+            html = message.get_body(preferencelist=("html",))
+            if html is None:
+                self.fail(name, "open", "mail without an HTML part")
+                continue
+            target = work / f"{path.stem}.html"
+            target.write_text(html.get_content(), encoding="utf-8")
+            self.driver.get(target.resolve().as_uri())
+            page = Page(name, str(target))
+            self.check_axe(page)
+            lang = self.js("return document.documentElement.getAttribute('lang')")
+            if lang not in ("sv", "en"):
+                self.fail(name, "language", f"mail <html lang> is {lang!r}")
+            self.passed += 1
+
     # ---------- driver
 
     def run(self, pages, checks):
@@ -450,6 +478,7 @@ def main():
     parser.add_argument("--report", help="write the failures as JSON here")
     parser.add_argument("--pages", help="comma-separated page names (default: all)")
     parser.add_argument("--checks", default=",".join(ALL_CHECKS), help="comma-separated, from: " + ", ".join(ALL_CHECKS))
+    parser.add_argument("--mails", help="a folder of .eml files whose HTML parts get axe and lang checks")
     args = parser.parse_args()
 
     checks = set(args.checks.split(","))
@@ -464,6 +493,8 @@ def main():
         return 2
     try:
         site.run(pages, checks)
+        if args.mails:
+            site.check_mails(Path(args.mails))
     finally:
         site.driver.quit()
 
