@@ -83,6 +83,9 @@ public struct AppConfiguration: Sendable {
         } else {
             problems.append("INTAKE_PUBLIC_URL=\(publicURL) must be an http(s) URL such as https://samverkan.example.se")
         }
+        if !contactEmail.contains("@") || contactEmail.contains(where: \.isWhitespace) {
+            problems.append("INTAKE_CONTACT_EMAIL=\(contactEmail) must be an e-mail address")
+        }
         return problems
     }
 }

@@ -48,8 +48,8 @@ enum FormGuard {
         if let trap = values[honeypotField], trap.contains(where: { !$0.isEmpty }) { return .bot }
         guard let shown = shownAt(values[fillTimeField]?.first, key: key) else { return .bot }
         let elapsed = now.timeIntervalSince(shown)
-        if elapsed < -60 { return .bot }  // signed in the future: not from our clock
-        if elapsed < Double(minimumSeconds) / 2 { return .bot }
+        // Also catches a time in the future, which our own clock never signed.
+        if elapsed < 0 || elapsed < Double(minimumSeconds) / 2 { return .bot }
         if elapsed < Double(minimumSeconds) { return .tooFast }
         return .human
     }
