@@ -29,7 +29,7 @@ struct AdminController: Sendable {
     @Sendable func users(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
         var page = StaffPage.base(request, context: context, title: language == .sv ? "Konton" : "Accounts", path: "/admin/anvandare")
-        page["notice"] = Self.notice(request, language: language)
+        page["notice"] = StaffPage.notice(request, language: language)
         page["users"] = try await services.staff.allUsers().map { user -> [String: Any] in
             [
                 "name": user.name, "email": user.email, "role": user.role.name[language], "active": user.active,
@@ -39,15 +39,6 @@ struct AdminController: Sendable {
         }
         page["newHref"] = "/admin/anvandare/ny" + language.query
         return services.renderer.page("pages/admin-users", page)
-    }
-
-    static func notice(_ request: Request, language: Language) -> String? {
-        let notices: [String: LocalizedText] = [
-            "sparad": LocalizedText(sv: "Kontot är sparat.", en: "The account is saved."),
-            "lank": LocalizedText(sv: "En länk för att välja nytt lösenord är skickad till kontots e-postadress.", en: "A link to choose a new password has been sent to the account's e-mail address."),
-            "forsok-igen": LocalizedText(sv: "Meddelandet skickas igen.", en: "The message will be sent again."),
-        ]
-        return request.uri.queryParameters["klart"].flatMap { notices[String($0)]?[language] }
     }
 
     func userForm(_ request: Request, context: AppRequestContext, user: StaffUser?, values: FormValues, error: LocalizedText?,
@@ -174,7 +165,7 @@ struct AdminController: Sendable {
         let messages = try await services.outbox.list(status: status, limit: 200)
         let counts = try await services.outbox.counts()
         var page = StaffPage.base(request, context: context, title: language == .sv ? "Utkorg" : "Outbox", path: "/admin/utkorg")
-        page["notice"] = Self.notice(request, language: language)
+        page["notice"] = StaffPage.notice(request, language: language)
         page["counts"] = [
             ["label": language == .sv ? "I kö" : "Queued", "count": counts.queued, "href": "/admin/utkorg?status=queued" + language.queryContinuation],
             ["label": language == .sv ? "Skickade" : "Sent", "count": counts.sent, "href": "/admin/utkorg?status=sent" + language.queryContinuation],

@@ -19,6 +19,28 @@ enum StaffPage {
         return page
     }
 
+    /// The confirmation shown after a successful POST, by the `klart` key of the redirect.
+    static func notice(_ request: Request, language: Language) -> String? {
+        request.uri.queryParameters["klart"].flatMap { notices[String($0)]?[language] }
+    }
+
+    static let notices: [String: LocalizedText] = [
+        "status": LocalizedText(sv: "Statusen är ändrad.", en: "The status has been changed."),
+        "svar": LocalizedText(sv: "Svaret är sparat och skickas till rapportören.", en: "The reply is saved and sent to the reporter."),
+        "svar-utan-epost": LocalizedText(sv: "Svaret är sparat och syns på rapportörens uppföljningssida. Rapportören lämnade ingen e-postadress.", en: "The reply is saved and shown on the reporter's tracking page. The reporter left no e-mail address."),
+        "anteckning": LocalizedText(sv: "Anteckningen är sparad.", en: "The note is saved."),
+        "tilldela": LocalizedText(sv: "Tilldelningen är ändrad.", en: "The assignment has been changed."),
+        "klassificera": LocalizedText(sv: "Rapporten är omklassificerad och de nya förvaltande funktionerna har fått besked.", en: "The report has been reclassified and the new owning functions have been notified."),
+        "klassificera-bort": LocalizedText(sv: "Rapporten är omklassificerad till en överenskommelse som du inte förvaltar. De nya förvaltande funktionerna har fått besked.", en: "The report has been reclassified to an agreement you do not manage. The new owning functions have been notified."),
+        "eskalera": LocalizedText(sv: "Rapporten är eskalerad och nivån har fått besked.", en: "The report has been escalated and the level has been notified."),
+        "koppla": LocalizedText(sv: "Rapporterna är kopplade.", en: "The reports are linked."),
+        "systemfel": LocalizedText(sv: "Markeringen systemfel är ändrad.", en: "The systemic failure mark has been changed."),
+        "losenord": LocalizedText(sv: "Ditt nya lösenord är sparat.", en: "Your new password is saved."),
+        "sparad": LocalizedText(sv: "Kontot är sparat.", en: "The account is saved."),
+        "lank": LocalizedText(sv: "En länk för att välja nytt lösenord är skickad till kontots e-postadress.", en: "A link to choose a new password has been sent to the account's e-mail address."),
+        "forsok-igen": LocalizedText(sv: "Meddelandet skickas igen.", en: "The message will be sent again."),
+    ]
+
     /// A redirect after a successful POST, with a message key the next page shows.
     static func redirect(_ location: String, message: String? = nil, language: Language) -> Response {
         var query: [(String, String)] = []

@@ -37,7 +37,7 @@ struct TriageController: Sendable {
         let user = try Self.user(context)
         let language = PublicReportController.language(request)
         var page = StaffPage.base(request, context: context, title: language == .sv ? "Handläggning" : "Case handling", path: "/handlaggning")
-        page["notice"] = Self.notice(request, language: language)
+        page["notice"] = StaffPage.notice(request, language: language)
         if AccessPolicy.canWorkWithReports(user) {
             let functions = catalogue.allFunctions.filter { AccessPolicy.canSeeQueue(of: $0.key, by: user) }
             let counts = try await services.cases.functionCounts(functions.map(\.key), today: today)
@@ -69,23 +69,6 @@ struct TriageController: Sendable {
             }
         }
         return services.renderer.page("pages/staff-home", page)
-    }
-
-    static func notice(_ request: Request, language: Language) -> String? {
-        let notices: [String: LocalizedText] = [
-            "status": LocalizedText(sv: "Statusen är ändrad.", en: "The status has been changed."),
-            "svar": LocalizedText(sv: "Svaret är sparat och skickas till rapportören.", en: "The reply is saved and sent to the reporter."),
-            "svar-utan-epost": LocalizedText(sv: "Svaret är sparat och syns på rapportörens uppföljningssida. Rapportören lämnade ingen e-postadress.", en: "The reply is saved and shown on the reporter's tracking page. The reporter left no e-mail address."),
-            "anteckning": LocalizedText(sv: "Anteckningen är sparad.", en: "The note is saved."),
-            "tilldela": LocalizedText(sv: "Tilldelningen är ändrad.", en: "The assignment has been changed."),
-            "klassificera": LocalizedText(sv: "Rapporten är omklassificerad och de nya förvaltande funktionerna har fått besked.", en: "The report has been reclassified and the new owning functions have been notified."),
-            "klassificera-bort": LocalizedText(sv: "Rapporten är omklassificerad till en överenskommelse som du inte förvaltar. De nya förvaltande funktionerna har fått besked.", en: "The report has been reclassified to an agreement you do not manage. The new owning functions have been notified."),
-            "eskalera": LocalizedText(sv: "Rapporten är eskalerad och nivån har fått besked.", en: "The report has been escalated and the level has been notified."),
-            "koppla": LocalizedText(sv: "Rapporterna är kopplade.", en: "The reports are linked."),
-            "systemfel": LocalizedText(sv: "Markeringen systemfel är ändrad.", en: "The systemic failure mark has been changed."),
-            "losenord": LocalizedText(sv: "Ditt nya lösenord är sparat.", en: "Your new password is saved."),
-        ]
-        return request.uri.queryParameters["klart"].flatMap { notices[String($0)]?[language] }
     }
 
     // MARK: queue
@@ -210,7 +193,7 @@ struct TriageController: Sendable {
         let state = lifecycle.state(summary.stateKey)
         let base = "/handlaggning/rapporter/\(summary.id)"
         var page = StaffPage.base(request, context: context, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + summary.reference, path: base)
-        page["notice"] = Self.notice(request, language: language)
+        page["notice"] = StaffPage.notice(request, language: language)
         if let error {
             page["error"] = error.message[language]
             page["errorAction"] = error.action.rawValue
@@ -227,17 +210,17 @@ struct TriageController: Sendable {
         page["due"] = summary.feedbackDueOn.formatted(language)
         page["overdue"] = (state?.isOpen ?? false) && summary.feedbackDueOn < today
         page["organisation"] = catalogue.party(summary.organisationKey)?.name ?? summary.organisationKey
-        page["otherParties"] = detail.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", ")
-        page["occurredOn"] = detail.occurredOn.formatted(language)
-        page["whatHappened"] = detail.whatHappened
-        page["expected"] = detail.expected
-        if let consequences = detail.consequences, !consequences.isEmpty { page["consequences"] = consequences }
-        if let improvement = detail.improvement, !improvement.isEmpty { page["improvement"] = improvement }
-        page["reportLanguage"] = detail.language == .sv ? (language == .sv ? "svenska" : "Swedish") : (language == .sv ? "engelska" : "English")
-        page["extras"] = detail.extraFields.keys.sorted().map { key -> [String: Any] in
+        page["otherParties"] = detail.facts.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", ")
+        page["occurredOn"] = detail.facts.occurredOn.formatted(language)
+        page["whatHappened"] = detail.facts.whatHappened
+        page["expected"] = detail.facts.expected
+        if let consequences = detail.facts.consequences, !consequences.isEmpty { page["consequences"] = consequences }
+        if let improvement = detail.facts.improvement, !improvement.isEmpty { page["improvement"] = improvement }
+        page["reportLanguage"] = detail.facts.language == .sv ? (language == .sv ? "svenska" : "Swedish") : (language == .sv ? "engelska" : "English")
+        page["extras"] = detail.facts.extraFields.keys.sorted().map { key -> [String: Any] in
             let field = catalogue.agreements.first { $0.key == summary.agreementKey }?.fields.first { $0.key == key }
                 ?? catalogue.agreements.lazy.flatMap(\.fields).first { $0.key == key }
-            let values = detail.extraFields[key] ?? []
+            let values = detail.facts.extraFields[key] ?? []
             return ["label": field?.label[language] ?? key, "value": values.map { field?.displayValue($0, in: language) ?? $0 }.joined(separator: ", ")]
         }
         page["systemfel"] = summary.systemfel

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// One row in a queue.
 public struct CaseSummary: Sendable, Hashable {
@@ -41,14 +42,8 @@ public struct CaseDetail: Sendable {
     public var summary: CaseSummary
     public var trackingToken: String
     public var agreementVersion: Int?
-    public var occurredOn: CalendarDay
-    public var whatHappened: String
-    public var expected: String
-    public var consequences: String?
-    public var improvement: String?
-    public var extraFields: [String: [String]]
-    public var otherPartyKeys: [String]
-    public var language: Language
+    /// What was filed (the same facts the owners' mails carry).
+    public var facts: ReportFacts
     public var updatedAt: Date
     public var firstFeedbackAt: Date?
     public var closedAt: Date?
@@ -111,4 +106,55 @@ public struct TrackingView: Sendable {
     public var messages: [CaseMessage]
     /// State changes the reporter can see, oldest first.
     public var stateHistory: [(at: Date, stateKey: String)]
+}
+
+/// The report content an owner or escalation mail carries (never contact data).
+public struct ReportFacts: Sendable {
+    public var id: Int64
+    public var reference: String
+    public var regionKey: String
+    public var agreementKey: String?
+    public var organisationKey: String
+    public var otherPartyKeys: [String]
+    public var occurredOn: CalendarDay
+    public var whatHappened: String
+    public var expected: String
+    public var consequences: String?
+    public var improvement: String?
+    public var extraFields: [String: [String]]
+    public var language: Language
+    public var feedbackDueOn: CalendarDay
+
+    /// From a `report` row; reads the other parties.
+    init(row: Row, in db: Database) throws {
+        let id: Int64 = row["id"]
+        let extraJSON: String = row["extra_fields"]
+        self.init(
+            id: id, reference: row["reference"], regionKey: row["region_key"], agreementKey: row["agreement_key"],
+            organisationKey: row["organisation_key"],
+            otherPartyKeys: try String.fetchAll(db, sql: "SELECT party_key FROM report_party WHERE report_id = ? ORDER BY party_key", arguments: [id]),
+            occurredOn: row["occurred_on"], whatHappened: row["what_happened"], expected: row["expected"],
+            consequences: row["consequences"], improvement: row["improvement"],
+            extraFields: (try? JSONDecoder().decode([String: [String]].self, from: Data(extraJSON.utf8))) ?? [:],
+            language: Language(parameter: row["language"]), feedbackDueOn: row["feedback_due_on"])
+    }
+
+    public init(id: Int64, reference: String, regionKey: String, agreementKey: String?, organisationKey: String, otherPartyKeys: [String],
+                occurredOn: CalendarDay, whatHappened: String, expected: String, consequences: String?, improvement: String?,
+                extraFields: [String: [String]], language: Language, feedbackDueOn: CalendarDay) {
+        self.id = id
+        self.reference = reference
+        self.regionKey = regionKey
+        self.agreementKey = agreementKey
+        self.organisationKey = organisationKey
+        self.otherPartyKeys = otherPartyKeys
+        self.occurredOn = occurredOn
+        self.whatHappened = whatHappened
+        self.expected = expected
+        self.consequences = consequences
+        self.improvement = improvement
+        self.extraFields = extraFields
+        self.language = language
+        self.feedbackDueOn = feedbackDueOn
+    }
 }

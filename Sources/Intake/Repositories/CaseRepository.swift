@@ -126,28 +126,20 @@ public final class CaseRepository: Sendable {
     public func detail(id: Int64, includeContact: Bool) async throws -> CaseDetail? {
         try await database.pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT \(Self.summaryColumns), r.tracking_token, r.agreement_version, r.occurred_on, r.what_happened, r.expected,
-                       r.consequences, r.improvement, r.extra_fields, r.language, r.updated_at, r.first_feedback_at, r.closed_at,
-                       r.reporter_name, r.reporter_role, r.reporter_email, r.reporter_phone
-                FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id WHERE r.id = ?
+                SELECT r.*, u.name AS assigned_name FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id WHERE r.id = ?
                 """, arguments: [id]) else { return nil }
             let routes = try Row.fetchAll(db, sql: "SELECT function_key, is_triage, routed_at, active FROM report_route WHERE report_id = ? ORDER BY id", arguments: [id])
                 .map { CaseRoute(functionKey: $0["function_key"], isTriage: $0["is_triage"], routedAt: $0["routed_at"], active: $0["active"]) }
-            let parties = try String.fetchAll(db, sql: "SELECT party_key FROM report_party WHERE report_id = ? ORDER BY party_key", arguments: [id])
             let links = try Row.fetchAll(db, sql: """
                 SELECT o.id, o.reference FROM report_link l JOIN report o ON o.id = l.linked_id WHERE l.report_id = ? ORDER BY o.id
                 """, arguments: [id]).map { (id: $0["id"] as Int64, reference: $0["reference"] as String) }
-            let extraJSON: String = row["extra_fields"]
-            let extra = (try? JSONDecoder().decode([String: [String]].self, from: Data(extraJSON.utf8))) ?? [:]
             var contact: CaseDetail.Contact?
             if includeContact {
                 contact = CaseDetail.Contact(name: row["reporter_name"], role: row["reporter_role"], email: row["reporter_email"], phone: row["reporter_phone"])
             }
             return CaseDetail(
                 summary: Self.summary(row), trackingToken: row["tracking_token"], agreementVersion: row["agreement_version"],
-                occurredOn: row["occurred_on"], whatHappened: row["what_happened"], expected: row["expected"],
-                consequences: row["consequences"], improvement: row["improvement"], extraFields: extra,
-                otherPartyKeys: parties, language: Language(parameter: row["language"]), updatedAt: row["updated_at"],
+                facts: try ReportFacts(row: row, in: db), updatedAt: row["updated_at"],
                 firstFeedbackAt: row["first_feedback_at"], closedAt: row["closed_at"], routes: routes,
                 messages: try Self.messages(reportId: id, kinds: [.note, .reply, .reporter], in: db), links: links,
                 history: try AuditLog.entries(forReport: id, in: db), contact: contact)

@@ -202,14 +202,7 @@ public final class TriageService: Sendable {
     /// What an owner notification needs, read back after a change.
     static func notificationFacts(_ id: Int64, in db: Database) throws -> ReportFacts? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM report WHERE id = ?", arguments: [id]) else { return nil }
-        let parties = try String.fetchAll(db, sql: "SELECT party_key FROM report_party WHERE report_id = ? ORDER BY party_key", arguments: [id])
-        let extraJSON: String = row["extra_fields"]
-        return ReportFacts(
-            id: id, reference: row["reference"], regionKey: row["region_key"], agreementKey: row["agreement_key"],
-            organisationKey: row["organisation_key"], otherPartyKeys: parties, occurredOn: row["occurred_on"],
-            whatHappened: row["what_happened"], expected: row["expected"], consequences: row["consequences"],
-            improvement: row["improvement"], extraFields: (try? JSONDecoder().decode([String: [String]].self, from: Data(extraJSON.utf8))) ?? [:],
-            language: Language(parameter: row["language"]), feedbackDueOn: row["feedback_due_on"])
+        return try ReportFacts(row: row, in: db)
     }
 
     // MARK: escalation, links, systemfel
@@ -329,22 +322,4 @@ public final class TriageService: Sendable {
             return queued
         }
     }
-}
-
-/// The report content an owner or escalation mail carries (never contact data).
-public struct ReportFacts: Sendable {
-    public var id: Int64
-    public var reference: String
-    public var regionKey: String
-    public var agreementKey: String?
-    public var organisationKey: String
-    public var otherPartyKeys: [String]
-    public var occurredOn: CalendarDay
-    public var whatHappened: String
-    public var expected: String
-    public var consequences: String?
-    public var improvement: String?
-    public var extraFields: [String: [String]]
-    public var language: Language
-    public var feedbackDueOn: CalendarDay
 }
