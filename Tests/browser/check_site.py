@@ -268,7 +268,8 @@ class Site:
     # ---------- the keyboard-only reporting flow
 
     def keyboard_flow(self, lang: str):
-        """Home → county → agreement → form → receipt, with Tab, Shift+Tab, arrows, Space and Enter only."""
+        """Home → county → agreement → form → errors → fix → receipt → tracking, with Tab, arrows,
+        Space, Enter and typing only."""
         from selenium.webdriver.common.keys import Keys
         from selenium.webdriver.common.action_chains import ActionChains
         name = f"keyboard-flow-{lang}"
@@ -319,9 +320,9 @@ class Site:
             raise AssertionError(f"did not reach the LUS form: {self.driver.current_url}")
 
         # The form: every control in Tab order, filled with the keyboard.
+        # "expected" is left empty on purpose: the error summary must lead back to it by keyboard.
         texts = {
             "what_happened": "Utskrivningen planerades inte enligt överenskommelsen. Kommunen fick inget meddelande i tid.",
-            "expected": "Kommunen skulle ha fått inskrivningsmeddelande inom ett dygn.",
             "reporter_role": "Undersköterska",
         }
         seen_options = set()
@@ -361,6 +362,21 @@ class Site:
                 keys(texts[field])
         else:
             raise AssertionError("the submit button was not reached with Tab")
+        page_changes(lambda: keys(Keys.ENTER))
+
+        # The form comes back with an error summary; its link takes the keyboard to the field.
+        if not self.js("return !!document.querySelector('.error-summary a[href=\"#f-expected\"]')"):
+            raise AssertionError("the form with a missing answer did not come back with an error summary linking to it")
+        keys(Keys.TAB)  # the skip link
+        tab_to(lambda e: e["tag"] == "a" and e.get("href") == "#f-expected", "the error summary's link")
+        keys(Keys.ENTER)
+        time.sleep(0.1)
+        if (self.active() or {}).get("id") != "f-expected":
+            raise AssertionError(f"Enter on the error link did not focus the field but {self.active()}")
+        if problem := self.focus_visible():
+            raise AssertionError(f"focus not visible on the field with the error: {problem}")
+        keys("Kommunen skulle ha fått inskrivningsmeddelande inom ett dygn.")
+        tab_to(lambda e: e["tag"] == "button" and e.get("id") == "f-skicka", "the send button", limit=40)
         page_changes(lambda: keys(Keys.ENTER))
         body = self.driver.find_element("tag name", "body").text
         if "/kvitto/" not in self.driver.current_url:
