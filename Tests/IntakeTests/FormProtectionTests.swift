@@ -53,6 +53,7 @@ struct FormProtectionTests {
             }
             let response = try await post(client, form)
             #expect(response.status == .badRequest)
+            #expect(response.text.contains("<h1>Rapporten kunde inte tas emot</h1>"))
             #expect(response.text.contains("Vi kunde inte ta emot rapporten. Ingenting har sparats."))
             for hint in ["webbplats", "honeypot", "snabbt", "fast", "token", "signatur"] {
                 #expect(!response.text.contains(hint), "the page does not say why (\(hint))")

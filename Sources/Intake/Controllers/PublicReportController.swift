@@ -174,7 +174,8 @@ struct PublicReportController: Sendable {
             return refusalPage(status: .badRequest, language: language, message: LocalizedText(
                 sv: "Vi kunde inte ta emot rapporten. Ingenting har sparats. Öppna formuläret på nytt, fyll i det och skicka igen.",
                 en: "We could not accept the report. Nothing has been saved. Open the form again, fill it in and send it again."),
-                link: (href: "/rapportera/\(region.key)" + language.query, text: LocalizedText(sv: "Till formuläret", en: "To the form")))
+                link: (href: "/rapportera/\(region.key)" + language.query, text: LocalizedText(sv: "Till formuläret", en: "To the form")),
+                title: LocalizedText(sv: "Rapporten kunde inte tas emot", en: "The report could not be accepted"))
         }
         // A person who has to correct something gets the attempt back.
         func giveBack() async { await rateLimiter.release(client, at: now) }
