@@ -2,7 +2,8 @@
 
 path      -- address on the server; {name} is filled from --var name=value (receipt, tracking, …)
 lang      -- the page's expected <html lang>
-action    -- None, or "submit": press the page's main form button first (form with errors, 429, …)
+action    -- None, or "submit": press the page's main form button first (form with errors, 429, …);
+             "submit-as-bot": fill the honeypot first
 expect    -- text that must be on the page (proves we reached the right state, e.g. "Felkod 404")
 login     -- None, or a role: log in first with --login ROLE=email:password (staff pages)
 headers   -- extra request headers for this page only, e.g. a client address behind the proxy
@@ -46,6 +47,7 @@ PAGES = [
     Page("error-404-en", "/finns-inte?lang=en", lang="en", expect="Error code 404"),
     Page("error-429", FORM, action="submit", headers={"X-Forwarded-For": "{limited_ip}"}, expect="Felkod 429"),
     Page("error-429-en", FORM + "&lang=en", lang="en", action="submit", headers={"X-Forwarded-For": "{limited_ip}"}, expect="Error code 429"),
+    Page("error-400-bot", FORM, action="submit-as-bot", expect="Rapporten kunde inte tas emot"),
     Page("error-403", FORM, action="submit", headers={"Origin": "https://annan-webbplats.example"}, expect="Felkod 403"),
     Page("tracking-add-error", "{tracking}", action="submit", expect="Informationen kunde inte sparas"),
     Page("login", "/login"),
