@@ -10,7 +10,7 @@ import Testing
 /// the keyboard only. Screenshots go to
 /// test-artifacts/browser/. Without Chromium or selenium these tests fail, they never skip:
 /// `scripts/setup.sh --with-test-tools` installs both.
-@Suite("Pages in a real browser", .serialized)
+@Suite("Pages in a real browser", .serialized, .timeLimit(.minutes(5)))
 struct BrowserTests {
     static var python: String {
         ProcessInfo.processInfo.environment["INTAKE_TEST_PYTHON"] ?? TestSupport.repositoryRoot + "/.venv/bin/python"
@@ -37,9 +37,13 @@ struct BrowserTests {
         process.environment = ProcessInfo.processInfo.environment.merging(["SE_OFFLINE": "1"]) { _, new in new }
         process.standardOutput = output
         process.standardError = output
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+        let status: Int32 = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { continuation.resume(throwing: error) }
+            }
+        } onCancel: {
+            process.terminate()  // a test that ran out of time leaves no browser behind
         }
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let report = (try? Data(contentsOf: URL(fileURLWithPath: reportPath)))
