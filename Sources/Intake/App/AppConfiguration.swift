@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// All configuration, read in one place. Nothing else reads environment variables.
 public struct AppConfiguration: Sendable {
@@ -16,8 +17,24 @@ public struct AppConfiguration: Sendable {
     public var mail = MailConfiguration()
     /// How long reporter contact data is kept after a report is closed (shown on the form).
     public var contactRetentionDays = 90
+    /// Reports open longer than this lose their contact data too (retention job).
+    public var openReportMaxDays = 730
+    /// Sent mails older than this are purged from the outbox (retention job).
+    public var outboxRetentionDays = 90
+    /// Overrides the catalogue's `default_feedback_days` when set.
+    public var defaultFeedbackDays: Int?
+    /// `INTAKE_SECURE_COOKIES`; unset means true, except in demo mode.
+    public var secureCookiesSetting: Bool?
+    public var logFormat: LogFormat = .text
+    public var logLevel: Logger.Level = .info
 
     public init() {}
+
+    /// Mark cookies `Secure`: browsers then send them over https (and to localhost) only.
+    public var secureCookies: Bool {
+        get { secureCookiesSetting ?? !demo }
+        set { secureCookiesSetting = newValue }
+    }
 
     /// Data files that belong with the database (mail folder of the demo transport, …).
     public var dataDirectory: String {
@@ -33,8 +50,11 @@ public struct AppConfiguration: Sendable {
     }
 
     /// Reads every `INTAKE_*` variable and reports all problems at once.
+    /// With `INTAKE_CONFIG_FILE` set, that file's `KEY=VALUE` lines are read first; the
+    /// environment wins over the file.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> AppConfiguration {
         var config = AppConfiguration()
+        let environment = try ConfigurationFile.merged(environment: environment).values
         var env = EnvironmentReader(environment)
         if let v = env.value("INTAKE_HOSTNAME") { config.hostname = v }
         if let v = env.int("INTAKE_PORT", range: 0...65535) { config.port = v }
@@ -51,6 +71,7 @@ public struct AppConfiguration: Sendable {
             default: env.problems.append("INTAKE_DEMO=\(v) must be true or false")
             }
         }
+        config.readOperationsSettings(&env)
         do {
             config.mail = try MailConfiguration.fromEnvironment(environment)
         } catch {
@@ -63,7 +84,7 @@ public struct AppConfiguration: Sendable {
 
     /// Checks that hold whatever the source (environment or command line).
     public func validate() -> [String] {
-        var problems: [String] = []
+        var problems: [String] = validateOperationsSettings()
         if let url = URL(string: publicURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
             if publicURL.hasSuffix("/") { problems.append("INTAKE_PUBLIC_URL=\(publicURL) must not end with /") }
         } else {

@@ -7,10 +7,11 @@ import ServiceLifecycle
 public func buildApplication(
     configuration: AppConfiguration,
     clock: @escaping @Sendable () -> Date = { Date() },
-    logger: Logger? = nil
+    logger: Logger? = nil,
+    metrics: AppMetrics = AppMetrics()
 ) async throws -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "samverkan-intake")
-    let services = try await AppServices.load(configuration: configuration, clock: clock, logger: logger)
+    let services = try await AppServices.load(configuration: configuration, clock: clock, logger: logger, metrics: metrics)
     let mailWorker = try OutboxWorker.make(services: services)
     let router = buildRouter(services: services)
     var app = Application(
@@ -23,6 +24,8 @@ public func buildApplication(
 
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorPageMiddleware(renderer: services.renderer))
     router.get("/health") { _, _ -> Response in
@@ -34,5 +37,6 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
                         body: .init(byteBuffer: ByteBuffer(string: healthy ? #"{"status":"ok","database":"ok"}"# : #"{"status":"error","database":"unavailable"}"#)))
     }
     PublicReportController(services: services).addRoutes(to: router)
+    OperationsController(services: services).addRoutes(to: router)
     return router
 }

@@ -24,4 +24,15 @@ struct EnvironmentReader {
         }
         return number
     }
+
+    mutating func bool(_ name: String) -> Bool? {
+        guard let raw = value(name) else { return nil }
+        switch raw.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default:
+            problems.append("\(name)=\(raw) must be true or false")
+            return nil
+        }
+    }
 }
