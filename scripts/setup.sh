@@ -22,8 +22,8 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 if [ "${1:-}" = "--with-test-tools" ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiosmtpd' >/dev/null 2>&1; then
-    echo "setup: creating .venv with aiosmtpd"
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiosmtpd, prometheus_client' >/dev/null 2>&1; then
+    echo "setup: creating .venv with the test tools (Tests/requirements.txt)"
     python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
   fi
