@@ -9,6 +9,11 @@ for pkg in libsqlite3-dev libcurl4-openssl-dev openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need_apt+=(python3-venv); fi
+if [ "${1:-}" = "--with-test-tools" ]; then
+  # scripts/check-deploy.sh: `nginx -t` on the site, `systemd-analyze verify` on the unit.
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+  command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
