@@ -17,6 +17,7 @@ swift build -c release --product intake --static-swift-stdlib
 rm -rf "$dest"
 mkdir -p "$dest/bin" "$dest/deploy"
 install -m 0755 .build/release/intake "$dest/bin/intake"
+command -v strip >/dev/null && strip "$dest/bin/intake"   # debug symbols: ~130 MB → ~half
 install -m 0755 deploy/intake-pre-start-backup "$dest/bin/intake-pre-start-backup"
 cp -R Forms Templates "$dest/"
 cp -R deploy/README.md deploy/intake.env.example deploy/samverkan-intake.service deploy/nginx "$dest/deploy/"

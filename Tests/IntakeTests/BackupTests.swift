@@ -14,10 +14,10 @@ final class Tally: @unchecked Sendable {
     var count: Int { lock.withLock { tokens.count } }
 }
 
-@Suite("Backup, restore and verify")
+@Suite("Backup, restore and verify", .timeLimit(.minutes(3)))
 struct BackupTests {
     static func trackingTokens(_ path: String) throws -> Set<String> {
-        let queue = try DatabaseQueue(path: path)
+        let queue = try TestSupport.openDatabase(path)
         return try queue.read { db in Set(try String.fetchAll(db, sql: "SELECT tracking_token FROM report")) }
     }
 
@@ -59,7 +59,9 @@ struct BackupTests {
                     try await group.waitForAll()
                 }
             }
-            while committed.count < 40 { try await Task.sleep(for: .milliseconds(10)) }
+            let deadline = Date().addingTimeInterval(60)
+            while committed.count < 40 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(committed.count >= 40, "the writers are filing reports")
 
             let before = Set(committed.all)
             let startCount = committed.count
@@ -128,7 +130,7 @@ struct BackupTests {
         let previous = try #require(saved)
         #expect(try Self.trackingTokens(previous).count == 5)
         // The restored file is a working database in WAL mode: the application starts on it.
-        let mode = try await DatabaseQueue(path: database).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let mode = try await TestSupport.openDatabase(database).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         try await Self.fileReports(1, directory: directory)
         #expect(try Self.trackingTokens(database).count == 3)
@@ -166,7 +168,7 @@ struct BackupTests {
         try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: garbage))
         #expect(throws: (any Error).self) { try DatabaseMaintenance.restore(backupPath: garbage, databasePath: database) }
         let empty = directory + "/empty.sqlite"
-        try await DatabaseQueue(path: empty).write { db in try db.execute(sql: "CREATE TABLE t(x)") }
+        try await TestSupport.openDatabase(empty).write { db in try db.execute(sql: "CREATE TABLE t(x)") }
         #expect(throws: MaintenanceError.self) { try DatabaseMaintenance.restore(backupPath: empty, databasePath: database) }
         #expect(try Self.trackingTokens(database).count == 1)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains("before-restore") || $0.contains("restoring") }
@@ -184,7 +186,7 @@ struct BackupTests {
         #expect(healthy.lines.contains("reports in region stockholm: 2"))
         #expect(healthy.lines.contains("outbox queued: \(healthy.count("outbox queued")!)"))
 
-        try await DatabaseQueue(path: copy).writeWithoutTransaction { db in
+        try await TestSupport.openDatabase(copy).writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: "INSERT INTO report_route (report_id, function_key, routed_at) VALUES (999, 'x', '2026-01-01')")
         }

@@ -30,7 +30,7 @@ struct ParsedMetrics: Decodable {
     }
 }
 
-@Suite("Metrics, readiness and request ids")
+@Suite("Metrics, readiness and request ids", .timeLimit(.minutes(3)))
 struct ObservabilityTests {
     @Test("/metrics is Prometheus text with reports by region and agreement, states, outbox, latency and write times")
     func metrics() async throws {

@@ -7,7 +7,7 @@ import Testing
 @testable import Intake
 
 /// The real `intake` binary as a child process: SIGTERM under load, the server lock, JSON logs.
-@Suite("The intake binary: graceful shutdown and operations commands", .serialized)
+@Suite("The intake binary: graceful shutdown and operations commands", .serialized, .timeLimit(.minutes(3)))
 struct ShutdownTests {
     struct ServerDidNotStart: Error, CustomStringConvertible {
         var log: String
@@ -45,10 +45,10 @@ struct ShutdownTests {
     }
 
     /// Runs an `intake` command to the end; returns its exit code and output.
-    static func intake(_ arguments: [String], directory: String) throws -> (Int32, String) {
+    static func intake(_ arguments: [String], directory: String) async throws -> (Int32, String) {
         let log = directory + "/cli-\(UUID().uuidString.prefix(6)).log"
         let process = try ChildProcess.spawn(ChildProcess.intakeBinary, arguments, environment: environment(directory: directory), logPath: log)
-        let status = process.waitForExit(timeout: 60) ?? -1
+        let status = await process.exit(timeout: 60) ?? -1
         return (status, process.log)
     }
 
@@ -59,10 +59,10 @@ struct ShutdownTests {
         defer { server.stop() }
 
         // While it runs: a backup over the live server works, a restore is refused.
-        let (backupStatus, backupOutput) = try Self.intake(["backup", directory + "/live-backup.sqlite"], directory: directory)
+        let (backupStatus, backupOutput) = try await Self.intake(["backup", directory + "/live-backup.sqlite"], directory: directory)
         #expect(backupStatus == 0, "\(backupOutput)")
         #expect(backupOutput.contains("pages (100%)"))
-        let (restoreStatus, restoreOutput) = try Self.intake(["restore", directory + "/live-backup.sqlite"], directory: directory)
+        let (restoreStatus, restoreOutput) = try await Self.intake(["restore", directory + "/live-backup.sqlite"], directory: directory)
         #expect(restoreStatus == 1)
         #expect(restoreOutput.contains("is in use by intake serve (pid \(server.pid))"), "\(restoreOutput)")
 
@@ -85,9 +85,11 @@ struct ShutdownTests {
                 }
             }
         }
-        while answered.count < 30 { try await Task.sleep(for: .milliseconds(10)) }
+        let deadline = Date().addingTimeInterval(60)
+        while answered.count < 30 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(answered.count >= 30, "the server answers reports; log:\n\(server.log.suffix(2000))")
         server.send(SIGTERM)
-        let status = server.waitForExit(timeout: 60)
+        let status = await server.exit(timeout: 60)
         await load.value
 
         #expect(status == 0, "exit status after SIGTERM; log:\n\(server.log.suffix(2000))")
@@ -97,7 +99,7 @@ struct ShutdownTests {
         #expect(verification.isHealthy, "\(verification.lines)")
         let stored = try BackupTests.trackingTokens(database)
         #expect(Set(answered.all).isSubset(of: stored))
-        let (sent, total) = try await DatabaseQueue(path: database).read { db in
+        let (sent, total) = try await TestSupport.openDatabase(database).read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_message WHERE status = 'sent'")!,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_message")!)
         }
@@ -134,7 +136,7 @@ struct ShutdownTests {
         #expect(parsed.value("intake_mail_queued_total") == 3)
         #expect(parsed.value("intake_reports_received_total", ["agreement": "sthlm-lus"]) == 1)
         server.send(SIGINT)
-        #expect(server.waitForExit(timeout: 60) == 0)
+        #expect(await server.exit(timeout: 60) == 0)
     }
 
     @Test("a second server on the same database is refused with a clear message")
@@ -142,15 +144,15 @@ struct ShutdownTests {
         let directory = try TestSupport.temporaryDirectory("second")
         let (server, _) = try await Self.startServer(directory: directory)
         defer { server.stop() }
-        let (status, output) = try Self.intake(["serve", "--demo", "--port", "0"], directory: directory)
+        let (status, output) = try await Self.intake(["serve", "--demo", "--port", "0"], directory: directory)
         #expect(status == 1)
         #expect(output.contains("is in use by intake serve (pid \(server.pid))"))
         server.send(SIGTERM)
-        #expect(server.waitForExit(timeout: 60) == 0)
+        #expect(await server.exit(timeout: 60) == 0)
     }
 
     @Test("config check prints the effective configuration with secrets masked, and exits 1 on problems")
-    func configCheck() throws {
+    func configCheck() async throws {
         let directory = try TestSupport.temporaryDirectory("config-check")
         try "INTAKE_SMTP_URL=smtp://mail.example.se:587\nINTAKE_SMTP_USERNAME=intake\nINTAKE_SMTP_PASSWORD=hemligt\nINTAKE_SMTP_PASWORD=typo\n"
             .write(toFile: directory + "/intake.env", atomically: true, encoding: .utf8)
@@ -158,7 +160,7 @@ struct ShutdownTests {
         environment["INTAKE_CONFIG_FILE"] = directory + "/intake.env"
         let log = directory + "/check.log"
         let ok = try ChildProcess.spawn(ChildProcess.intakeBinary, ["config", "check"], environment: environment, logPath: log)
-        #expect(ok.waitForExit() == 0)
+        #expect(await ok.exit() == 0)
         let output = ok.log
         #expect(output.contains("INTAKE_SMTP_PASSWORD=******** (set)\t# file"))
         #expect(output.contains("INTAKE_LOG_FORMAT=json\t# environment"))
@@ -169,7 +171,7 @@ struct ShutdownTests {
         environment["INTAKE_PORT"] = "åttio"
         environment["INTAKE_LOG_LEVEL"] = "loud"
         let bad = try ChildProcess.spawn(ChildProcess.intakeBinary, ["config", "check"], environment: environment, logPath: log)
-        #expect(bad.waitForExit() == 1)
+        #expect(await bad.exit() == 1)
         #expect(bad.log.contains("The configuration has 2 problem(s):"))
         #expect(bad.log.contains("INTAKE_PORT=åttio"))
         #expect(bad.log.contains("INTAKE_LOG_LEVEL=loud"))

@@ -61,16 +61,27 @@ final class ChildProcess: @unchecked Sendable {
     func waitForExit(timeout: TimeInterval = 30) -> Int32? {
         if let exitStatus { return exitStatus }
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        repeat {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
                 let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
                 exitStatus = code
                 return code
             }
-            usleep(20_000)
-        }
+            if timeout > 0 { usleep(20_000) }
+        } while Date() < deadline
         return nil
+    }
+
+    /// The same, polling without blocking a thread of the cooperative pool (which the servers
+    /// and clients of other tests need meanwhile).
+    func exit(timeout: TimeInterval = 30) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = waitForExit(timeout: 0) { return status }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return waitForExit(timeout: 0)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
