@@ -12,7 +12,7 @@ struct IntakeCommand: AsyncParsableCommand {
         commandName: "intake",
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
         subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
-                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self],
+                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -25,7 +25,7 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
-    app.addServices(mailWorker, ReminderService(services: services))
+    app.addServices(mailWorker, ReminderService(services: services), RetentionService(services: services))
     return app
 }
 
