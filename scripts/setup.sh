@@ -14,6 +14,11 @@ for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need_apt+=(python3-venv); fi
+if [ "${1:-}" = "--with-test-tools" ]; then
+  # scripts/check-deploy.sh: `nginx -t` on the site, `systemd-analyze verify` on the unit.
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+  command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -27,8 +32,8 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 if [ "${1:-}" = "--with-test-tools" ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiosmtpd, selenium' >/dev/null 2>&1; then
-    echo "setup: creating .venv with aiosmtpd and selenium"
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiosmtpd, prometheus_client, selenium' >/dev/null 2>&1; then
+    echo "setup: creating .venv with the test tools (Tests/requirements.txt)"
     [ -x .venv/bin/python ] || python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
   fi

@@ -2,13 +2,17 @@ import ArgumentParser
 import Foundation
 import Intake
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 @main
 struct IntakeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
-        subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
+                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -42,17 +46,32 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var config = try common.configuration()
         if let hostname { config.hostname = hostname }
         if let port { config.port = port }
         if demo { config.demo = true }
-        var logger = Logger(label: "samverkan-intake")
-        logger.logLevel = .info
+        IntakeLogging.bootstrap(format: config.logFormat, level: config.logLevel)
+        let logger = Logger(label: "samverkan-intake")
+        for key in config.unknownVariables(in: (try? ConfigurationFile.merged(environment: ProcessInfo.processInfo.environment).values) ?? [:]) {
+            logger.warning("unknown configuration variable ignored", metadata: ["variable": .string(key)])
+        }
+        // One registry for the process: the app's own metrics and swift-metrics' (IntakeMetrics).
+        let metrics = AppMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         do {
-            let app = try await buildApplication(configuration: config, logger: logger)
+            // Held until the process ends: `intake restore` refuses while it is held.
+            let lock = try ServerLock.acquire(databasePath: config.databasePath, purpose: "intake serve")
+            defer { lock.release() }
+            let app = try await buildApplication(configuration: config, logger: logger, metrics: metrics)
             logger.notice("samverkan-intake listening", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
-            try await app.runService()
+            // SIGTERM (systemd stop) and SIGINT: stop accepting, finish in-flight requests, let the
+            // outbox worker record the batch in hand, then return, so the process exits 0.
+            let group = ServiceGroup(configuration: .init(
+                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit], logger: logger))
+            try await group.run()
+            logger.notice("samverkan-intake stopped")
+        } catch let error as ServerLock.Held {
+            throw fail(error.description)
         } catch let error as CatalogueError {
             throw fail(error.description)
         } catch let error as AppConfiguration.Problem {

@@ -13,7 +13,7 @@ struct MailDeliveryTests {
     }
 
     func outbox(_ directory: String) async throws -> [Row] {
-        let queue = try DatabaseQueue(path: directory + "/intake.sqlite")
+        let queue = try TestSupport.openDatabase(directory + "/intake.sqlite")
         return try await queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM outbox_message ORDER BY id") }
     }
 

@@ -13,7 +13,7 @@ struct ReportHTTPTests {
     }
 
     func reportCount(_ directory: String) async throws -> Int {
-        let queue = try DatabaseQueue(path: directory + "/intake.sqlite")
+        let queue = try TestSupport.openDatabase(directory + "/intake.sqlite")
         return try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report")! }
     }
 
@@ -68,7 +68,7 @@ struct ReportHTTPTests {
             let secondReceipt = try await client.execute(uri: try #require(second.headers[.location]), method: .get)
             #expect(secondReceipt.text.contains("SB-2026-00002"))
         }
-        let queue = try DatabaseQueue(path: directory + "/intake.sqlite")
+        let queue = try TestSupport.openDatabase(directory + "/intake.sqlite")
         try await queue.read { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM report WHERE reference = 'SB-2026-00001'"))
             #expect(row["agreement_key"] == "sthlm-lus")
@@ -97,7 +97,7 @@ struct ReportHTTPTests {
             let receipt = try await client.execute(uri: try #require(response.headers[.location]), method: .get)
             #expect(receipt.text.contains("Samordning av samverkansbrister, Stockholms län"))
         }
-        let queue = try DatabaseQueue(path: directory + "/intake.sqlite")
+        let queue = try TestSupport.openDatabase(directory + "/intake.sqlite")
         let (agreement, routes, triage) = try await queue.read { db in
             (try Row.fetchOne(db, sql: "SELECT agreement_key FROM report")?["agreement_key"] as String?,
              try String.fetchAll(db, sql: "SELECT function_key FROM report_route"),
@@ -122,7 +122,7 @@ struct ReportHTTPTests {
             #expect(response.text.contains(#"value="asa.oberg@example.se""#))
         }
         #expect(try await reportCount(directory) == 0)
-        let queue = try DatabaseQueue(path: directory + "/intake.sqlite")
+        let queue = try TestSupport.openDatabase(directory + "/intake.sqlite")
         let mails = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_message") }
         #expect(mails == 0)
     }
@@ -197,7 +197,7 @@ struct ReportHTTPTests {
                 for try await status in group { #expect(status == 303) }
             }
         }
-        let queue = try DatabaseQueue(path: directory + "/intake.sqlite")
+        let queue = try TestSupport.openDatabase(directory + "/intake.sqlite")
         let references = try await queue.read { db in try String.fetchAll(db, sql: "SELECT reference FROM report ORDER BY reference") }
         #expect(references == (1...40).map { ReferenceNumber.format(year: 2026, sequence: $0) })
     }

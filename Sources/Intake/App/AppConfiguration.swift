@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// All configuration, read in one place. Nothing else reads environment variables.
 public struct AppConfiguration: Sendable {
@@ -26,12 +27,24 @@ public struct AppConfiguration: Sendable {
     public var minFillSeconds = 5
     /// bcrypt cost for staff passwords (log2 rounds). Tests lower it.
     public var bcryptCost = 12
-    /// Session cookies only over HTTPS. Off in demo mode unless set (local http).
-    public var secureCookies: Bool?
-    /// Session cookies carry `Secure` unless explicitly turned off, or in demo mode on plain http.
-    public var cookiesAreSecure: Bool { secureCookies ?? !(demo && publicURL.hasPrefix("http://")) }
+    /// Reports open longer than this lose their contact data too (retention job).
+    public var openReportMaxDays = 730
+    /// Sent mails older than this are purged from the outbox (retention job).
+    public var outboxRetentionDays = 90
+    /// Overrides the catalogue's `default_feedback_days` when set.
+    public var defaultFeedbackDays: Int?
+    /// `INTAKE_SECURE_COOKIES`; unset means true, except in demo mode.
+    public var secureCookiesSetting: Bool?
+    public var logFormat: LogFormat = .text
+    public var logLevel: Logger.Level = .info
 
     public init() {}
+
+    /// Mark cookies `Secure`: browsers then send them over https (and to localhost) only.
+    public var secureCookies: Bool {
+        get { secureCookiesSetting ?? !demo }
+        set { secureCookiesSetting = newValue }
+    }
 
     /// Data files that belong with the database (mail folder of the demo transport, …).
     public var dataDirectory: String {
@@ -47,8 +60,11 @@ public struct AppConfiguration: Sendable {
     }
 
     /// Reads every `INTAKE_*` variable and reports all problems at once.
+    /// With `INTAKE_CONFIG_FILE` set, that file's `KEY=VALUE` lines are read first; the
+    /// environment wins over the file.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> AppConfiguration {
         var config = AppConfiguration()
+        let environment = try ConfigurationFile.merged(environment: environment).values
         var env = EnvironmentReader(environment)
         if let v = env.value("INTAKE_HOSTNAME") { config.hostname = v }
         if let v = env.int("INTAKE_PORT", range: 0...65535) { config.port = v }
@@ -63,8 +79,8 @@ public struct AppConfiguration: Sendable {
         if let v = env.bool("INTAKE_TRUST_PROXY") { config.trustProxy = v }
         if let v = env.int("INTAKE_MIN_FILL_SECONDS", range: 0...3600) { config.minFillSeconds = v }
         if let v = env.int("INTAKE_BCRYPT_COST", range: 4...16) { config.bcryptCost = v }
-        if let v = env.bool("INTAKE_SECURE_COOKIES") { config.secureCookies = v }
         if let v = env.bool("INTAKE_DEMO") { config.demo = v }
+        config.readOperationsSettings(&env)
         do {
             config.mail = try MailConfiguration.fromEnvironment(environment)
         } catch {
@@ -77,7 +93,7 @@ public struct AppConfiguration: Sendable {
 
     /// Checks that hold whatever the source (environment or command line).
     public func validate() -> [String] {
-        var problems: [String] = []
+        var problems: [String] = validateOperationsSettings()
         if let url = URL(string: publicURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
             if publicURL.hasSuffix("/") { problems.append("INTAKE_PUBLIC_URL=\(publicURL) must not end with /") }
         } else {

@@ -18,19 +18,25 @@ public struct AppServices: Sendable {
     public let signingKey: [UInt8]
     public let clock: @Sendable () -> Date
     public let logger: Logger
+    /// Prometheus metrics of this application (/metrics).
+    public var metrics = AppMetrics()
+    /// Set by the outbox worker while its loop runs (/ready).
+    public var outboxWorkerStatus = WorkerStatus()
 
     /// Loads the catalogue and templates, opens and migrates the database. Every problem is
     /// reported here, at start, not at first use.
-    public static func load(configuration: AppConfiguration, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) async throws -> AppServices {
-        let catalogue = try CatalogueLoader.load(directory: configuration.formsDirectory)
+    public static func load(configuration: AppConfiguration, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
+                            metrics: AppMetrics = AppMetrics()) async throws -> AppServices {
+        var catalogue = try CatalogueLoader.load(directory: configuration.formsDirectory)
+        if let days = configuration.defaultFeedbackDays { catalogue.defaultFeedbackDays = days }
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
         let database = try AppDatabase(path: configuration.databasePath)
         try database.migrate()
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
-        return AppServices(
+        var services = AppServices(
             configuration: configuration, catalogue: catalogue, database: database,
-            reports: ReportRepository(database: database), outbox: OutboxRepository(database: database),
+            reports: ReportRepository(database: database, metrics: metrics), outbox: OutboxRepository(database: database),
             staff: staff, cases: CaseRepository(database: database, lifecycle: catalogue.lifecycle),
             triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff),
             loginThrottle: LockedValue(LoginThrottle()),
@@ -38,6 +44,8 @@ public struct AppServices: Sendable {
             mailComposer: composer,
             signingKey: try database.signingKey(),
             clock: clock, logger: logger)
+        services.metrics = metrics
+        return services
     }
 }
 

@@ -8,10 +8,11 @@ public func buildApplication(
     configuration: AppConfiguration,
     clock: @escaping @Sendable () -> Date = { Date() },
     logger: Logger? = nil,
+    metrics: AppMetrics = AppMetrics(),
     announce: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
 ) async throws -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "samverkan-intake")
-    let services = try await AppServices.load(configuration: configuration, clock: clock, logger: logger)
+    let services = try await AppServices.load(configuration: configuration, clock: clock, logger: logger, metrics: metrics)
     let demoAccounts = try await DemoAccounts.createIfNone(services: services)
     if !demoAccounts.isEmpty {
         // Printed, not logged: one-time passwords for a local demo, shown once.
@@ -24,13 +25,15 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
-    app.addServices(mailWorker, ReminderService(services: services))
+    app.addServices(mailWorker, ReminderService(services: services), RetentionService(services: services))
     return app
 }
 
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorPageMiddleware(renderer: services.renderer, clock: services.clock))
     router.get("/health") { _, _ -> Response in
@@ -43,6 +46,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     }
     router.add(middleware: StaffSessionMiddleware(services: services))
     PublicReportController(services: services).addRoutes(to: router)
+    OperationsController(services: services).addRoutes(to: router)
     StaffAuthController(services: services).addRoutes(to: router)
     TriageController(services: services).addRoutes(to: router)
     AdminController(services: services).addRoutes(to: router)

@@ -212,7 +212,8 @@ struct PublicReportController: Sendable {
             let filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
                 composer.reportFiled($0)
             }
-            IntakeMetrics.reportsReceived.increment()
+            services.metrics.reportReceived(region: region.key, agreement: draft.agreementKey)
+            services.metrics.stateChanged(from: nil, to: filed.stateKey)
             context.logger.info("report filed", metadata: [
                 "reference": .string(filed.reference), "agreement": .string(draft.agreementKey ?? Self.unknownAgreementKey),
                 "routes": .stringConvertible(draft.routes.count),

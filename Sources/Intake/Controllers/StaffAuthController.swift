@@ -132,7 +132,7 @@ struct StaffAuthController: Sendable {
         let (id, _) = try await services.staff.startSession(for: user, now: now)
         let target = user.mustChangePassword ? "/konto/losenord" : (Self.safeNext(context.form["next"]?.first) ?? "/handlaggning")
         var response = StaffPage.redirect(target, language: language)
-        response.headers[.setCookie] = SessionCookie.set(id, secure: services.configuration.cookiesAreSecure)
+        response.headers[.setCookie] = SessionCookie.set(id, secure: services.configuration.secureCookies)
         return response
     }
 
@@ -141,7 +141,7 @@ struct StaffAuthController: Sendable {
             try await services.staff.endSession(idHash: session.idHash, user: session.user, now: now)
         }
         var response = StaffPage.redirect("/login", message: "utloggad", language: PublicReportController.language(request))
-        response.headers[.setCookie] = SessionCookie.clear(secure: services.configuration.cookiesAreSecure)
+        response.headers[.setCookie] = SessionCookie.clear(secure: services.configuration.secureCookies)
         return response
     }
 

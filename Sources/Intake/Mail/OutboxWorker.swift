@@ -13,6 +13,8 @@ public struct OutboxWorker: Service {
     let logger: Logger
     let pollInterval: Duration
     let batchSize = 20
+    var metrics: AppMetrics?
+    var status: WorkerStatus?
 
     public static func make(services: AppServices, pollInterval: Duration = .milliseconds(500)) throws -> OutboxWorker {
         let mail = services.configuration.mail
@@ -30,11 +32,14 @@ public struct OutboxWorker: Service {
             ])
         }
         return OutboxWorker(outbox: services.outbox, transport: transport, configuration: mail, clock: services.clock,
-                            logger: services.logger, pollInterval: pollInterval)
+                            logger: services.logger, pollInterval: pollInterval,
+                            metrics: services.metrics, status: services.outboxWorkerStatus)
     }
 
     public func run() async throws {
         logger.info("outbox worker started", metadata: ["transport": .string(transport.name)])
+        status?.set(true)
+        defer { status?.set(false) }
         while !Task.isShuttingDownGracefully {
             // The batch runs to the end even during shutdown: marking a message sent must not be
             // rolled back by a cancelled task.
@@ -68,7 +73,11 @@ public struct OutboxWorker: Service {
         let results = await transport.send(payloads)
         for (message, result) in zip(due, results) {
             do {
-                try await record(result, for: message)
+                if let metrics {
+                    try await metrics.timeWrite("outbox_update") { try await record(result, for: message) }
+                } else {
+                    try await record(result, for: message)
+                }
             } catch {
                 logger.error("outbox result could not be stored", metadata: ["outbox_id": .stringConvertible(message.id)])
             }
@@ -96,15 +105,18 @@ public struct OutboxWorker: Service {
             if let delay = configuration.retryDelay(afterAttempts: message.attempts + 1, firstQueuedAt: message.createdAt, now: now) {
                 try await outbox.markRetry(message.id, error: error, nextAttempt: now.addingTimeInterval(delay))
                 IntakeMetrics.mailsRetried.increment()
+                metrics?.outboxFailure(permanent: false)
                 logger.warning("mail delivery failed, will retry", metadata: metadata.merging(["error": .string(error), "retry_in_s": .stringConvertible(Int(delay))]) { a, _ in a })
             } else {
                 try await outbox.markDead(message.id, error: "gave up after \(message.attempts + 1) attempts: \(error)")
                 IntakeMetrics.mailsDead.increment()
+                metrics?.outboxFailure(permanent: false)
                 logger.error("mail moved to dead letter after repeated failures", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
             }
         case .permanentFailure(let error):
             try await outbox.markDead(message.id, error: error)
             IntakeMetrics.mailsDead.increment()
+            metrics?.outboxFailure(permanent: true)
             logger.error("mail refused permanently, moved to dead letter", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
         }
     }

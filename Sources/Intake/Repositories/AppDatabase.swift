@@ -48,6 +48,18 @@ public final class AppDatabase: Sendable {
         }
     }
 
+    /// Used by /ready: a write transaction can start (takes the write lock, writes nothing).
+    public func isWritable() async -> Bool {
+        do {
+            try await pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) { .rollback }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// Used by /health: the file answers a query.
     public func isHealthy() async -> Bool {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

@@ -39,6 +39,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case passwordChanged = "user.password-changed"
     case loggedIn = "user.login"
     case loggedOut = "user.logout"
+    case retention = "system.retention"
 
     /// How the report page and the admin log describe it.
     public var label: LocalizedText {
@@ -60,6 +61,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case .passwordChanged: LocalizedText(sv: "Lösenord bytt", en: "Password changed")
         case .loggedIn: LocalizedText(sv: "Inloggning", en: "Logged in")
         case .loggedOut: LocalizedText(sv: "Utloggning", en: "Logged out")
+        case .retention: LocalizedText(sv: "Gallring av kontaktuppgifter och gamla e-postmeddelanden", en: "Erasure of contact data and old mails")
         }
     }
 }

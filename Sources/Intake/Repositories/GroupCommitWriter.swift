@@ -22,10 +22,13 @@ actor GroupCommitWriter {
     private let maxBatch: Int
     private var pending: [Job] = []
     private var draining = false
+    /// Told how long each batch's transaction took, commit included (metrics).
+    private let onCommit: (@Sendable (Duration) -> Void)?
 
-    init(pool: DatabasePool, maxBatch: Int = 256) {
+    init(pool: DatabasePool, maxBatch: Int = 256, onCommit: (@Sendable (Duration) -> Void)? = nil) {
         self.pool = pool
         self.maxBatch = maxBatch
+        self.onCommit = onCommit
     }
 
     func perform<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -49,6 +52,7 @@ actor GroupCommitWriter {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
             var outcomes: [(any Error)?]
+            let start = ContinuousClock.now
             do {
                 outcomes = try await pool.write { db in
                     var outcomes: [(any Error)?] = []
@@ -69,6 +73,7 @@ actor GroupCommitWriter {
             } catch {
                 outcomes = Array(repeating: error, count: batch.count)
             }
+            onCommit?(ContinuousClock.now - start)
             for (job, outcome) in zip(batch, outcomes) { job.complete(outcome) }
         }
         draining = false

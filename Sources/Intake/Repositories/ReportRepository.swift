@@ -5,9 +5,13 @@ public final class ReportRepository: Sendable {
     let database: AppDatabase
     private let writer: GroupCommitWriter
 
-    public init(database: AppDatabase) {
+    public init(database: AppDatabase, metrics: AppMetrics? = nil) {
         self.database = database
-        writer = GroupCommitWriter(pool: database.pool)
+        var onCommit: (@Sendable (Duration) -> Void)?
+        if let metrics {
+            onCommit = { duration in metrics.databaseWrite("report_commit", duration: duration) }
+        }
+        writer = GroupCommitWriter(pool: database.pool, onCommit: onCommit)
     }
 
     /// Stores a report with its parties, routes and first history entry, and the mails it causes,

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -32,6 +33,14 @@ enum TestSupport {
         let target = try temporaryDirectory("forms") + "/Forms"
         try FileManager.default.copyItem(atPath: formsDirectory, toPath: target)
         return target
+    }
+
+    /// Opens a database file to inspect it. With a busy timeout: the application (or its pool
+    /// closing, which checkpoints the WAL) may hold a lock for a moment.
+    static func openDatabase(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     static func catalogue() throws -> Catalogue {

@@ -1,0 +1,103 @@
+import Foundation
+import Prometheus
+
+/// The application's Prometheus metrics, owned by one application (so tests running several
+/// applications in one process each see their own). `intake serve` also bootstraps
+/// swift-metrics with this registry, so the `IntakeMetrics` counters appear on /metrics too.
+public final class AppMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    static let requestBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+    static let writeBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+    ]
+
+    nonisolated(unsafe) private static let reportsReceived = MetricNameDescriptor(
+        namespace: "intake", metricName: "reports_received", unitName: "total",
+        helpText: "Reports stored, by region and agreement (vet-inte when the reporter did not know).")
+    nonisolated(unsafe) private static let stateChanges = MetricNameDescriptor(
+        namespace: "intake", metricName: "report_state_changes", unitName: "total",
+        helpText: "Changes of a report's state, by previous and new state (new: entering the first state).")
+    nonisolated(unsafe) private static let outboxMessages = MetricNameDescriptor(
+        namespace: "intake", metricName: "outbox_messages", unitName: "",
+        helpText: "Messages in the outbox by status, read from the database at scrape time.")
+    nonisolated(unsafe) private static let outboxFailures = MetricNameDescriptor(
+        namespace: "intake", metricName: "outbox_failures", unitName: "total",
+        helpText: "Failed delivery attempts: temporary (will retry) or permanent (dead letter).")
+    nonisolated(unsafe) private static let requestDuration = MetricNameDescriptor(
+        namespace: "intake", metricName: "http_request_duration", unitName: "seconds",
+        helpText: "Time from request to response, by method and route pattern.")
+    nonisolated(unsafe) private static let requests = MetricNameDescriptor(
+        namespace: "intake", metricName: "http_requests", unitName: "total",
+        helpText: "Requests answered, by method, route pattern and status code.")
+    nonisolated(unsafe) private static let writeDuration = MetricNameDescriptor(
+        namespace: "intake", metricName: "db_write_duration", unitName: "seconds",
+        helpText: "Duration of database write transactions including the commit, by operation.")
+
+    public func reportReceived(region: String, agreement: String?) {
+        registry.makeCounter(descriptor: Self.reportsReceived, labels: [("region", region), ("agreement", agreement ?? "vet-inte")]).increment()
+    }
+
+    /// A report's state changed; `from` is nil when the report entered its first state.
+    public func stateChanged(from: String?, to: String) {
+        registry.makeCounter(descriptor: Self.stateChanges, labels: [("from", from ?? "new"), ("to", to)]).increment()
+    }
+
+    public func outboxDepth(_ counts: OutboxCounts) {
+        for (status, n) in [("queued", counts.queued), ("sent", counts.sent), ("dead", counts.dead)] {
+            registry.makeGauge(descriptor: Self.outboxMessages, labels: [("status", status)]).set(to: Double(n))
+        }
+    }
+
+    public func outboxFailure(permanent: Bool) {
+        registry.makeCounter(descriptor: Self.outboxFailures, labels: [("kind", permanent ? "permanent" : "temporary")]).increment()
+    }
+
+    public func request(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("method", method), ("route", route)],
+                                       buckets: Self.requestBuckets).record(duration)
+        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]).increment()
+    }
+
+    public func databaseWrite(_ operation: String, duration: Duration) {
+        registry.makeDurationHistogram(descriptor: Self.writeDuration, labels: [("operation", operation)], buckets: Self.writeBuckets)
+            .record(duration)
+    }
+
+    /// Measures one write.
+    public func timeWrite<T>(_ operation: String, _ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        defer { databaseWrite(operation, duration: ContinuousClock.now - start) }
+        return try await body()
+    }
+
+    /// The Prometheus text exposition of everything registered.
+    public func exposition() -> String {
+        registry.emitToString()
+    }
+}
+
+/// Whether the outbox worker's loop is running, for /ready.
+public final class WorkerStatus: Sendable {
+    private let state = LockedFlag()
+    public init() {}
+    public var isRunning: Bool { state.value }
+    func set(_ running: Bool) { state.value = running }
+}
+
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value = false
+    var value: Bool {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+}

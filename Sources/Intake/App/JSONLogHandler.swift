@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+
+/// Writes one JSON object per log line to standard error: time, level, logger, message and
+/// metadata (`request_id` for requests). Callers never put personal data in metadata, so
+/// this handler has nothing to filter; it only formats.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+
+    public init(label: String, level: Logger.Level = .info) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var object: [String: Any] = [
+            "ts": Self.timestamp(),
+            "level": event.level.rawValue,
+            "logger": label,
+            "msg": event.message.description,
+        ]
+        for (key, value) in merged {
+            // Hummingbird keeps the request id under "hb.request.id"; one plain name is easier to query.
+            object[key == "hb.request.id" ? "request_id" : key] = Self.json(value)
+        }
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0A)
+        Self.lock.withLock { FileHandle.standardError.write(data) }
+    }
+
+    private static let lock = NSLock()
+
+    static func json(_ value: Logger.MetadataValue) -> Any {
+        switch value {
+        case .string(let s): return s
+        case .stringConvertible(let c): return c.description
+        case .array(let values): return values.map(json)
+        case .dictionary(let values): return values.mapValues(json)
+        }
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}
+
+public enum IntakeLogging {
+    /// Bootstraps swift-log once per process with the configured format and level.
+    public static func bootstrap(format: LogFormat, level: Logger.Level) {
+        switch format {
+        case .json:
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+    }
+}
