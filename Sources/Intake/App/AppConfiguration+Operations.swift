@@ -84,6 +84,7 @@ extension AppConfiguration {
             s("INTAKE_MAX_BODY_BYTES", maxBodyBytes),
             s("INTAKE_DEMO", demo),
             s("INTAKE_SECURE_COOKIES", secureCookies),
+            s("INTAKE_BCRYPT_COST", bcryptCost),
             s("INTAKE_FEEDBACK_DAYS", defaultFeedbackDays),
             s("INTAKE_CONTACT_RETENTION_DAYS", contactRetentionDays),
             s("INTAKE_OPEN_REPORT_MAX_DAYS", openReportMaxDays),
