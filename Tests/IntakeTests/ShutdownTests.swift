@@ -18,6 +18,8 @@ struct ShutdownTests {
     static func startServer(directory: String) async throws -> (ChildProcess, Int) {
         let binary = ChildProcess.intakeBinary
         #expect(FileManager.default.isExecutableFile(atPath: binary), "run `swift build` first: \(binary) is missing")
+        // The known signing key, so the test's forms carry a valid render time.
+        try TestSupport.useTestSigningKey(databasePath: directory + "/intake.sqlite")
         let server = try ChildProcess.spawn(binary, ["serve", "--demo", "--port", "0"], environment: environment(directory: directory),
                                             logPath: directory + "/serve.log")
         // Hummingbird logs the bound address; port 0 means the kernel picked a free one.
@@ -41,6 +43,8 @@ struct ShutdownTests {
             "INTAKE_TEMPLATES": TestSupport.templatesDirectory,
             "INTAKE_PUBLIC_URL": "https://samverkan.example.se",
             "INTAKE_LOG_FORMAT": "json",
+            // These tests load the server from one address; the form guard is tested elsewhere.
+            "INTAKE_RATE_LIMIT_PER_HOUR": "0",
         ]
     }
 

@@ -17,6 +17,14 @@ public struct AppConfiguration: Sendable {
     public var mail = MailConfiguration()
     /// How long reporter contact data is kept after a report is closed (shown on the form).
     public var contactRetentionDays = 90
+    /// Where people write about accessibility problems and personal data (shown on those pages).
+    public var contactEmail = "samverkan@example.se"
+    /// Most reports one client address may file per hour on the public form; 0 turns the limit off.
+    public var rateLimitPerHour = 20
+    /// Behind a reverse proxy (nginx): the client address is the last X-Forwarded-For entry.
+    public var trustProxy = false
+    /// A report sent sooner than this after the form was shown is not accepted (bots fill fast).
+    public var minFillSeconds = 5
     /// bcrypt cost for staff passwords (log2 rounds). Tests lower it.
     public var bcryptCost = 12
     /// Reports open longer than this lose their contact data too (retention job).
@@ -66,6 +74,10 @@ public struct AppConfiguration: Sendable {
         if let v = env.value("INTAKE_PUBLIC_URL") { config.publicURL = v }
         if let v = env.int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
         if let v = env.int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
+        if let v = env.value("INTAKE_CONTACT_EMAIL") { config.contactEmail = v }
+        if let v = env.int("INTAKE_RATE_LIMIT_PER_HOUR", range: 0...1_000_000) { config.rateLimitPerHour = v }
+        if let v = env.bool("INTAKE_TRUST_PROXY") { config.trustProxy = v }
+        if let v = env.int("INTAKE_MIN_FILL_SECONDS", range: 0...3600) { config.minFillSeconds = v }
         if let v = env.int("INTAKE_BCRYPT_COST", range: 4...16) { config.bcryptCost = v }
         if let v = env.bool("INTAKE_DEMO") { config.demo = v }
         config.readOperationsSettings(&env)
@@ -86,6 +98,9 @@ public struct AppConfiguration: Sendable {
             if publicURL.hasSuffix("/") { problems.append("INTAKE_PUBLIC_URL=\(publicURL) must not end with /") }
         } else {
             problems.append("INTAKE_PUBLIC_URL=\(publicURL) must be an http(s) URL such as https://samverkan.example.se")
+        }
+        if !contactEmail.contains("@") || contactEmail.contains(where: \.isWhitespace) {
+            problems.append("INTAKE_CONTACT_EMAIL=\(contactEmail) must be an e-mail address")
         }
         return problems
     }

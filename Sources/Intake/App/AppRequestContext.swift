@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-public struct AppRequestContext: RequestContext {
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer of the TCP connection (nginx's address behind a proxy).
     public let remoteAddress: SocketAddress?

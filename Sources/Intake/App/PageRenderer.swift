@@ -7,6 +7,7 @@ import Mustache
 public struct PageRenderer: Sendable {
     public static let requiredTemplates: [String] = [
         "pages/layout", "pages/home", "pages/choose-agreement", "pages/report-form", "pages/receipt", "pages/error",
+        "pages/accessibility", "pages/privacy",
         "pages/login", "pages/password", "pages/password-fields", "pages/staff-home", "pages/queue", "pages/case",
         "pages/admin-users", "pages/admin-user", "pages/admin-log", "pages/admin-outbox",
     ] + ["acknowledgement", "owner-notification", "status-change", "reply", "assignment", "escalation",

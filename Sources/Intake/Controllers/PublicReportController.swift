@@ -7,6 +7,12 @@ import NIOCore
 /// reporter's tracking page. No account and no cookies.
 struct PublicReportController: Sendable {
     let services: AppServices
+    let rateLimiter: SubmissionRateLimiter
+
+    init(services: AppServices) {
+        self.services = services
+        rateLimiter = SubmissionRateLimiter(limit: services.configuration.rateLimitPerHour)
+    }
 
     static let unknownAgreementKey = "vet-inte"
 
@@ -17,6 +23,8 @@ struct PublicReportController: Sendable {
         })
         router.get("/rapportera/:region", use: form)
         router.post("/rapportera/:region", use: submit)
+        router.get("/tillganglighet", use: accessibilityStatement)
+        router.get("/personuppgifter", use: privacyNotice)
         router.get("/kvitto/:token", use: receipt)
         router.get("/arende/:token", use: tracking)
         router.post("/arende/:token", use: addInformation)
@@ -60,7 +68,7 @@ struct PublicReportController: Sendable {
                 en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent)
         }
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
-        return reportFormPage(form, language: language, values: [:], errors: [])
+        return reportFormPage(form, language: language, values: [:], errors: [], fillTimeToken: newFillTimeToken())
     }
 
     private func resolveAgreement(_ key: String, region: Region) -> (agreement: Agreement?, key: String)? {
@@ -91,7 +99,12 @@ struct PublicReportController: Sendable {
         return services.renderer.page("pages/choose-agreement", page, status: status)
     }
 
-    func reportFormPage(_ form: ReportForm, language: Language, values: FormValues, errors: [FieldError], status: HTTPResponse.Status = .ok) -> Response {
+    private func newFillTimeToken() -> String {
+        FormGuard.fillTimeToken(shownAt: services.clock(), key: services.signingKey)
+    }
+
+    func reportFormPage(_ form: ReportForm, language: Language, values: FormValues, errors: [FieldError], fillTimeToken: String,
+                        status: HTTPResponse.Status = .ok) -> Response {
         let region = form.region
         let agreementKey = form.agreement?.key ?? Self.unknownAgreementKey
         let title = language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure"
@@ -110,6 +123,9 @@ struct PublicReportController: Sendable {
         page["hasErrors"] = !errors.isEmpty
         page["errorCount"] = errors.count
         page["errors"] = errors.map { ["href": "#f-\($0.fieldKey)", "message": $0.message[language]] }
+        page["honeypotField"] = FormGuard.honeypotField
+        page["fillTimeField"] = FormGuard.fillTimeField
+        page["fillTimeToken"] = fillTimeToken
 
         let parties = region.parties
         func model(_ field: FieldDefinition, name: String) -> [String: Any] {
@@ -130,7 +146,44 @@ struct PublicReportController: Sendable {
         guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
         let values = try await Self.readForm(request, limit: services.configuration.maxBodyBytes)
         let language = Language(parameter: values["lang"]?.first)
+        let configuration = services.configuration
+
+        guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: configuration.publicURL) else {
+            IntakeMetrics.reportsRefused.increment()
+            context.logger.notice("report refused: cross-site post")
+            return refusalPage(status: .forbidden, language: language, message: LocalizedText(
+                sv: "Rapporten skickades från en annan webbplats än vår, och därför tog vi inte emot den. Öppna formuläret här och skicka rapporten därifrån.",
+                en: "The report was sent from another website than ours, so we did not accept it. Open the form here and send the report from there."),
+                link: (href: "/rapportera/\(region.key)" + language.query, text: LocalizedText(sv: "Till formuläret", en: "To the form")))
+        }
+
+        let now = services.clock()
+        let client = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: configuration.trustProxy)
+        if let retryAfter = await rateLimiter.admit(client, now: now) {
+            IntakeMetrics.reportsRefused.increment()
+            context.logger.notice("report refused: rate limit", metadata: ["retry_after": .stringConvertible(retryAfter)])
+            return rateLimitedPage(retryAfter: retryAfter, now: now, language: language)
+        }
+
+        let shownAt = FormGuard.shownAt(values[FormGuard.fillTimeField]?.first, key: services.signingKey)
+        let verdict = FormGuard.verdict(values, key: services.signingKey, now: now, minimumSeconds: configuration.minFillSeconds)
+        if verdict == .bot {
+            // Counted against the rate limit, stored nowhere, and the page does not say why.
+            IntakeMetrics.reportsRefused.increment()
+            context.logger.notice("report refused: automated submission")
+            return refusalPage(status: .badRequest, language: language, message: LocalizedText(
+                sv: "Vi kunde inte ta emot rapporten. Ingenting har sparats. Öppna formuläret på nytt, fyll i det och skicka igen.",
+                en: "We could not accept the report. Nothing has been saved. Open the form again, fill it in and send it again."),
+                link: (href: "/rapportera/\(region.key)" + language.query, text: LocalizedText(sv: "Till formuläret", en: "To the form")),
+                title: LocalizedText(sv: "Rapporten kunde inte tas emot", en: "The report could not be accepted"))
+        }
+        // A person who has to correct something gets the attempt back.
+        func giveBack() async { await rateLimiter.release(client, at: now) }
+        // The time counts from when the form was first shown, also across corrections.
+        let fillTimeToken = shownAt.map { FormGuard.fillTimeToken(shownAt: $0, key: services.signingKey) } ?? newFillTimeToken()
+
         guard let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
+            await giveBack()
             IntakeMetrics.reportsRefused.increment()
             return chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
@@ -138,11 +191,22 @@ struct PublicReportController: Sendable {
                 status: .unprocessableContent)
         }
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
+        if verdict == .tooFast {
+            await giveBack()
+            IntakeMetrics.reportsRefused.increment()
+            context.logger.info("report refused: sent too soon after the form was shown")
+            return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: LocalizedText(
+                sv: "Rapporten skickades mycket snabbt efter att formuläret öppnades. Kontrollera uppgifterna och skicka igen.",
+                en: "The report was sent very soon after the form was opened. Check the details and send it again."))],
+                fillTimeToken: fillTimeToken, status: .unprocessableContent)
+        }
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
+            await giveBack()
             IntakeMetrics.reportsRefused.increment()
             context.logger.info("report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
-            return reportFormPage(form, language: language, values: values, errors: rejection.errors, status: .unprocessableContent)
+            return reportFormPage(form, language: language, values: values, errors: rejection.errors, fillTimeToken: fillTimeToken,
+                                  status: .unprocessableContent)
         case .success(let draft):
             let composer = services.mailComposer
             let filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
@@ -156,6 +220,37 @@ struct PublicReportController: Sendable {
             ])
             return Response(status: .seeOther, headers: [.location: "/kvitto/\(filed.trackingToken)" + language.query])
         }
+    }
+
+    /// A refusal on the error page, with a way forward.
+    func refusalPage(status: HTTPResponse.Status, language: Language, message: LocalizedText, link: (href: String, text: LocalizedText)? = nil,
+                     title: LocalizedText? = nil, headers: HTTPFields = [:]) -> Response {
+        var page = PageContext.base(language: language, title: (title ?? AppError.title(for: status))[language], path: "/")
+        page["status"] = status.code
+        page["message"] = message[language]
+        page["homeHref"] = "/" + language.query
+        if let link {
+            page["actionHref"] = link.href
+            page["actionText"] = link.text[language]
+        }
+        var response = services.renderer.page("pages/error", page, status: status)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+
+    /// 429 with Retry-After and the clock time (Swedish time) when sending works again.
+    func rateLimitedPage(retryAfter: Int, now: Date, language: Language) -> Response {
+        let minutes = max(1, (retryAfter + 59) / 60)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDay.swedishTimeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: now.addingTimeInterval(TimeInterval(retryAfter) + 59))
+        let clock = String(format: "%02d.%02d", parts.hour ?? 0, parts.minute ?? 0)
+        let clockEnglish = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        let limit = services.configuration.rateLimitPerHour
+        return refusalPage(status: .tooManyRequests, language: language, message: LocalizedText(
+            sv: "Det har skickats många rapporter från samma nätverk den senaste timmen (högst \(limit) per timme). Din rapport är inte skickad. Försök igen efter klockan \(clock), om ungefär \(minutes) \(minutes == 1 ? "minut" : "minuter"). Gå tillbaka i webbläsaren så finns det du skrev kvar.",
+            en: "Many reports have been sent from the same network in the last hour (at most \(limit) per hour). Your report has not been sent. Try again after \(clockEnglish) Swedish time, in about \(minutes) \(minutes == 1 ? "minute" : "minutes"). Go back in your browser and what you wrote is still there."),
+            headers: [.retryAfter: String(retryAfter)])
     }
 
     /// Reads a urlencoded form body within the size limit; anything else is a clear 4xx.
@@ -179,6 +274,25 @@ struct PublicReportController: Sendable {
         }
     }
 
+    // MARK: pages every public service must have
+
+    @Sendable func accessibilityStatement(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = Self.language(request)
+        var page = PageContext.base(language: language, title: language == .sv ? "Tillgänglighetsredogörelse" : "Accessibility statement", path: "/tillganglighet")
+        page["homeHref"] = "/" + language.query
+        page["contactEmail"] = services.configuration.contactEmail
+        return services.renderer.page("pages/accessibility", page)
+    }
+
+    @Sendable func privacyNotice(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = Self.language(request)
+        var page = PageContext.base(language: language, title: language == .sv ? "Så hanterar vi personuppgifter" : "How we handle personal data", path: "/personuppgifter")
+        page["homeHref"] = "/" + language.query
+        page["retentionDays"] = services.configuration.contactRetentionDays
+        page["contactEmail"] = services.configuration.contactEmail
+        return services.renderer.page("pages/privacy", page)
+    }
+
     // MARK: receipt and tracking
 
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -193,6 +307,12 @@ struct PublicReportController: Sendable {
     @Sendable func addInformation(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let values = try await Self.readForm(request, limit: services.configuration.maxBodyBytes)
+        guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: services.configuration.publicURL) else {
+            let language = Language(parameter: values["lang"]?.first)
+            return refusalPage(status: .forbidden, language: language, message: LocalizedText(
+                sv: "Det du skrev skickades från en annan webbplats än vår, och därför tog vi inte emot det. Öppna länken till din rapport och skriv där.",
+                en: "What you wrote was sent from another website than ours, so we did not accept it. Open the link to your report and write there."))
+        }
         let text = values["information"]?.first ?? ""
         do {
             try await services.triage.reporterAdds(token: token, text: text, now: services.clock())

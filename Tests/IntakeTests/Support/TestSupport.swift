@@ -56,6 +56,8 @@ enum TestSupport {
         config.formsDirectory = formsDirectory
         config.templatesDirectory = templatesDirectory
         config.publicURL = "https://samverkan.example.se"
+        // Suites post many reports from 127.0.0.1; the limit has its own tests.
+        config.rateLimitPerHour = 10_000
         config.bcryptCost = 4
         if let smtpURL {
             config.mail.smtpURL = smtpURL
@@ -68,8 +70,25 @@ enum TestSupport {
     }
 
     /// The whole application on a free loopback port: demo file mail, or the given SMTP server.
-    static func application(directory: String, smtpURL: String? = nil, clock: @escaping @Sendable () -> Date) async throws -> some ApplicationProtocol {
-        try await buildApplication(configuration: configuration(directory: directory, smtpURL: smtpURL), clock: clock, logger: quietLogger, announce: { _ in })
+    /// The database gets the known test signing key first, so `FormEncoder` can sign the form's
+    /// render time like the form page does.
+    static func application(directory: String, smtpURL: String? = nil, clock: @escaping @Sendable () -> Date,
+                            configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> some ApplicationProtocol {
+        var config = configuration(directory: directory, smtpURL: smtpURL)
+        configure(&config)
+        try useTestSigningKey(databasePath: config.databasePath)
+        return try await buildApplication(configuration: config, clock: clock, logger: quietLogger, announce: { _ in })
+    }
+
+    /// A fixed signing key, so tests can make valid form tokens.
+    static let signingKey: [UInt8] = Array("samverkan-intake test signing key, not secret".utf8)
+
+    static func useTestSigningKey(databasePath: String) throws {
+        let database = try AppDatabase(path: databasePath)
+        try database.migrate()
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE server_secret SET value = ? WHERE name = 'signing-key'", arguments: [Data(signingKey)])
+        }
     }
 
     static var quietLogger: Logger {
@@ -95,6 +114,9 @@ enum TestSupport {
 /// Builds `application/x-www-form-urlencoded` bodies.
 struct FormEncoder {
     var pairs: [(String, String)] = []
+    /// Adds the signed render time the form page carries (an hour before the fixed test time,
+    /// so neither the fixed nor the real clock finds it too fast), unless the test set its own.
+    var includesFillTime = true
 
     init(_ pairs: [(String, String)] = []) { self.pairs = pairs }
 
@@ -110,7 +132,23 @@ struct FormEncoder {
     var body: ByteBuffer { ByteBuffer(string: encoded) }
 
     var encoded: String {
-        pairs.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
+        var all = pairs
+        if includesFillTime && !all.contains(where: { $0.0 == FormGuard.fillTimeField }) {
+            all.append((FormGuard.fillTimeField, FormGuard.fillTimeToken(shownAt: TestSupport.fixedNow.addingTimeInterval(-3600), key: TestSupport.signingKey)))
+        }
+        return all.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
+    }
+
+    /// The form as if the page had been shown at `date`.
+    func shown(at date: Date, key: [UInt8] = TestSupport.signingKey) -> FormEncoder {
+        set(FormGuard.fillTimeField, FormGuard.fillTimeToken(shownAt: date, key: key))
+    }
+
+    /// The form without the signed render time, as a bot posting directly sends it.
+    var withoutFillTime: FormEncoder {
+        var copy = set(FormGuard.fillTimeField, nil)
+        copy.includesFillTime = false
+        return copy
     }
 
     static func escape(_ value: String) -> String {

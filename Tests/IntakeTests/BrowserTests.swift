@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import Intake
+
+/// The pages in a real headless Chromium: Tests/browser/check_site.py runs axe-core (WCAG 2.0
+/// and 2.1, A and AA) on every page in Tests/browser/pages.py, checks languages, 320 px, text
+/// at 200 % and the skip link, checks the HTML mails written meanwhile, and files a report with
+/// the keyboard only. Screenshots go to
+/// test-artifacts/browser/. Without Chromium or selenium these tests fail, they never skip:
+/// `scripts/setup.sh --with-test-tools` installs both.
+@Suite("Pages in a real browser", .serialized, .timeLimit(.minutes(5)))
+struct BrowserTests {
+    static var python: String {
+        ProcessInfo.processInfo.environment["INTAKE_TEST_PYTHON"] ?? TestSupport.repositoryRoot + "/.venv/bin/python"
+    }
+    static var checker: String { TestSupport.repositoryRoot + "/Tests/browser/check_site.py" }
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var report: [String: Any]
+        var failures: [[String: Any]] { report["failures"] as? [[String: Any]] ?? [] }
+    }
+
+    /// Runs the checker without blocking a concurrency thread (the server under test needs them).
+    static func check(baseURL: String, arguments: [String], artifacts: String) async throws -> Run {
+        let work = try TestSupport.temporaryDirectory("browser")
+        let reportPath = work + "/report.json", outputPath = work + "/output.txt"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? output.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [checker, "--base-url", baseURL, "--report", reportPath, "--artifacts", artifacts] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["SE_OFFLINE": "1"]) { _, new in new }
+        process.standardOutput = output
+        process.standardError = output
+        let status: Int32 = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { continuation.resume(throwing: error) }
+            }
+        } onCancel: {
+            process.terminate()  // a test that ran out of time leaves no browser behind
+        }
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let report = (try? Data(contentsOf: URL(fileURLWithPath: reportPath)))
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+        return Run(status: status, output: text, report: report)
+    }
+
+    static func requireTools() throws {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw ToolsMissing(message: "no Python at \(python): run scripts/setup.sh --with-test-tools (or scripts/test.sh)")
+        }
+    }
+
+    struct ToolsMissing: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    /// One account per role, made before the server starts, as `--login ROLE=email:password`.
+    static func createStaffAccounts(directory: String, configure: (inout AppConfiguration) -> Void) async throws -> [String] {
+        var config = TestSupport.configuration(directory: directory)
+        configure(&config)
+        let services = try await AppServices.load(configuration: config, logger: TestSupport.quietLogger)
+        let password = "Webbläsartest-2026-lösen"
+        let accounts: [(StaffRole, [String])] = [
+            (.admin, []), (.handlaggare, ["stockholm-triage", "sthlm-lus-region", "sthlm-lus-storsthlm"]), (.analytiker, []),
+        ]
+        var logins: [String] = []
+        for (role, functions) in accounts {
+            let email = "\(role.rawValue)@browser-test.example.se"
+            _ = try await services.staff.create(.init(email: email, name: "Test \(role.rawValue)", role: role, functionKeys: functions, password: password),
+                                                catalogue: services.catalogue, by: .system, now: Date())
+            logins.append("\(role.rawValue)=\(email):\(password)")
+        }
+        return logins
+    }
+
+    @Test("every page, public and staff: 0 axe violations, right languages, 320 px, 200 % text, skip link; the report flow by keyboard only")
+    func everyPage() async throws {
+        try Self.requireTools()
+        let directory = try TestSupport.temporaryDirectory()
+        let limitedClient = "198.51.100.7"
+        let configure: (inout AppConfiguration) -> Void = { config in
+            config.minFillSeconds = 0  // the browser sends as fast as it can; the minimum has its own tests
+            config.rateLimitPerHour = 10
+            config.trustProxy = true  // so one "client" can be sent over its limit for the 429 page
+            config.secureCookies = false  // the session cookie over http://127.0.0.1
+        }
+        let logins = try await Self.createStaffAccounts(directory: directory, configure: configure)
+        let app = try await TestSupport.application(directory: directory, clock: { Date() }, configure: configure)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // A stored report for the receipt and tracking pages.
+            let filed = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
+            let receipt = try #require(filed.headers[.location])
+            let tracking = receipt.replacingOccurrences(of: "/kvitto/", with: "/arende/")
+            // One client address at its limit, for the 429 page.
+            var headers = HTTPFields.form
+            headers[.xForwardedFor] = limitedClient
+            for _ in 0..<10 {
+                _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: headers, body: FormEncoder.triageOnly.body)
+            }
+
+            // The acknowledgement and owner mails of the seeded report, as the demo transport writes them.
+            let mails = directory + "/mail-outbox"
+            for _ in 0..<100 where ((try? FileManager.default.contentsOfDirectory(atPath: mails)) ?? []).filter({ $0.hasSuffix(".eml") }).count < 3 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+
+            let run = try await Self.check(
+                baseURL: "http://127.0.0.1:\(port)",
+                arguments: ["--mails", mails, "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)"]
+                    + logins.flatMap { ["--login", $0] },
+                artifacts: TestSupport.repositoryRoot + "/test-artifacts/browser")
+            if run.status == 2 {
+                Issue.record("The browser could not start. Install the test tools: scripts/setup.sh --with-test-tools (apt chromium chromium-driver, selenium, axe-core).\n\(run.output)")
+            }
+            #expect(run.status == 0, "browser checks failed:\n\(run.output)")
+            #expect(run.failures.isEmpty)
+            #expect(run.report["passed"] as? Int ?? 0 >= 20, "pages and flows checked: \(run.report["passed"] ?? "none")")
+        }
+    }
+
+    @Test("the harness catches a missing label: field.mustache without <label> fails axe with the 'label' rule")
+    func harnessFailsWithoutLabels() async throws {
+        try Self.requireTools()
+        let directory = try TestSupport.temporaryDirectory()
+        let templates = try TestSupport.temporaryDirectory("templates") + "/Templates"
+        try FileManager.default.copyItem(atPath: TestSupport.templatesDirectory, toPath: templates)
+        let fieldPath = templates + "/pages/field.mustache"
+        let field = try String(contentsOfFile: fieldPath, encoding: .utf8)
+        let stripped = field.replacing(#/<label for="\{\{id\}\}">.*?</label>/#, with: "")
+        #expect(stripped != field)
+        try stripped.write(toFile: fieldPath, atomically: true, encoding: .utf8)
+
+        let app = try await TestSupport.application(directory: directory, clock: { Date() }, configure: { $0.templatesDirectory = templates })
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let run = try await Self.check(baseURL: "http://127.0.0.1:\(port)", arguments: ["--pages", "form", "--checks", "axe"],
+                                           artifacts: try TestSupport.temporaryDirectory("artifacts"))
+            #expect(run.status == 1, "the checker must fail:\n\(run.output)")
+            let rules = run.failures.compactMap { $0["rule"] as? String }
+            #expect(rules.contains("label"), "axe reports the missing labels: \(rules)\n\(run.output)")
+            #expect(run.output.contains("FAIL form [axe] label"))
+        }
+    }
+}
