@@ -32,10 +32,13 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 if [ "${1:-}" = "--with-test-tools" ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiosmtpd, prometheus_client, selenium' >/dev/null 2>&1; then
-    echo "setup: creating .venv with the test tools (Tests/requirements.txt)"
+  # The venv is (re)filled whenever Tests/requirements.txt changed since it was last filled.
+  wanted="$(sha256sum Tests/requirements.txt | cut -d' ' -f1)"
+  if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$wanted" ]; then
+    echo "setup: filling .venv with the test tools (Tests/requirements.txt)"
     [ -x .venv/bin/python ] || python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+    echo "$wanted" > .venv/.requirements.sha256
   fi
   # axe-core ships inside this wheel; its Playwright dependency is not needed (selenium injects
   # axe.min.js), hence --no-deps.

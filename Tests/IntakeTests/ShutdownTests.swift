@@ -18,7 +18,7 @@ struct ShutdownTests {
     static func startServer(directory: String) async throws -> (ChildProcess, Int) {
         let binary = ChildProcess.intakeBinary
         #expect(FileManager.default.isExecutableFile(atPath: binary), "run `swift build` first: \(binary) is missing")
-        // The test key, so FormEncoder's signed form time is valid for this server too.
+        // The known signing key, so the test's forms carry a valid render time.
         try TestSupport.useTestSigningKey(databasePath: directory + "/intake.sqlite")
         let server = try ChildProcess.spawn(binary, ["serve", "--demo", "--port", "0"], environment: environment(directory: directory),
                                             logPath: directory + "/serve.log")
@@ -43,7 +43,7 @@ struct ShutdownTests {
             "INTAKE_TEMPLATES": TestSupport.templatesDirectory,
             "INTAKE_PUBLIC_URL": "https://samverkan.example.se",
             "INTAKE_LOG_FORMAT": "json",
-            // Load from one address: the public form's hourly limit would refuse it.
+            // These tests load the server from one address; the form guard is tested elsewhere.
             "INTAKE_RATE_LIMIT_PER_HOUR": "0",
         ]
     }

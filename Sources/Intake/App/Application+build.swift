@@ -31,9 +31,9 @@ public func buildApplication(
 
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorPageMiddleware(renderer: services.renderer, clock: services.clock))
     router.get("/health") { _, _ -> Response in
