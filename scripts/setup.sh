@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, only when missing: Debian packages and a Python
-# venv (.venv) with the test SMTP server. Safe to run again.
+# venv (.venv) with the test SMTP server and schemathesis. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +22,11 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 if [ "${1:-}" = "--with-test-tools" ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aiosmtpd' >/dev/null 2>&1; then
-    echo "setup: creating .venv with aiosmtpd"
-    python3 -m venv .venv
+  # Reinstall when Tests/requirements.txt changed since the last install (a copy is kept in .venv).
+  if [ ! -x .venv/bin/python ] || ! cmp -s Tests/requirements.txt .venv/requirements.installed; then
+    echo "setup: installing Tests/requirements.txt into .venv"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
     .venv/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+    cp Tests/requirements.txt .venv/requirements.installed
   fi
 fi

@@ -11,6 +11,9 @@ public struct AppServices: Sendable {
     public let staff: StaffRepository
     public let cases: CaseRepository
     public let triage: TriageService
+    public let apiTokens: APITokenRepository
+    /// Templates/api/openapi.yaml, served at /api/openapi.yaml.
+    public let openAPIDocument: String
     public let loginThrottle: LockedValue<LoginThrottle>
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
@@ -28,11 +31,16 @@ public struct AppServices: Sendable {
         try database.migrate()
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
+        let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
+        guard let openAPI = try? String(contentsOfFile: openAPIPath, encoding: .utf8) else {
+            throw PageRenderer.MissingTemplates(directory: configuration.templatesDirectory, names: ["api/openapi.yaml"])
+        }
         return AppServices(
             configuration: configuration, catalogue: catalogue, database: database,
             reports: ReportRepository(database: database), outbox: OutboxRepository(database: database),
             staff: staff, cases: CaseRepository(database: database, lifecycle: catalogue.lifecycle),
             triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff),
+            apiTokens: APITokenRepository(database: database), openAPIDocument: openAPI,
             loginThrottle: LockedValue(LoginThrottle()),
             renderer: renderer,
             mailComposer: composer,

@@ -39,6 +39,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case passwordChanged = "user.password-changed"
     case loggedIn = "user.login"
     case loggedOut = "user.logout"
+    case tokenCreated = "token.created"
+    case tokenRevoked = "token.revoked"
 
     /// How the report page and the admin log describe it.
     public var label: LocalizedText {
@@ -60,6 +62,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case .passwordChanged: LocalizedText(sv: "Lösenord bytt", en: "Password changed")
         case .loggedIn: LocalizedText(sv: "Inloggning", en: "Logged in")
         case .loggedOut: LocalizedText(sv: "Utloggning", en: "Logged out")
+        case .tokenCreated: LocalizedText(sv: "API-nyckel skapad", en: "API token created")
+        case .tokenRevoked: LocalizedText(sv: "API-nyckel återkallad", en: "API token revoked")
         }
     }
 }
