@@ -59,6 +59,8 @@ struct Serve: AsyncParsableCommand {
             throw fail(error.description)
         } catch let error as PageRenderer.MissingTemplates {
             throw fail(error.description)
+        } catch let error as MissingOpenAPIDescription {
+            throw fail(error.description)
         }
     }
 }

@@ -33,7 +33,7 @@ public struct AppServices: Sendable {
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
         let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
         guard let openAPI = try? String(contentsOfFile: openAPIPath, encoding: .utf8) else {
-            throw PageRenderer.MissingTemplates(directory: configuration.templatesDirectory, names: ["api/openapi.yaml"])
+            throw MissingOpenAPIDescription(path: openAPIPath)
         }
         return AppServices(
             configuration: configuration, catalogue: catalogue, database: database,
@@ -63,4 +63,10 @@ public final class LockedValue<Value: Sendable>: @unchecked Sendable {
         defer { lock.unlock() }
         return try body(&value)
     }
+}
+
+/// Templates/api/openapi.yaml is served at /api/openapi.yaml; a server without it does not start.
+public struct MissingOpenAPIDescription: Error, CustomStringConvertible {
+    public var path: String
+    public var description: String { "The OpenAPI description is missing: \(path)" }
 }

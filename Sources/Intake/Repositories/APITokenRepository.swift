@@ -92,12 +92,14 @@ public final class APITokenRepository: Sendable {
     public func revoke(_ idOrPrefix: String, by actor: AuditActor, now: Date) async throws(Problem) -> APIToken {
         var wanted = idOrPrefix.trimmingCharacters(in: .whitespaces)
         if wanted.hasSuffix("…") { wanted.removeLast() }
-        if wanted.hasPrefix(Self.marker) { wanted.removeFirst(Self.marker.count) }
+        // `sbk_…` is always a prefix, never an id.
+        let isPrefix = wanted.hasPrefix(Self.marker)
+        if isPrefix { wanted.removeFirst(Self.marker.count) }
         let key = wanted
         do {
             return try await database.pool.write { db in
                 var rows: [Row] = []
-                if let id = Int64(key) { rows = try Row.fetchAll(db, sql: "SELECT * FROM api_token WHERE id = ?", arguments: [id]) }
+                if !isPrefix, let id = Int64(key) { rows = try Row.fetchAll(db, sql: "SELECT * FROM api_token WHERE id = ?", arguments: [id]) }
                 if rows.isEmpty, key.count >= 4 {
                     // The prefix is the first 8 characters of the secret; a longer input (the whole secret) matches too.
                     let prefix = String(key.prefix(Self.prefixLength))
