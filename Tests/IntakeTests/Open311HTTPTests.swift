@@ -227,6 +227,13 @@ struct Open311HTTPTests {
             #expect(xml.status == .badRequest)
             #expect(xml.xmlTexts("description").first?.hasPrefix("attribute[x_discharge_step]:") == true)
 
+            let notForm = try await client.execute(uri: "/open311/v2/requests.xml", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            #expect(notForm.status == .unsupportedMediaType)
+            #expect(notForm.xmlTexts("code") == ["415"])
+            #expect(notForm.xmlTexts("description").first?.contains("x-www-form-urlencoded") == true)
+            let wrongMethod = try await client.execute(uri: "/open311/v2/services.json", method: .post, headers: .form, body: base.body)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "GET")
             let noService = try await post(client, base.set("service_code", nil))
             #expect(noService.status == .badRequest)
             let unknownService = try await post(client, base.set("service_code", "finns-inte"))

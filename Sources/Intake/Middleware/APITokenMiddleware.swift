@@ -7,7 +7,9 @@ enum MachineError {
     static func response(status: HTTPResponse.Status, message: LocalizedText, request: Request) -> Response? {
         let path = request.uri.path
         if path.hasPrefix("/open311/") {
-            return Open311Document.errorResponse(status, [message.sv], format: path.hasSuffix(".xml") ? .xml : .json)
+            // The web form's wording ("send it from the form page") would mislead a client system.
+            let text = status == .unsupportedMediaType ? "Skicka parametrarna som application/x-www-form-urlencoded." : message.sv
+            return Open311Document.errorResponse(status, [text], format: path.hasSuffix(".xml") ? .xml : .json)
         }
         if path.hasPrefix("/api/") {
             return problem(status, detail: message[APIController.language(request)])
