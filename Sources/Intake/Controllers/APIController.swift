@@ -57,7 +57,7 @@ struct APIController: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Open311Document(root: "", value: value).render(.json))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.json)))
     }
 
     static func user(_ context: AppRequestContext) throws -> StaffUser {
@@ -103,7 +103,7 @@ struct APIController: Sendable {
             let today = CalendarDay(services.clock())
             let (rows, total) = try await services.cases.apiList(filter, visibleTo: user, today: today)
             return Self.json(.object([
-                ("reports", .list(item: "report", rows.map { summary(.init($0.0), functions: $0.1, today: today) })),
+                ("reports", .list(item: "report", rows.map { summary($0.0, functions: $0.1, today: today) })),
                 ("total", .int(total)),
                 ("page", .int(filter.page)),
                 ("page_size", .int(filter.pageSize)),
@@ -189,13 +189,7 @@ struct APIController: Sendable {
         return filter
     }
 
-    struct SummaryFacts {
-        var summary: CaseSummary
-        init(_ summary: CaseSummary) { self.summary = summary }
-    }
-
-    func summary(_ facts: SummaryFacts, functions: [String], today: CalendarDay) -> Open311Value {
-        let s = facts.summary
+    func summary(_ s: CaseSummary, functions: [String], today: CalendarDay) -> Open311Value {
         let state = catalogue.lifecycle.state(s.stateKey)
         let isOpen = state?.isOpen ?? true
         var fields: [(String, Open311Value)] = [
@@ -234,7 +228,7 @@ struct APIController: Sendable {
     }
 
     func report(_ detail: CaseDetail, today: CalendarDay) -> Open311Value {
-        guard case .object(var fields) = summary(.init(detail.summary), functions: detail.activeFunctionKeys, today: today) else { return .object([]) }
+        guard case .object(var fields) = summary(detail.summary, functions: detail.activeFunctionKeys, today: today) else { return .object([]) }
         let state = catalogue.lifecycle.state(detail.summary.stateKey)
         func optional(_ name: String, _ value: String?) { if let value { fields.append((name, .text(value))) } }
         fields.append(("state_name", .text(state?.name.sv ?? detail.summary.stateKey)))

@@ -3,6 +3,7 @@ import Hummingbird
 
 /// A GeoReport v2 response body, written once and rendered as JSON or XML exactly as the
 /// specification shows them: lists are JSON arrays and repeated XML elements inside a root.
+/// The staff API uses the same tree for its JSON, so key order and nulls are explicit.
 indirect enum Open311Value: Sendable {
     case string(String?)
     case bool(Bool)
@@ -11,6 +12,8 @@ indirect enum Open311Value: Sendable {
     case list(item: String, [Open311Value])
 
     static func text(_ value: String) -> Open311Value { .string(value) }
+
+    var json: String { Open311Document(root: "", value: self).render(.json) }
 }
 
 enum Open311Format: String, Sendable {
