@@ -12,7 +12,7 @@ struct IntakeCommand: AsyncParsableCommand {
         commandName: "intake",
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
         subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
-                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self],
+                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self, TokenCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -77,6 +77,8 @@ struct Serve: AsyncParsableCommand {
         } catch let error as AppConfiguration.Problem {
             throw fail(error.description)
         } catch let error as PageRenderer.MissingTemplates {
+            throw fail(error.description)
+        } catch let error as MissingOpenAPIDescription {
             throw fail(error.description)
         }
     }

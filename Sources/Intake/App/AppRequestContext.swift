@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var staffSession: StaffRepository.Session?
     /// An unsafe staff request's form, read once by `CSRFMiddleware` and checked there.
     public var form: FormValues = [:]
+    /// Set by `APITokenMiddleware` for /api/v1 requests with a live bearer token (never from a cookie).
+    public var apiToken: APIToken?
 
     public init(source: Source) {
         coreContext = .init(source: source)

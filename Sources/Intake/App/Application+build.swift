@@ -50,5 +50,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     StaffAuthController(services: services).addRoutes(to: router)
     TriageController(services: services).addRoutes(to: router)
     AdminController(services: services).addRoutes(to: router)
+    APIController(services: services).addRoutes(to: router)
+    Open311Controller(services: services).addRoutes(to: router)
     return router
 }

@@ -39,6 +39,7 @@ enum StaffPage {
         "sparad": LocalizedText(sv: "Kontot är sparat.", en: "The account is saved."),
         "lank": LocalizedText(sv: "En länk för att välja nytt lösenord är skickad till kontots e-postadress.", en: "A link to choose a new password has been sent to the account's e-mail address."),
         "forsok-igen": LocalizedText(sv: "Meddelandet skickas igen.", en: "The message will be sent again."),
+        "aterkallad": LocalizedText(sv: "Nyckeln är återkallad och fungerar inte längre.", en: "The token is revoked and no longer works."),
     ]
 
     /// A redirect after a successful POST, with a message key the next page shows.

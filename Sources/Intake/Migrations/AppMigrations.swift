@@ -199,6 +199,26 @@ enum AppMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5-api-tokens") { db in
+            // API tokens (Open311 api_key and staff API bearer tokens): only the SHA-256 is stored;
+            // the prefix identifies a token in lists and in `intake token revoke`.
+            try db.execute(sql: """
+                CREATE TABLE api_token (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES staff_user(id) ON DELETE CASCADE,
+                    prefix TEXT NOT NULL UNIQUE,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    read_write INTEGER NOT NULL DEFAULT 0,
+                    label TEXT,
+                    created_at DATETIME NOT NULL,
+                    last_used_at DATETIME,
+                    revoked_at DATETIME
+                );
+                CREATE INDEX api_token_user ON api_token(user_id);
+                -- The token a report was filed with through Open311, so that client can read its own reports back.
+                ALTER TABLE report ADD COLUMN filed_with_token_id INTEGER REFERENCES api_token(id) ON DELETE SET NULL;
+                """)
+        }
         return migrator
     }
 }

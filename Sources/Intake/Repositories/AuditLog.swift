@@ -40,6 +40,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case loggedIn = "user.login"
     case loggedOut = "user.logout"
     case retention = "system.retention"
+    case tokenCreated = "token.created"
+    case tokenRevoked = "token.revoked"
 
     /// How the report page and the admin log describe it.
     public var label: LocalizedText {
@@ -62,6 +64,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case .loggedIn: LocalizedText(sv: "Inloggning", en: "Logged in")
         case .loggedOut: LocalizedText(sv: "Utloggning", en: "Logged out")
         case .retention: LocalizedText(sv: "Gallring av kontaktuppgifter och gamla e-postmeddelanden", en: "Erasure of contact data and old mails")
+        case .tokenCreated: LocalizedText(sv: "API-nyckel skapad", en: "API token created")
+        case .tokenRevoked: LocalizedText(sv: "API-nyckel återkallad", en: "API token revoked")
         }
     }
 }

@@ -9,12 +9,14 @@ public final class TriageService: Sendable {
     let catalogue: Catalogue
     let composer: MailComposer
     let staff: StaffRepository
+    let metrics: AppMetrics?
 
-    public init(database: AppDatabase, catalogue: Catalogue, composer: MailComposer, staff: StaffRepository) {
+    public init(database: AppDatabase, catalogue: Catalogue, composer: MailComposer, staff: StaffRepository, metrics: AppMetrics? = nil) {
         self.database = database
         self.catalogue = catalogue
         self.composer = composer
         self.staff = staff
+        self.metrics = metrics
     }
 
     public enum Failure: Error, Sendable, Equatable {
@@ -80,7 +82,7 @@ public final class TriageService: Sendable {
     public func changeState(_ reportId: Int64, to target: String, by user: StaffUser, now: Date) async throws(Failure) {
         let lifecycle = catalogue.lifecycle
         let composer = composer
-        try await act(reportId, by: user, now: now) { db, core, actor in
+        let previous = try await act(reportId, by: user, now: now) { db, core, actor in
             let state = try Workflow.checkTransition(lifecycle, from: core.stateKey, to: target).get()
             let closedAt: Date? = state.isOpen ? nil : now
             try db.execute(sql: "UPDATE report SET state = ?, closed_at = ? WHERE id = ?", arguments: [target, closedAt, core.id])
@@ -90,7 +92,9 @@ public final class TriageService: Sendable {
                                                                    state: state, recipient: email), reportId: core.id, now: now, in: db)
                 try Self.markFirstFeedback(core, now: now, in: db)
             }
+            return core.stateKey
         }
+        metrics?.stateChanged(from: previous, to: target)
     }
 
     static func markFirstFeedback(_ core: Core, now: Date, in db: Database) throws {
