@@ -115,7 +115,7 @@ struct StaffAuthController: Sendable {
         let language = PublicReportController.language(request)
         let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
         let password = context.form["password"]?.first ?? ""
-        let address = context.clientAddress
+        let address = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: services.configuration.trustProxy)
         let now = now
         if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: email, address: address, now: now) }) {
             context.logger.notice("login throttled")
@@ -174,7 +174,7 @@ struct StaffAuthController: Sendable {
     @Sendable func forgot(_ request: Request, context: AppRequestContext) async throws -> Response {
         let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
         let now = now
-        let address = context.clientAddress
+        let address = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: services.configuration.trustProxy)
         if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: "reset:" + email, address: address, now: now) }) {
             throw AppError.tooManyAttempts(until: until)
         }
