@@ -132,5 +132,17 @@ struct ObservabilityTests {
                                      "list": JSONLogHandler.json(.array([.string("y")]))]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         #expect(String(decoding: data, as: UTF8.self) == #"{"a":"x","list":["y"],"n":"3"}"#)
+        let stamp = JSONLogHandler.timestamp()
+        #expect(stamp.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil, "\(stamp)")
+        let parsed = try #require(ISO8601DateFormatter.withFractionalSeconds.date(from: stamp))
+        #expect(abs(parsed.timeIntervalSinceNow) < 3600)
+    }
+}
+
+extension ISO8601DateFormatter {
+    static var withFractionalSeconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
     }
 }
