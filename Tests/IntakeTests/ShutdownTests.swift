@@ -113,6 +113,18 @@ struct ShutdownTests {
         #expect(files.count == sent)
         #expect(!ServerLock.isHeld(databasePath: database), "the lock went with the process")
 
+        // With the server stopped: verify, then restore the backup taken while it ran.
+        let (verifyStatus, verifyOutput) = try await Self.intake(["verify"], directory: directory)
+        #expect(verifyStatus == 0)
+        #expect(verifyOutput.contains("reports: \(stored.count)\n"))
+        #expect(verifyOutput.hasSuffix("OK\n"))
+        let (restoredStatus, restoredOutput) = try await Self.intake(["restore", directory + "/live-backup.sqlite"], directory: directory)
+        #expect(restoredStatus == 0, "\(restoredOutput)")
+        #expect(restoredOutput.contains("the previous database was saved as \(database).before-restore-"))
+        #expect(try BackupTests.trackingTokens(database).isEmpty, "the backup was taken before any report")
+        try "not a database".write(toFile: directory + "/broken.sqlite", atomically: true, encoding: .utf8)
+        #expect(try await Self.intake(["verify", directory + "/broken.sqlite"], directory: directory).0 == 1)
+
         // The log: JSON lines, request ids, the shutdown, and no personal data from the form.
         // Demo mode prints the demo accounts' one-time passwords to standard output once: not log lines.
         let lines = server.log.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("Demo accounts") && !$0.hasPrefix("  ") }
