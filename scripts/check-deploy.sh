@@ -99,6 +99,12 @@ if out="$("$root/bin/intake-pre-start-backup" 2>&1)" && [ "$(ls "$state/backups"
 else
   fail "pre-start backup" "$out $(ls "$state/backups")"
 fi
+echo "not a database" > "$state/broken.sqlite"
+if INTAKE_DATABASE="$state/broken.sqlite" "$root/bin/intake-pre-start-backup" >/dev/null 2>&1; then
+  fail "pre-start backup of a broken database must fail the start"
+else
+  pass "pre-start backup: a failed backup fails the start"
+fi
 unset INTAKE_DATABASE INTAKE_DEMO
 
 broken=""
