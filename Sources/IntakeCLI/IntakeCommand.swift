@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
             let lock = try ServerLock.acquire(databasePath: config.databasePath, purpose: "intake serve")
             defer { lock.release() }
             let app = try await buildApplication(configuration: config, logger: logger, metrics: metrics)
-            logger.notice("samverkan-intake listening", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
+            logger.notice("samverkan-intake starting", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
             // SIGTERM (systemd stop) and SIGINT: stop accepting, finish in-flight requests, let the
             // outbox worker record the batch in hand, then return, so the process exits 0.
             let group = ServiceGroup(configuration: .init(
@@ -80,6 +80,8 @@ struct Serve: AsyncParsableCommand {
             throw fail(error.description)
         } catch let error as MissingOpenAPIDescription {
             throw fail(error.description)
+        } catch where isAddressInUse(error) {
+            throw fail("\(config.hostname):\(config.port) is already in use by another process. Stop it, or choose another port with --port or INTAKE_PORT.")
         }
     }
 }

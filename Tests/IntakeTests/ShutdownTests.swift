@@ -193,4 +193,16 @@ struct ShutdownTests {
         #expect(bad.log.contains("INTAKE_PORT=åttio"))
         #expect(bad.log.contains("INTAKE_LOG_LEVEL=loud"))
     }
+
+    @Test("a port already in use ends serve with exit 1 and a plain message (no spinning, no hang)")
+    func portInUse() async throws {
+        let directory = try TestSupport.temporaryDirectory("port")
+        let other = try TestSupport.temporaryDirectory("port-holder")
+        try await TestSupport.application(directory: other, clock: { TestSupport.fixedNow }).test(.live) { client in
+            let port = try #require(client.port)
+            let (status, output) = try await Self.intake(["serve", "--demo", "--port", String(port)], directory: directory)
+            #expect(status == 1, "\(output)")
+            #expect(output.contains("127.0.0.1:\(port) is already in use by another process"))
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -53,4 +54,9 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     APIController(services: services).addRoutes(to: router)
     Open311Controller(services: services).addRoutes(to: router)
     return router
+}
+
+/// The listen address is taken by another process (the error the server's bind throws).
+public func isAddressInUse(_ error: any Error) -> Bool {
+    (error as? IOError)?.errnoCode == EADDRINUSE
 }
