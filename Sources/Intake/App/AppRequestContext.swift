@@ -20,9 +20,4 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The body limit is enforced by the controllers with a clear page; this is the hard cap.
     public var maxUploadSize: Int { 1024 * 1024 }
-
-    /// The client's address for throttling: the peer's IP, without the port.
-    public var clientAddress: String {
-        remoteAddress?.ipAddress ?? "unknown"
-    }
 }
