@@ -8,7 +8,7 @@ struct IntakeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
-        subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self, UserCommand.self, DemoCommand.self, SummaryCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -11,6 +11,8 @@ public struct AppServices: Sendable {
     public let staff: StaffRepository
     public let cases: CaseRepository
     public let triage: TriageService
+    /// Every report as a compact fact for the dashboard, register, summaries and learning page.
+    public let facts: FactStore
     public let loginThrottle: LockedValue<LoginThrottle>
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
@@ -26,6 +28,7 @@ public struct AppServices: Sendable {
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
         let database = try AppDatabase(path: configuration.databasePath)
         try database.migrate()
+        try database.recordAgreementRevisions(catalogue, now: clock())
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
         return AppServices(
@@ -33,6 +36,7 @@ public struct AppServices: Sendable {
             reports: ReportRepository(database: database), outbox: OutboxRepository(database: database),
             staff: staff, cases: CaseRepository(database: database, lifecycle: catalogue.lifecycle),
             triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff),
+            facts: FactStore(database: database, catalogue: catalogue),
             loginThrottle: LockedValue(LoginThrottle()),
             renderer: renderer,
             mailComposer: composer,

@@ -24,7 +24,8 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
-    app.addServices(mailWorker, ReminderService(services: services))
+    app.addServices(mailWorker, ReminderService(services: services),
+                    SummaryService(services: services, interval: .milliseconds(Int64(configuration.summaryCheckSeconds * 1000))))
     return app
 }
 
@@ -45,5 +46,6 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     StaffAuthController(services: services).addRoutes(to: router)
     TriageController(services: services).addRoutes(to: router)
     AdminController(services: services).addRoutes(to: router)
+    FollowUpController(services: services).addRoutes(to: router)
     return router
 }
