@@ -244,6 +244,7 @@ struct FollowUpTests {
         try await database.pool.write { db in try db.execute(sql: "UPDATE report SET state = 'aterkopplad', closed_at = COALESCE(closed_at, received_at)") }
         let clock = TestSupport.Clock(TestSupport.fixedNow)
         var config = TestSupport.configuration(directory: directory, smtpURL: smtp.url)
+        config.summaryScheduler = true
         config.summaryCheckSeconds = 0.1
         let app = try await buildApplication(configuration: config, clock: clock.function, logger: TestSupport.quietLogger, announce: { _ in })
 

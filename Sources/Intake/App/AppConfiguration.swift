@@ -20,6 +20,8 @@ public struct AppConfiguration: Sendable {
     public var bcryptCost = 12
     /// Session cookies only over HTTPS. Off in demo mode unless set (local http).
     public var secureCookies: Bool?
+    /// Run the periodic-summary scheduler (off in test suites that count mails exactly).
+    public var summaryScheduler = true
     /// How often the summary scheduler looks for a period to send (seconds).
     public var summaryCheckSeconds: Double = 15 * 60
     /// Session cookies carry `Secure` unless explicitly turned off, or in demo mode on plain http.

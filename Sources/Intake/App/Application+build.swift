@@ -24,8 +24,10 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
-    app.addServices(mailWorker, ReminderService(services: services),
-                    SummaryService(services: services, interval: .milliseconds(Int64(configuration.summaryCheckSeconds * 1000))))
+    app.addServices(mailWorker, ReminderService(services: services))
+    if configuration.summaryScheduler {
+        app.addServices(SummaryService(services: services, interval: .milliseconds(Int64(configuration.summaryCheckSeconds * 1000))))
+    }
     return app
 }
 

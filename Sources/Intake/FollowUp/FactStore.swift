@@ -91,7 +91,7 @@ public actor FactStore {
             guard Int(id) < snapshot.indexById.count, case let i = Int(snapshot.indexById[Int(id)]), i >= 0 else { continue }
             if snapshot.facts[i].route0 == FactKeys.none { snapshot.facts[i].route0 = function }
             else if snapshot.facts[i].route1 == FactKeys.none { snapshot.facts[i].route1 = function }
-            else { snapshot.extraRoutes[id, default: []].append(function) }
+            else { snapshot.extraRoutes[id, default: []].append(function); snapshot.facts[i].moreRoutes = true }
         }
         let parties = try Row.fetchCursor(db, sql: "SELECT report_id, party_key FROM report_party ORDER BY report_id, party_key")
         while let row = try parties.next() {
@@ -100,7 +100,7 @@ public actor FactStore {
             guard Int(id) < snapshot.indexById.count, case let i = Int(snapshot.indexById[Int(id)]), i >= 0 else { continue }
             if snapshot.facts[i].party0 == FactKeys.none { snapshot.facts[i].party0 = party }
             else if snapshot.facts[i].party1 == FactKeys.none { snapshot.facts[i].party1 = party }
-            else { snapshot.extraParties[id, default: []].append(party) }
+            else { snapshot.extraParties[id, default: []].append(party); snapshot.facts[i].moreParties = true }
         }
         snapshot.keys = keys
         return snapshot

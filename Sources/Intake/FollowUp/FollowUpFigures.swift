@@ -163,7 +163,7 @@ extension FactSnapshot {
                 var visible = false
                 if fact.route0 != none, scope[Int(fact.route0)] { visible = true }
                 else if fact.route1 != none, scope[Int(fact.route1)] { visible = true }
-                else if fact.route1 != none, let more = extraRoutes[fact.id] { visible = more.contains { scope[Int($0)] } }
+                else if fact.moreRoutes, let more = extraRoutes[fact.id] { visible = more.contains { scope[Int($0)] } }
                 guard visible else { continue }
             }
             if closedDuring, fact.closedDay >= from, fact.closedDay <= to { result.closedInPeriod += 1 }
@@ -204,10 +204,8 @@ extension FactSnapshot {
                     pairs[a * partyCount + b] += 1
                 }
                 if fact.party0 != none { pair(fact.party0) }
-                if fact.party1 != none {
-                    pair(fact.party1)
-                    if let more = extraParties[fact.id] { for p in more { pair(p) } }
-                }
+                if fact.party1 != none { pair(fact.party1) }
+                if fact.moreParties, let more = extraParties[fact.id] { for p in more { pair(p) } }
             } else {
                 result.previousTotal += 1
                 agreementBefore[agreementSlot] += 1
@@ -216,7 +214,9 @@ extension FactSnapshot {
                 organisationBefore[Int(fact.organisation)] += 1
                 partyBefore[Int(fact.organisation)] += 1
                 stateBefore[Int(fact.state)] += 1
-                for other in otherParties(fact) where other != fact.organisation { partyBefore[Int(other)] += 1 }
+                if fact.party0 != none, fact.party0 != fact.organisation { partyBefore[Int(fact.party0)] += 1 }
+                if fact.party1 != none, fact.party1 != fact.organisation { partyBefore[Int(fact.party1)] += 1 }
+                if fact.moreParties, let more = extraParties[fact.id] { for p in more where p != fact.organisation { partyBefore[Int(p)] += 1 } }
             }
         }
 

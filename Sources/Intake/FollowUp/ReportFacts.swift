@@ -131,6 +131,9 @@ public struct ReportFact: Sendable {
     public var party0: UInt16
     public var party1: UInt16
     public var deleted: Bool = false
+    /// More than two routes / other parties: the rest are in the snapshot's overflow.
+    public var moreRoutes: Bool = false
+    public var moreParties: Bool = false
 }
 
 /// Every report as a fact, read from the database and kept up to date from `report_change`.
@@ -151,7 +154,7 @@ public struct FactSnapshot: Sendable {
         var list: [UInt16] = []
         if fact.route0 != FactKeys.none { list.append(fact.route0) }
         if fact.route1 != FactKeys.none { list.append(fact.route1) }
-        if fact.route1 != FactKeys.none, let more = extraRoutes[fact.id] { list += more }
+        if fact.moreRoutes, let more = extraRoutes[fact.id] { list += more }
         return list
     }
 
@@ -159,7 +162,7 @@ public struct FactSnapshot: Sendable {
         var list: [UInt16] = []
         if fact.party0 != FactKeys.none { list.append(fact.party0) }
         if fact.party1 != FactKeys.none { list.append(fact.party1) }
-        if fact.party1 != FactKeys.none, let more = extraParties[fact.id] { list += more }
+        if fact.moreParties, let more = extraParties[fact.id] { list += more }
         return list
     }
 
@@ -168,9 +171,11 @@ public struct FactSnapshot: Sendable {
         fact.route0 = routes.count > 0 ? routes[0] : FactKeys.none
         fact.route1 = routes.count > 1 ? routes[1] : FactKeys.none
         extraRoutes[fact.id] = routes.count > 2 ? Array(routes[2...]) : nil
+        fact.moreRoutes = routes.count > 2
         fact.party0 = parties.count > 0 ? parties[0] : FactKeys.none
         fact.party1 = parties.count > 1 ? parties[1] : FactKeys.none
         extraParties[fact.id] = parties.count > 2 ? Array(parties[2...]) : nil
+        fact.moreParties = parties.count > 2
         let id = Int(fact.id)
         if id >= indexById.count {
             indexById.append(contentsOf: repeatElement(-1, count: max(id + 1 - indexById.count, indexById.count / 2)))
