@@ -32,15 +32,20 @@ print(f"dashboard first request (loads {expected} facts): {cold*1000:.0f} ms; re
 print(f"server RSS with facts loaded: {rss_mb():.0f} MB")
 filters = ["", "?lan=stockholm", "?lan=orebro&avtal=orebro-utskrivning", "?malgrupp=barn-och-unga",
            "?fran=2024-01-01&till=2026-11-25", "?avtal=sthlm-lus", "?lan=varmland&fran=2026-01-01&till=2026-06-30", "?avtal=ingen"]
+cold_times = []
 for f in filters:
-    get("/handlaggning/uppfoljning" + f)
+    t, _ = get("/handlaggning/uppfoljning" + f)
+    cold_times.append(t * 1000)
+print("dashboard, first request per filter (computed over all facts): " + ", ".join(f"{t:.0f}" for t in cold_times) + " ms")
 times = []
 for i in range(200):
     t, _ = get("/handlaggning/uppfoljning" + filters[i % len(filters)])
     times.append(t * 1000)
 times.sort()
 pct = lambda p: times[min(len(times) - 1, int(p * len(times)))]
-print(f"dashboard (200 requests, 8 filters, sequential): p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, max {times[-1]:.1f} ms")
+print(f"dashboard (200 requests, 8 filters, sequential; figures cached until data changes): p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, max {times[-1]:.1f} ms")
+# Each request changes the data first? No: a report changed between requests invalidates the
+# cache; that case is the "first request per filter" figure above plus the change-log read.
 t, _ = get("/handlaggning/uppfoljning/sammanstallning.csv")
 print(f"aggregates export: {t*1000:.1f} ms")
 

@@ -88,8 +88,7 @@ struct FollowUpController: Sendable {
         let user = try TriageController.user(context)
         let language = PublicReportController.language(request)
         let (filter, problems) = filter(request, user: user)
-        let snapshot = try await services.facts.current()
-        let figures = snapshot.figures(filter, today: today)
+        let figures = try await services.facts.figures(filter, today: today)
         let sv = language == .sv
         let base = "/handlaggning/uppfoljning"
         var page = StaffPage.base(request, context: context, title: sv ? "Uppföljning" : "Follow-up", path: base)
@@ -209,7 +208,7 @@ struct FollowUpController: Sendable {
         let user = try TriageController.user(context)
         let language = PublicReportController.language(request)
         let (filter, _) = filter(request, user: user)
-        let figures = try await services.facts.current().figures(filter, today: today)
+        let figures = try await services.facts.figures(filter, today: today)
         let separator = request.uri.queryParameters["separator"] == "semikolon" ? ";" : ","
         func cell(_ value: String) -> String {
             value.contains(separator) || value.contains("\"") ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value

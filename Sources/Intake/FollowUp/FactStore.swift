@@ -35,6 +35,33 @@ public actor FactStore {
         return loaded
     }
 
+    /// Figures already computed for a filter on this state of the data; a change to any report
+    /// gives a new `lastChange` and so new keys.
+    struct FiguresKey: Hashable {
+        var filter: FollowUpFilter
+        var today: CalendarDay
+        var lastChange: Int64
+    }
+    private var figuresCache: [FiguresKey: FollowUpFigures] = [:]
+
+    func cached(_ key: FiguresKey) -> FollowUpFigures? { figuresCache[key] }
+
+    func store(_ figures: FollowUpFigures, for key: FiguresKey) {
+        if figuresCache.count >= 256 { figuresCache.removeAll(keepingCapacity: true) }
+        figuresCache[key] = figures
+    }
+
+    /// The figures for a filter, computed outside the actor (requests compute in parallel) and
+    /// remembered until the data changes.
+    public nonisolated func figures(_ filter: FollowUpFilter, today: CalendarDay) async throws -> FollowUpFigures {
+        let snapshot = try await current()
+        let key = FiguresKey(filter: filter, today: today, lastChange: snapshot.lastChange)
+        if let figures = await cached(key) { return figures }
+        let figures = snapshot.figures(filter, today: today)
+        await store(figures, for: key)
+        return figures
+    }
+
     /// Drops change-log rows this store has already read (run by the summary scheduler).
     public func pruneChangeLog() throws {
         guard let seen = snapshot?.lastChange, seen > 0 else { return }

@@ -75,56 +75,79 @@ public struct ReportExport: Sendable {
             FROM report r WHERE r.id > ? AND \(clause) ORDER BY r.id LIMIT \(pageSize)
             """
         let catalogue = catalogue, language = language, separator = separator
-        let todayText = today.description
+        let todayBytes = Array(today.description.utf8)
         return try database.pool.read { db in
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(pageSize * 200)
+            buffer.reserveCapacity(pageSize * 300)
             var lastId = afterId, count = 0
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments([afterId] + arguments))
-            var agreementNames: [String: (String, String)] = [:]
+            // Column bytes are copied straight from SQLite into the buffer; names are looked up
+            // once per distinct key. No String per cell on this path.
+            var agreementNames: [Data: (name: String, group: String)] = [:]
+            var stateNames: [Data: (name: String, open: Bool)] = [:]
+            let quote = UInt8(ascii: "\"")
+            func needsQuotes(_ bytes: some Sequence<UInt8>) -> Bool {
+                bytes.contains { $0 == separator || $0 == quote || $0 == 10 || $0 == 13 }
+            }
+            func write(_ bytes: Data?) {
+                guard let bytes, !bytes.isEmpty else { return }
+                if needsQuotes(bytes) {
+                    buffer.writeInteger(quote)
+                    for b in bytes { if b == quote { buffer.writeInteger(quote) }; buffer.writeInteger(b) }
+                    buffer.writeInteger(quote)
+                } else {
+                    buffer.writeBytes(bytes)
+                }
+            }
+            func write(_ text: String) {
+                guard !text.isEmpty else { return }
+                if needsQuotes(text.utf8) {
+                    buffer.writeString("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+                } else {
+                    buffer.writeString(text)
+                }
+            }
+            let yes = Array("ja".utf8), no = Array("nej".utf8)
             while let row = try rows.next() {
                 lastId = row[0]
                 count += 1
-                let agreementKey: String? = row[3]
-                let stateKey: String = row[7]
-                let state = catalogue.lifecycle.state(stateKey)
-                let due: String = row[9]
-                let open = state?.isOpen ?? true
-                var names: (String, String) = ("", "")
+                let agreementKey = row.dataNoCopy(atIndex: 3)
+                var names: (name: String, group: String) = ("", "")
                 if let agreementKey {
                     if let cached = agreementNames[agreementKey] { names = cached } else {
-                        let agreement = catalogue.agreement(agreementKey)
-                        names = (agreement?.name[language] ?? agreementKey, agreement.flatMap { catalogue.targetGroup($0.targetGroupKey)?.name[language] } ?? "")
-                        agreementNames[agreementKey] = names
+                        let key = String(decoding: agreementKey, as: UTF8.self)
+                        let agreement = catalogue.agreement(key)
+                        names = (agreement?.name[language] ?? key, agreement.flatMap { catalogue.targetGroup($0.targetGroupKey)?.name[language] } ?? "")
+                        agreementNames[Data(Array(agreementKey))] = names
                     }
                 }
-                func field(_ value: String?, first: Bool = false) {
-                    if !first { buffer.writeInteger(separator) }
-                    guard let value, !value.isEmpty else { return }
-                    if value.utf8.contains(where: { $0 == separator || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) {
-                        buffer.writeString("\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
-                    } else {
-                        buffer.writeString(value)
-                    }
+                let stateKey = row.dataNoCopy(atIndex: 7) ?? Data()
+                let state: (name: String, open: Bool)
+                if let cached = stateNames[stateKey] { state = cached } else {
+                    let key = String(decoding: stateKey, as: UTF8.self)
+                    let found = catalogue.lifecycle.state(key)
+                    state = (found?.name[language] ?? key, found?.isOpen ?? true)
+                    stateNames[Data(Array(stateKey))] = state
                 }
-                field(row[1], first: true)
-                field(row[2])
-                field(agreementKey)
-                field(names.0)
-                field((row[4] as Int?).map(String.init))
-                field(names.1)
-                field(row[5])
-                field(row[6])
-                field(stateKey)
-                field(state?.name[language] ?? stateKey)
-                field(open ? "ja" : "nej")
-                field(row[8])
-                field(due)
-                field(row[10])
-                field(row[11])
-                field(open && due < todayText ? "ja" : "nej")
-                field((row[12] as Bool) ? "ja" : "nej")
-                field(row[13])
+                let due = row.dataNoCopy(atIndex: 9) ?? Data()
+                write(row.dataNoCopy(atIndex: 1)); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 2)); buffer.writeInteger(separator)
+                write(agreementKey); buffer.writeInteger(separator)
+                write(names.name); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 4)); buffer.writeInteger(separator)
+                write(names.group); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 5)); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 6)); buffer.writeInteger(separator)
+                write(stateKey); buffer.writeInteger(separator)
+                write(state.name); buffer.writeInteger(separator)
+                buffer.writeBytes(state.open ? yes : no); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 8)); buffer.writeInteger(separator)
+                write(due); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 10)); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 11)); buffer.writeInteger(separator)
+                buffer.writeBytes(state.open && due.lexicographicallyPrecedes(todayBytes) ? yes : no); buffer.writeInteger(separator)
+                buffer.writeBytes((row[12] as Bool) ? yes : no); buffer.writeInteger(separator)
+                write(row.dataNoCopy(atIndex: 13))
                 buffer.writeString("\r\n")
             }
             return (buffer, lastId, count)
