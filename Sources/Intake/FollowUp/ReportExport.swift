@@ -69,8 +69,7 @@ public struct ReportExport: Sendable {
         let sql = """
             SELECT r.id, r.reference, r.region_key, r.agreement_key, r.agreement_version, r.organisation_key,
                    (SELECT group_concat(party_key, '|') FROM report_party p WHERE p.report_id = r.id),
-                   r.state, strftime('%Y-%m-%dT%H:%M:%SZ', r.received_at), r.feedback_due_on,
-                   strftime('%Y-%m-%dT%H:%M:%SZ', r.first_feedback_at), strftime('%Y-%m-%dT%H:%M:%SZ', r.closed_at),
+                   r.state, r.received_at, r.feedback_due_on, r.first_feedback_at, r.closed_at,
                    r.systemfel, r.escalation_level
             FROM report r WHERE r.id > ? AND \(clause) ORDER BY r.id LIMIT \(pageSize)
             """
@@ -108,6 +107,15 @@ public struct ReportExport: Sendable {
                 }
             }
             let yes = Array("ja".utf8), no = Array("nej".utf8)
+            /// A stored date (`2026-02-28 12:33:50.000`, UTC) as ISO 8601 `2026-02-28T12:33:50Z`.
+            func writeTimestamp(_ bytes: Data?) {
+                guard let bytes, bytes.count >= 19 else { return }
+                let start = bytes.startIndex
+                buffer.writeBytes(bytes[start..<start + 10])
+                buffer.writeInteger(UInt8(ascii: "T"))
+                buffer.writeBytes(bytes[start + 11..<start + 19])
+                buffer.writeInteger(UInt8(ascii: "Z"))
+            }
             while let row = try rows.next() {
                 lastId = row[0]
                 count += 1
@@ -141,10 +149,10 @@ public struct ReportExport: Sendable {
                 write(stateKey); buffer.writeInteger(separator)
                 write(state.name); buffer.writeInteger(separator)
                 buffer.writeBytes(state.open ? yes : no); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 8)); buffer.writeInteger(separator)
+                writeTimestamp(row.dataNoCopy(atIndex: 8)); buffer.writeInteger(separator)
                 write(due); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 10)); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 11)); buffer.writeInteger(separator)
+                writeTimestamp(row.dataNoCopy(atIndex: 10)); buffer.writeInteger(separator)
+                writeTimestamp(row.dataNoCopy(atIndex: 11)); buffer.writeInteger(separator)
                 buffer.writeBytes(state.open && due.lexicographicallyPrecedes(todayBytes) ? yes : no); buffer.writeInteger(separator)
                 buffer.writeBytes((row[12] as Bool) ? yes : no); buffer.writeInteger(separator)
                 write(row.dataNoCopy(atIndex: 13))
