@@ -63,23 +63,36 @@ public struct ReportExport: Sendable {
         return buffer
     }
 
+    /// The rows with `afterId < id <= upToId`, as CSV bytes, read on one of the pool's reader
+    /// connections (several ranges can be read at once).
+    public func range(_ filter: FollowUpFilter, afterId: Int64, upToId: Int64, today: CalendarDay) async throws -> ByteBuffer {
+        var copy = self
+        copy.pageSize = Int.max
+        return try await copy.rows(filter, afterId: afterId, upToId: upToId, today: today).0
+    }
+
     /// One page of rows after `afterId`; returns the bytes, the last id and the row count.
-    public func page(_ filter: FollowUpFilter, afterId: Int64, today: CalendarDay) throws -> (ByteBuffer, Int64, Int) {
+    public func page(_ filter: FollowUpFilter, afterId: Int64, today: CalendarDay) async throws -> (ByteBuffer, Int64, Int) {
+        try await rows(filter, afterId: afterId, upToId: Int64.max, today: today)
+    }
+
+    func rows(_ filter: FollowUpFilter, afterId: Int64, upToId: Int64, today: CalendarDay) async throws -> (ByteBuffer, Int64, Int) {
         let (clause, arguments) = Self.whereClause(filter, catalogue: catalogue)
         let sql = """
             SELECT r.id, r.reference, r.region_key, r.agreement_key, r.agreement_version, r.organisation_key,
                    (SELECT group_concat(party_key, '|') FROM report_party p WHERE p.report_id = r.id),
                    r.state, r.received_at, r.feedback_due_on, r.first_feedback_at, r.closed_at,
                    r.systemfel, r.escalation_level
-            FROM report r WHERE r.id > ? AND \(clause) ORDER BY r.id LIMIT \(pageSize)
+            FROM report r WHERE r.id > ? AND r.id <= ? AND \(clause) ORDER BY r.id\(pageSize == Int.max ? "" : " LIMIT \(pageSize)")
             """
         let catalogue = catalogue, language = language, separator = separator
         let todayBytes = Array(today.description.utf8)
-        return try database.pool.read { db in
+        let reserve = min(pageSize, 20_000) * 300
+        return try await database.pool.read { db in
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(pageSize * 300)
+            buffer.reserveCapacity(reserve)
             var lastId = afterId, count = 0
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments([afterId] + arguments))
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments([afterId, upToId] + arguments))
             // Column bytes are copied straight from SQLite into the buffer; names are looked up
             // once per distinct key. No String per cell on this path.
             var agreementNames: [Data: (name: String, group: String)] = [:]
