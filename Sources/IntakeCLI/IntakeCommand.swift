@@ -12,7 +12,8 @@ struct IntakeCommand: AsyncParsableCommand {
         commandName: "intake",
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
         subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
-                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self, TokenCommand.self],
+                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self, TokenCommand.self,
+                      DemoCommand.self, SummaryCommand.self],
         defaultSubcommand: Serve.self)
 }
 

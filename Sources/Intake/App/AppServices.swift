@@ -14,6 +14,8 @@ public struct AppServices: Sendable {
     public let apiTokens: APITokenRepository
     /// Templates/api/openapi.yaml, served at /api/openapi.yaml.
     public let openAPIDocument: String
+    /// Every report as a compact fact for the dashboard, register, summaries and learning page.
+    public let facts: FactStore
     public let loginThrottle: LockedValue<LoginThrottle>
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
@@ -35,6 +37,7 @@ public struct AppServices: Sendable {
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
         let database = try AppDatabase(path: configuration.databasePath)
         try database.migrate()
+        try database.recordAgreementRevisions(catalogue, now: clock())
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
         let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
@@ -47,6 +50,7 @@ public struct AppServices: Sendable {
             staff: staff, cases: CaseRepository(database: database, lifecycle: catalogue.lifecycle),
             triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff, metrics: metrics),
             apiTokens: APITokenRepository(database: database), openAPIDocument: openAPI,
+            facts: FactStore(database: database, catalogue: catalogue),
             loginThrottle: LockedValue(LoginThrottle()),
             renderer: renderer,
             mailComposer: composer,

@@ -27,6 +27,9 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
     app.addServices(mailWorker, ReminderService(services: services), RetentionService(services: services))
+    if configuration.summaryScheduler {
+        app.addServices(SummaryService(services: services, interval: .milliseconds(Int64(configuration.summaryCheckSeconds * 1000))))
+    }
     return app
 }
 
@@ -53,6 +56,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     AdminController(services: services).addRoutes(to: router)
     APIController(services: services).addRoutes(to: router)
     Open311Controller(services: services).addRoutes(to: router)
+    FollowUpController(services: services).addRoutes(to: router)
     return router
 }
 

@@ -35,6 +35,7 @@ enum StaffPage {
         "eskalera": LocalizedText(sv: "Rapporten är eskalerad och nivån har fått besked.", en: "The report has been escalated and the level has been notified."),
         "koppla": LocalizedText(sv: "Rapporterna är kopplade.", en: "The reports are linked."),
         "systemfel": LocalizedText(sv: "Markeringen systemfel är ändrad.", en: "The systemic failure mark has been changed."),
+        "utfall": LocalizedText(sv: "Utfallet är sparat.", en: "The outcome is saved."),
         "losenord": LocalizedText(sv: "Ditt nya lösenord är sparat.", en: "Your new password is saved."),
         "sparad": LocalizedText(sv: "Kontot är sparat.", en: "The account is saved."),
         "lank": LocalizedText(sv: "En länk för att välja nytt lösenord är skickad till kontots e-postadress.", en: "A link to choose a new password has been sent to the account's e-mail address."),

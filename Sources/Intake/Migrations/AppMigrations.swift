@@ -219,6 +219,53 @@ enum AppMigrations {
                 ALTER TABLE report ADD COLUMN filed_with_token_id INTEGER REFERENCES api_token(id) ON DELETE SET NULL;
                 """)
         }
+        migrator.registerMigration("v6-follow-up") { db in
+            try db.execute(sql: """
+                -- Every inserted, changed or deleted report, so the in-memory facts behind the
+                -- dashboard reload only what changed. Pruned once read.
+                CREATE TABLE report_change (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    report_id INTEGER NOT NULL
+                );
+                CREATE TRIGGER report_change_insert AFTER INSERT ON report
+                    BEGIN INSERT INTO report_change (report_id) VALUES (NEW.id); END;
+                CREATE TRIGGER report_change_update AFTER UPDATE ON report
+                    BEGIN INSERT INTO report_change (report_id) VALUES (NEW.id); END;
+                CREATE TRIGGER report_change_delete AFTER DELETE ON report
+                    BEGIN INSERT INTO report_change (report_id) VALUES (OLD.id); END;
+                INSERT INTO report_change (report_id) SELECT id FROM report ORDER BY id;
+                CREATE INDEX report_received ON report(received_at);
+
+                -- What a report led to, written by a handläggare as a public, de-identified text.
+                CREATE TABLE report_outcome (
+                    report_id INTEGER PRIMARY KEY REFERENCES report(id) ON DELETE CASCADE,
+                    summary TEXT NOT NULL,
+                    publishable INTEGER NOT NULL DEFAULT 0,
+                    updated_at DATETIME NOT NULL,
+                    updated_by INTEGER REFERENCES staff_user(id) ON DELETE SET NULL
+                );
+                CREATE INDEX report_outcome_public ON report_outcome(publishable, updated_at);
+
+                -- One row per periodic summary queued, so none is sent twice for a period.
+                CREATE TABLE summary_sent (
+                    recipient_key TEXT NOT NULL,
+                    period TEXT NOT NULL,
+                    sent_at DATETIME NOT NULL,
+                    PRIMARY KEY (recipient_key, period)
+                ) WITHOUT ROWID;
+
+                -- Every agreement version ever loaded from Forms/, with its dates at the time.
+                CREATE TABLE agreement_revision (
+                    agreement_key TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    valid_from TEXT NOT NULL,
+                    valid_to TEXT,
+                    next_revision TEXT,
+                    first_loaded_at DATETIME NOT NULL,
+                    PRIMARY KEY (agreement_key, version)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -33,6 +33,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case escalated = "report.escalated"
     case reporterAdded = "report.reporter-added"
     case reminderSent = "report.reminder"
+    case outcome = "report.outcome"
     case userCreated = "user.created"
     case userChanged = "user.changed"
     case passwordResetRequested = "user.password-reset-requested"
@@ -57,6 +58,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case .escalated: LocalizedText(sv: "Eskalerad", en: "Escalated")
         case .reporterAdded: LocalizedText(sv: "Rapportören lade till information", en: "The reporter added information")
         case .reminderSent: LocalizedText(sv: "Påminnelse skickad", en: "Reminder sent")
+        case .outcome: LocalizedText(sv: "Utfall för lärandesidan", en: "Outcome for the learning page")
         case .userCreated: LocalizedText(sv: "Konto skapat", en: "Account created")
         case .userChanged: LocalizedText(sv: "Konto ändrat", en: "Account changed")
         case .passwordResetRequested: LocalizedText(sv: "Länk för nytt lösenord skickad", en: "Password reset link sent")

@@ -250,6 +250,30 @@ public final class TriageService: Sendable {
         }
     }
 
+    // MARK: outcome for the public learning page
+
+    /// What the report led to, as a public, de-identified text; shown on /larande only when
+    /// `publishable`. The privacy check refuses identity numbers and patient names.
+    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date) async throws(Failure) {
+        let body: String
+        switch Workflow.checkText(text, maxLength: 2000) {
+        case .success(let checked): body = checked
+        case .failure(let refusal): throw .refused(refusal)
+        }
+        try await act(reportId, by: user, now: now) { db, core, actor in
+            let before = try Row.fetchOne(db, sql: "SELECT summary, publishable FROM report_outcome WHERE report_id = ?", arguments: [core.id])
+            let beforeText: String? = before.map { row in ((row["publishable"] as Bool) ? "[publiceras] " : "[publiceras inte] ") + (row["summary"] as String) }
+            let afterText = (publishable ? "[publiceras] " : "[publiceras inte] ") + body
+            guard beforeText != afterText else { return }
+            try db.execute(sql: """
+                INSERT INTO report_outcome (report_id, summary, publishable, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(report_id) DO UPDATE SET summary = excluded.summary, publishable = excluded.publishable,
+                    updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                """, arguments: [core.id, body, publishable, now, user.id])
+            try AuditLog.record(AuditEntry(actor: actor, action: .outcome, reportId: core.id, before: beforeText, after: afterText), at: now, in: db)
+        }
+    }
+
     // MARK: the reporter
 
     /// The reporter adds information from the tracking page; the handlers are notified.
