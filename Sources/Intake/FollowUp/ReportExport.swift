@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import NIOCore
 
 extension CalendarDay {
@@ -92,18 +93,22 @@ public struct ReportExport: Sendable {
             var buffer = ByteBuffer()
             buffer.reserveCapacity(reserve)
             var lastId = afterId, count = 0
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments([afterId, upToId] + arguments))
-            // Column bytes are copied straight from SQLite into the buffer; names are looked up
-            // once per distinct key. No String per cell on this path.
-            var agreementNames: [Data: (name: String, group: String)] = [:]
-            var stateNames: [Data: (name: String, open: Bool)] = [:]
+            let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(StatementArguments([afterId, upToId] + arguments))
+            let sqlite = statement.sqliteStatement
+            // Column bytes are copied straight from SQLite's buffers into the output; names are
+            // looked up once per distinct key (a handful of agreements and states). No String,
+            // Data or Row per cell on this path.
+            var agreementNames: [(key: [UInt8], name: String, group: String)] = []
+            var stateNames: [(key: [UInt8], name: String, open: Bool)] = []
             let quote = UInt8(ascii: "\"")
-            func needsQuotes(_ bytes: some Sequence<UInt8>) -> Bool {
-                bytes.contains { $0 == separator || $0 == quote || $0 == 10 || $0 == 13 }
+            func column(_ index: Int32) -> UnsafeRawBufferPointer? {
+                guard sqlite3_column_type(sqlite, index) != SQLITE_NULL, let text = sqlite3_column_text(sqlite, index) else { return nil }
+                return UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(sqlite, index)))
             }
-            func write(_ bytes: Data?) {
+            func write(_ bytes: UnsafeRawBufferPointer?) {
                 guard let bytes, !bytes.isEmpty else { return }
-                if needsQuotes(bytes) {
+                if bytes.contains(where: { $0 == separator || $0 == quote || $0 == 10 || $0 == 13 }) {
                     buffer.writeInteger(quote)
                     for b in bytes { if b == quote { buffer.writeInteger(quote) }; buffer.writeInteger(b) }
                     buffer.writeInteger(quote)
@@ -113,7 +118,7 @@ public struct ReportExport: Sendable {
             }
             func write(_ text: String) {
                 guard !text.isEmpty else { return }
-                if needsQuotes(text.utf8) {
+                if text.utf8.contains(where: { $0 == separator || $0 == quote || $0 == 10 || $0 == 13 }) {
                     buffer.writeString("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
                 } else {
                     buffer.writeString(text)
@@ -121,54 +126,56 @@ public struct ReportExport: Sendable {
             }
             let yes = Array("ja".utf8), no = Array("nej".utf8)
             /// A stored date (`2026-02-28 12:33:50.000`, UTC) as ISO 8601 `2026-02-28T12:33:50Z`.
-            func writeTimestamp(_ bytes: Data?) {
+            func writeTimestamp(_ bytes: UnsafeRawBufferPointer?) {
                 guard let bytes, bytes.count >= 19 else { return }
-                let start = bytes.startIndex
-                buffer.writeBytes(bytes[start..<start + 10])
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<10]))
                 buffer.writeInteger(UInt8(ascii: "T"))
-                buffer.writeBytes(bytes[start + 11..<start + 19])
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[11..<19]))
                 buffer.writeInteger(UInt8(ascii: "Z"))
             }
-            while let row = try rows.next() {
-                lastId = row[0]
+            while true {
+                let code = sqlite3_step(sqlite)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection))) }
+                lastId = sqlite3_column_int64(sqlite, 0)
                 count += 1
-                let agreementKey = row.dataNoCopy(atIndex: 3)
+                let agreementKey = column(3)
                 var names: (name: String, group: String) = ("", "")
                 if let agreementKey {
-                    if let cached = agreementNames[agreementKey] { names = cached } else {
+                    if let cached = agreementNames.first(where: { $0.key.elementsEqual(agreementKey) }) { names = (cached.name, cached.group) } else {
                         let key = String(decoding: agreementKey, as: UTF8.self)
                         let agreement = catalogue.agreement(key)
                         names = (agreement?.name[language] ?? key, agreement.flatMap { catalogue.targetGroup($0.targetGroupKey)?.name[language] } ?? "")
-                        agreementNames[Data(Array(agreementKey))] = names
+                        agreementNames.append((Array(agreementKey), names.name, names.group))
                     }
                 }
-                let stateKey = row.dataNoCopy(atIndex: 7) ?? Data()
+                let stateKey = column(7) ?? UnsafeRawBufferPointer(start: nil, count: 0)
                 let state: (name: String, open: Bool)
-                if let cached = stateNames[stateKey] { state = cached } else {
+                if let cached = stateNames.first(where: { $0.key.elementsEqual(stateKey) }) { state = (cached.name, cached.open) } else {
                     let key = String(decoding: stateKey, as: UTF8.self)
                     let found = catalogue.lifecycle.state(key)
                     state = (found?.name[language] ?? key, found?.isOpen ?? true)
-                    stateNames[Data(Array(stateKey))] = state
+                    stateNames.append((Array(stateKey), state.name, state.open))
                 }
-                let due = row.dataNoCopy(atIndex: 9) ?? Data()
-                write(row.dataNoCopy(atIndex: 1)); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 2)); buffer.writeInteger(separator)
+                let due = column(9) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                write(column(1)); buffer.writeInteger(separator)
+                write(column(2)); buffer.writeInteger(separator)
                 write(agreementKey); buffer.writeInteger(separator)
                 write(names.name); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 4)); buffer.writeInteger(separator)
+                write(column(4)); buffer.writeInteger(separator)
                 write(names.group); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 5)); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 6)); buffer.writeInteger(separator)
+                write(column(5)); buffer.writeInteger(separator)
+                write(column(6)); buffer.writeInteger(separator)
                 write(stateKey); buffer.writeInteger(separator)
                 write(state.name); buffer.writeInteger(separator)
                 buffer.writeBytes(state.open ? yes : no); buffer.writeInteger(separator)
-                writeTimestamp(row.dataNoCopy(atIndex: 8)); buffer.writeInteger(separator)
+                writeTimestamp(column(8)); buffer.writeInteger(separator)
                 write(due); buffer.writeInteger(separator)
-                writeTimestamp(row.dataNoCopy(atIndex: 10)); buffer.writeInteger(separator)
-                writeTimestamp(row.dataNoCopy(atIndex: 11)); buffer.writeInteger(separator)
+                writeTimestamp(column(10)); buffer.writeInteger(separator)
+                writeTimestamp(column(11)); buffer.writeInteger(separator)
                 buffer.writeBytes(state.open && due.lexicographicallyPrecedes(todayBytes) ? yes : no); buffer.writeInteger(separator)
-                buffer.writeBytes((row[12] as Bool) ? yes : no); buffer.writeInteger(separator)
-                write(row.dataNoCopy(atIndex: 13))
+                buffer.writeBytes(sqlite3_column_int64(sqlite, 12) != 0 ? yes : no); buffer.writeInteger(separator)
+                write(column(13))
                 buffer.writeString("\r\n")
             }
             return (buffer, lastId, count)
