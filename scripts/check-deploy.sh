@@ -69,6 +69,11 @@ limit="$(sed -n 's/^ *client_max_body_size \([0-9]*\)k;.*/\1/p' deploy/nginx/sam
 app_limit="$(INTAKE_DEMO=true "$intake" config check | sed -n 's/^INTAKE_MAX_BODY_BYTES=\([0-9]*\).*/\1/p')"
 if [ -n "$limit" ] && [ "$((limit * 1024))" = "$app_limit" ]; then pass "client_max_body_size ${limit}k = INTAKE_MAX_BODY_BYTES $app_limit"
 else fail "client_max_body_size (${limit:-?}k) differs from INTAKE_MAX_BODY_BYTES ($app_limit)"; fi
+grep -qi "add_header *Referrer-Policy" deploy/nginx/samverkan-intake.conf \
+  && fail "the nginx site adds a Referrer-Policy (the app's Origin check needs same-origin)" \
+  || pass "the nginx site leaves Referrer-Policy to the app"
+grep -q "^Environment=INTAKE_TRUST_PROXY=true" deploy/samverkan-intake.service \
+  && pass "the unit trusts the local proxy's X-Forwarded-For" || fail "the unit does not set INTAKE_TRUST_PROXY=true"
 grep -q "location = /metrics" deploy/nginx/samverkan-intake.conf && grep -A3 "location = /metrics" deploy/nginx/samverkan-intake.conf | grep -q "deny all" \
   && pass "/metrics is restricted to localhost" || fail "/metrics is not restricted in the nginx site"
 
@@ -98,6 +103,12 @@ if out="$("$root/bin/intake-pre-start-backup" 2>&1)" && [ "$(ls "$state/backups"
   pass "pre-start backup: a verified copy, the newest 10 kept"
 else
   fail "pre-start backup" "$out $(ls "$state/backups")"
+fi
+echo "not a database" > "$state/broken.sqlite"
+if INTAKE_DATABASE="$state/broken.sqlite" "$root/bin/intake-pre-start-backup" >/dev/null 2>&1; then
+  fail "pre-start backup of a broken database must fail the start"
+else
+  pass "pre-start backup: a failed backup fails the start"
 fi
 unset INTAKE_DATABASE INTAKE_DEMO
 

@@ -3,7 +3,7 @@
 # venv (.venv) with the test SMTP server. With --with-test-tools also the browser suite's
 # tools: Debian chromium + chromium-driver, selenium (Tests/requirements.txt) and axe-core
 # (shipped in the axe-playwright-python wheel, installed without its dependencies).
-# Safe to run again.
+# schemathesis for the API suite. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -12,7 +12,8 @@ struct IntakeCommand: AsyncParsableCommand {
         commandName: "intake",
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
         subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
-                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self],
+                      ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self, TokenCommand.self,
+                      DemoCommand.self, SummaryCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -63,7 +64,7 @@ struct Serve: AsyncParsableCommand {
             let lock = try ServerLock.acquire(databasePath: config.databasePath, purpose: "intake serve")
             defer { lock.release() }
             let app = try await buildApplication(configuration: config, logger: logger, metrics: metrics)
-            logger.notice("samverkan-intake listening", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
+            logger.notice("samverkan-intake starting", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
             // SIGTERM (systemd stop) and SIGINT: stop accepting, finish in-flight requests, let the
             // outbox worker record the batch in hand, then return, so the process exits 0.
             let group = ServiceGroup(configuration: .init(
@@ -78,6 +79,10 @@ struct Serve: AsyncParsableCommand {
             throw fail(error.description)
         } catch let error as PageRenderer.MissingTemplates {
             throw fail(error.description)
+        } catch let error as MissingOpenAPIDescription {
+            throw fail(error.description)
+        } catch where isAddressInUse(error) {
+            throw fail("\(config.hostname):\(config.port) is already in use by another process. Stop it, or choose another port with --port or INTAKE_PORT.")
         }
     }
 }

@@ -175,6 +175,20 @@ struct BackupTests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test("a backup made by an older version (fewer migrations) still verifies")
+    func verifyOlderSchema() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let old = directory + "/v2.sqlite"
+        try AppMigrations.migrator.migrate(try TestSupport.openDatabase(old), upTo: "v2-outbox")
+
+        let result = try DatabaseMaintenance.verify(path: old)
+
+        #expect(result.isHealthy, "\(result.lines)")
+        #expect(result.appliedMigrations == ["v1-reports", "v2-outbox"])
+        #expect(result.count("reports") == 0)
+        #expect(result.count("audit log entries") == nil)
+    }
+
     @Test("verify finds foreign-key violations and prints counts")
     func verifyFindsViolations() async throws {
         let directory = try TestSupport.temporaryDirectory()

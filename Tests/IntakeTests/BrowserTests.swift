@@ -10,7 +10,7 @@ import Testing
 /// the keyboard only. Screenshots go to
 /// test-artifacts/browser/. Without Chromium or selenium these tests fail, they never skip:
 /// `scripts/setup.sh --with-test-tools` installs both.
-@Suite("Pages in a real browser", .serialized, .timeLimit(.minutes(5)))
+@Suite("Pages in a real browser", .serialized, .timeLimit(.minutes(10)))
 struct BrowserTests {
     static var python: String {
         ProcessInfo.processInfo.environment["INTAKE_TEST_PYTHON"] ?? TestSupport.repositoryRoot + "/.venv/bin/python"

@@ -157,6 +157,30 @@ struct FormProtectionTests {
         }
     }
 
+    @Test("behind a trusted proxy, staff login throttling counts each client, not the proxy")
+    func loginThrottleBehindProxy() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await StaffFixtures.create(in: directory)
+        let application = try await app(directory, clock: .init(TestSupport.fixedNow), configure: { $0.trustProxy = true })
+        try await application.test(.live) { client in
+            let guesser = StaffBrowser(client)
+            guesser.extraHeaders[.xForwardedFor] = "198.51.100.66"
+            _ = try await guesser.get("/login")
+            // 20 wrong passwords on 20 accounts from one client: the address limit.
+            for index in 0..<20 {
+                _ = try await guesser.post("/login", [("email", "nobody\(index)@example.se"), ("password", "gissning gissning")])
+            }
+            let blocked = try await guesser.post("/login", [("email", StaffFixtures.lusHandler.email), ("password", StaffFixtures.password)])
+            #expect(blocked.status == .tooManyRequests)
+            // A colleague behind the same nginx is another client.
+            let colleague = StaffBrowser(client)
+            colleague.extraHeaders[.xForwardedFor] = "198.51.100.67"
+            _ = try await colleague.get("/login")
+            let ok = try await colleague.post("/login", [("email", StaffFixtures.lusHandler.email), ("password", StaffFixtures.password)])
+            #expect(ok.status == .seeOther)
+        }
+    }
+
     @Test("client keys: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 per /64")
     func clientKeys() {
         #expect(FormGuard.normalise("192.0.2.7") == "192.0.2.7")

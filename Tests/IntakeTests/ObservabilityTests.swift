@@ -67,6 +67,27 @@ struct ObservabilityTests {
         #expect((metrics.value("intake_db_write_duration_seconds_count", ["operation": "report_commit"]) ?? 0) >= 1)
     }
 
+    @Test("a handläggare's state change is counted by previous and new state")
+    func stateChangeCounted() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await StaffFixtures.create(in: directory)
+        let metrics = AppMetrics()
+        let services = try await AppServices.load(configuration: TestSupport.configuration(directory: directory), clock: { TestSupport.fixedNow },
+                                                  logger: TestSupport.quietLogger, metrics: metrics)
+        let region = try #require(services.catalogue.region("stockholm"))
+        let form = ReportForm(catalogue: services.catalogue, region: region, agreement: services.catalogue.agreement("sthlm-lus"))
+        guard case .success(let draft) = form.validate(try FormBody.parse(Array(FormEncoder.validLUS.encoded.utf8)), language: .sv,
+                                                      today: CalendarDay(TestSupport.fixedNow)) else { Issue.record("invalid form"); return }
+        let filed = try await services.reports.file(draft, initialState: services.catalogue.lifecycle.initialKey, now: TestSupport.fixedNow)
+        let handler = try #require(try await services.staff.user(email: StaffFixtures.lusHandler.email))
+
+        try await services.triage.changeState(filed.id, to: "ej-samverkansbrist", by: handler, now: TestSupport.fixedNow)
+
+        let parsed = try ParsedMetrics.parse(metrics.exposition())
+        #expect(parsed.value("intake_report_state_changes_total", ["from": "mottagen", "to": "ej-samverkansbrist"]) == 1)
+        #expect((parsed.value("intake_db_write_duration_seconds_count", ["operation": "report_commit"]) ?? 0) >= 1)
+    }
+
     @Test("each application has its own registry: two apps in one process do not mix their counts")
     func registryPerApplication() async throws {
         let first = AppMetrics(), second = AppMetrics()
@@ -132,5 +153,17 @@ struct ObservabilityTests {
                                      "list": JSONLogHandler.json(.array([.string("y")]))]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         #expect(String(decoding: data, as: UTF8.self) == #"{"a":"x","list":["y"],"n":"3"}"#)
+        let stamp = JSONLogHandler.timestamp()
+        #expect(stamp.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil, "\(stamp)")
+        let parsed = try #require(ISO8601DateFormatter.withFractionalSeconds.date(from: stamp))
+        #expect(abs(parsed.timeIntervalSinceNow) < 3600)
+    }
+}
+
+extension ISO8601DateFormatter {
+    static var withFractionalSeconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
     }
 }

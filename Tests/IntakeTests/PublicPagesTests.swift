@@ -10,7 +10,7 @@ struct PublicPagesTests {
     @Test("both pages exist in Swedish and English and every page's footer links to them")
     func pagesAndFooter() async throws {
         let directory = try TestSupport.temporaryDirectory()
-        let application = try await TestSupport.application(directory: directory, clock: { TestSupport.fixedNow }, configure: { $0.contactRetentionDays = 45 })
+        let application = try await TestSupport.application(directory: directory, clock: { TestSupport.fixedNow }, configure: { $0.contactRetentionDays = 45; $0.openReportMaxDays = 400 })
         try await application.test(.live) { client in
             let statement = try await client.execute(uri: "/tillganglighet", method: .get)
             #expect(statement.status == .ok)
@@ -28,6 +28,7 @@ struct PublicPagesTests {
             #expect(privacy.status == .ok)
             #expect(privacy.text.contains("<h1>Så hanterar vi personuppgifter</h1>"))
             #expect(privacy.text.contains("raderas 45 dagar efter att ärendet har avslutats"), "retention comes from the configuration")
+            #expect(privacy.text.contains("fortfarande öppet efter 400 dagar"))
             #expect(privacy.text.contains("artikel 6.1 e"))
             #expect(privacy.text.contains("samverkan@example.se"))
             let privacyEN = try await client.execute(uri: "/personuppgifter?lang=en", method: .get)

@@ -202,3 +202,18 @@ struct ReportHTTPTests {
         #expect(references == (1...40).map { ReferenceNumber.format(year: 2026, sequence: $0) })
     }
 }
+
+@Suite("HEAD requests")
+struct HeadRequestTests {
+    @Test("HEAD is answered like GET, without a body")
+    func head() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await TestSupport.application(directory: directory, clock: { TestSupport.fixedNow }).test(.live) { client in
+            for path in ["/", "/rapportera/stockholm", "/login", "/health", "/static/app.css"] {
+                let response = try await client.execute(uri: path, method: .head)
+                #expect(response.status == .ok, "\(path)")
+                #expect(response.body.readableBytes == 0, "\(path)")
+            }
+        }
+    }
+}

@@ -45,6 +45,8 @@ struct ShutdownTests {
             "INTAKE_LOG_FORMAT": "json",
             // These tests load the server from one address; the form guard is tested elsewhere.
             "INTAKE_RATE_LIMIT_PER_HOUR": "0",
+            // These tests count mails exactly; periodic summaries have their own suite.
+            "INTAKE_SUMMARIES": "false",
         ]
     }
 
@@ -113,6 +115,18 @@ struct ShutdownTests {
         #expect(files.count == sent)
         #expect(!ServerLock.isHeld(databasePath: database), "the lock went with the process")
 
+        // With the server stopped: verify, then restore the backup taken while it ran.
+        let (verifyStatus, verifyOutput) = try await Self.intake(["verify"], directory: directory)
+        #expect(verifyStatus == 0)
+        #expect(verifyOutput.contains("reports: \(stored.count)\n"))
+        #expect(verifyOutput.hasSuffix("OK\n"))
+        let (restoredStatus, restoredOutput) = try await Self.intake(["restore", directory + "/live-backup.sqlite"], directory: directory)
+        #expect(restoredStatus == 0, "\(restoredOutput)")
+        #expect(restoredOutput.contains("the previous database was saved as \(database).before-restore-"))
+        #expect(try BackupTests.trackingTokens(database).isEmpty, "the backup was taken before any report")
+        try "not a database".write(toFile: directory + "/broken.sqlite", atomically: true, encoding: .utf8)
+        #expect(try await Self.intake(["verify", directory + "/broken.sqlite"], directory: directory).0 == 1)
+
         // The log: JSON lines, request ids, the shutdown, and no personal data from the form.
         // Demo mode prints the demo accounts' one-time passwords to standard output once: not log lines.
         let lines = server.log.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("Demo accounts") && !$0.hasPrefix("  ") }
@@ -180,5 +194,17 @@ struct ShutdownTests {
         #expect(bad.log.contains("The configuration has 2 problem(s):"))
         #expect(bad.log.contains("INTAKE_PORT=åttio"))
         #expect(bad.log.contains("INTAKE_LOG_LEVEL=loud"))
+    }
+
+    @Test("a port already in use ends serve with exit 1 and a plain message (no spinning, no hang)")
+    func portInUse() async throws {
+        let directory = try TestSupport.temporaryDirectory("port")
+        let other = try TestSupport.temporaryDirectory("port-holder")
+        try await TestSupport.application(directory: other, clock: { TestSupport.fixedNow }).test(.live) { client in
+            let port = try #require(client.port)
+            let (status, output) = try await Self.intake(["serve", "--demo", "--port", String(port)], directory: directory)
+            #expect(status == 1, "\(output)")
+            #expect(output.contains("127.0.0.1:\(port) is already in use by another process"))
+        }
     }
 }

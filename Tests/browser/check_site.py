@@ -27,7 +27,8 @@ from selenium.common.exceptions import WebDriverException  # noqa: E402
 
 os.environ.setdefault("SE_OFFLINE", "1")  # never let selenium download a driver
 
-ALL_CHECKS = ["axe", "console", "language", "skiplink", "small-screen", "text-200", "keyboard-flow"]
+ALL_CHECKS = ["axe", "console", "language", "skiplink", "focus-walk", "small-screen", "text-200", "text-spacing", "keyboard-flow"]
+FOCUS_WALK_STOPS = 40
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -167,7 +168,24 @@ class Site:
             const shadow = s.boxShadow && s.boxShadow !== 'none';
             const r = el.getBoundingClientRect();
             if (r.width === 0 && r.height === 0) return 'focused element is not rendered: ' + el.outerHTML.slice(0, 120);
-            return (outline || shadow) ? null : `no outline or box-shadow (outline ${s.outlineStyle} ${s.outlineWidth}, :focus ${el.matches(':focus')}, document focused ${document.hasFocus()}) on ` + el.outerHTML.slice(0, 120);
+            if (!(outline || shadow)) return `no outline or box-shadow (outline ${s.outlineStyle} ${s.outlineWidth}) on ` + el.outerHTML.slice(0, 120);
+            if (!outline) return null;
+            // WCAG 1.4.11: the outline needs 3:1 against what it is drawn on, found beside the element.
+            const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+            const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+                .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+            const gap = parseFloat(s.outlineOffset || 0) + parseFloat(s.outlineWidth) / 2;
+            let x = r.left - gap, y = r.top + r.height / 2;
+            if (x < 1) x = r.right + gap;
+            let background = [255, 255, 255];
+            for (const under of document.elementsFromPoint(Math.min(x, innerWidth - 1), Math.max(1, Math.min(y, innerHeight - 1)))) {
+                if (under === el || el.contains(under)) continue;
+                const c = rgb(getComputedStyle(under).backgroundColor);
+                if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) { background = c.slice(0, 3); break; }
+            }
+            const [a, b] = [lum(rgb(s.outlineColor).slice(0, 3)), lum(background)];
+            const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            return ratio >= 3 ? null : `focus outline ${s.outlineColor} has contrast ${ratio.toFixed(2)}:1 against rgb(${background}) (needs 3:1) on ` + el.outerHTML.slice(0, 120);
         """)
 
     def active(self):
@@ -242,6 +260,22 @@ class Site:
         el = self.active()
         if not el or el.get("id") != "main":
             self.fail(page.name, "skiplink", f"Enter on the skip link did not move focus to <main id=main> but to {el}")
+
+    def check_focus_walk(self, page: Page):
+        """Tab through the page's first stops: each one shows focus with enough contrast."""
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.common.action_chains import ActionChains
+        self.js("if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0);")
+        seen = set()
+        for _ in range(FOCUS_WALK_STOPS):
+            ActionChains(self.driver).send_keys(Keys.TAB).perform()
+            where = self.js("const e = document.activeElement; return e && e !== document.body ? e.outerHTML.slice(0, 160) : ''")
+            if not where or where in seen:
+                break  # past the last stop, or round the page once
+            seen.add(where)
+            if problem := self.focus_visible():
+                self.fail(page.name, "focus-walk", problem)
+                break
 
     def no_sideways_scroll(self, page: Page, check: str, label: str):
         width = self.js("return [document.documentElement.scrollWidth, window.innerWidth]")
@@ -441,6 +475,8 @@ class Site:
                     self.check_language(page)
                 if "skiplink" in checks:
                     self.check_skip_link(page)
+                if "focus-walk" in checks:
+                    self.check_focus_walk(page)
                 if "small-screen" in checks:
                     self.viewport(320, 640, mobile=True)
                     self.open(page)
@@ -456,6 +492,18 @@ class Site:
                     self.no_sideways_scroll(page, "text-200", "640 px wide, text 200 %")
                     self.clipped(page, "text-200", "640 px wide, text 200 %")
                     self.screenshot(page, "640px-text200")
+                if "text-spacing" in checks:
+                    # WCAG 1.4.12's values, added to our own stylesheet through CSSOM (the CSP
+                    # forbids a <style> element, rightly).
+                    self.viewport(320, 640, mobile=True)
+                    self.text_size(100)
+                    self.open(page)
+                    self.js("""const sheet = [...document.styleSheets].find(s => s.href && s.href.endsWith('/static/app.css'));
+                        sheet.insertRule('* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }', sheet.cssRules.length);
+                        sheet.insertRule('p { margin-bottom: 2em !important; }', sheet.cssRules.length);""")
+                    self.no_sideways_scroll(page, "text-spacing", "320 px wide, WCAG text spacing")
+                    self.clipped(page, "text-spacing", "320 px wide, WCAG text spacing")
+                    self.screenshot(page, "320px-text-spacing")
                 self.passed += 1
             except Exception as error:  # a page that cannot be reached is a failure, not a crash
                 self.fail(page.name, "open", f"{type(error).__name__}: {error}".strip())

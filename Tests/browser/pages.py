@@ -69,4 +69,12 @@ PAGES = [
     Page("admin-log", "/admin/logg", login="admin"),
     Page("admin-outbox", "/admin/utkorg", login="admin"),
     Page("admin-outbox-en", "/admin/utkorg?lang=en", lang="en", login="admin"),
+    Page("admin-tokens", "/admin/nycklar", login="admin"),
+    Page("dashboard", "/handlaggning/uppfoljning", login="analytiker"),
+    Page("dashboard-en", "/handlaggning/uppfoljning?lang=en", lang="en", login="analytiker"),
+    Page("dashboard-handler", "/handlaggning/uppfoljning", login="handlaggare"),
+    Page("register", "/handlaggning/overenskommelser", login="analytiker"),
+    Page("register-en", "/handlaggning/overenskommelser?lang=en", lang="en", login="admin"),
+    Page("learning", "/larande"),
+    Page("learning-en", "/larande?lang=en", lang="en"),
 ]

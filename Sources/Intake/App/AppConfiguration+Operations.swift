@@ -13,6 +13,7 @@ extension AppConfiguration {
         if let v = env.int("INTAKE_OUTBOX_RETENTION_DAYS", range: 1...3650) { outboxRetentionDays = v }
         if let v = env.int("INTAKE_FEEDBACK_DAYS", range: 1...365) { defaultFeedbackDays = v }
         if let v = env.bool("INTAKE_SECURE_COOKIES") { secureCookiesSetting = v }
+        if let v = env.bool("INTAKE_SUMMARIES") { summaryScheduler = v }
         if let v = env.value("INTAKE_LOG_FORMAT") {
             if let format = LogFormat(rawValue: v.lowercased()) { logFormat = format }
             else { env.problems.append("INTAKE_LOG_FORMAT=\(v) must be text or json") }
@@ -84,7 +85,9 @@ extension AppConfiguration {
             s("INTAKE_MAX_BODY_BYTES", maxBodyBytes),
             s("INTAKE_DEMO", demo),
             s("INTAKE_SECURE_COOKIES", secureCookies),
+            s("INTAKE_BCRYPT_COST", bcryptCost),
             s("INTAKE_FEEDBACK_DAYS", defaultFeedbackDays),
+            s("INTAKE_SUMMARIES", summaryScheduler),
             s("INTAKE_CONTACT_RETENTION_DAYS", contactRetentionDays),
             s("INTAKE_OPEN_REPORT_MAX_DAYS", openReportMaxDays),
             s("INTAKE_OUTBOX_RETENTION_DAYS", outboxRetentionDays),
@@ -92,7 +95,6 @@ extension AppConfiguration {
             s("INTAKE_RATE_LIMIT_PER_HOUR", rateLimitPerHour),
             s("INTAKE_TRUST_PROXY", trustProxy),
             s("INTAKE_MIN_FILL_SECONDS", minFillSeconds),
-            s("INTAKE_BCRYPT_COST", bcryptCost),
             s("INTAKE_LOG_FORMAT", logFormat.rawValue),
             s("INTAKE_LOG_LEVEL", logLevel.rawValue),
             Setting(key: "INTAKE_SMTP_URL", value: mail.smtpURL.map(Self.maskingURLPassword) ?? "", isSecret: false),

@@ -37,6 +37,10 @@ public struct AppConfiguration: Sendable {
     public var secureCookiesSetting: Bool?
     public var logFormat: LogFormat = .text
     public var logLevel: Logger.Level = .info
+    /// Run the periodic-summary scheduler (off in test suites that count mails exactly).
+    public var summaryScheduler = true
+    /// How often the summary scheduler looks for a period to send (seconds).
+    public var summaryCheckSeconds: Double = 15 * 60
 
     public init() {}
 

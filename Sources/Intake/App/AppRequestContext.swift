@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var staffSession: StaffRepository.Session?
     /// An unsafe staff request's form, read once by `CSRFMiddleware` and checked there.
     public var form: FormValues = [:]
+    /// Set by `APITokenMiddleware` for /api/v1 requests with a live bearer token (never from a cookie).
+    public var apiToken: APIToken?
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -18,9 +20,4 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The body limit is enforced by the controllers with a clear page; this is the hard cap.
     public var maxUploadSize: Int { 1024 * 1024 }
-
-    /// The client's address for throttling: the peer's IP, without the port.
-    public var clientAddress: String {
-        remoteAddress?.ipAddress ?? "unknown"
-    }
 }

@@ -11,6 +11,11 @@ public struct AppServices: Sendable {
     public let staff: StaffRepository
     public let cases: CaseRepository
     public let triage: TriageService
+    public let apiTokens: APITokenRepository
+    /// Templates/api/openapi.yaml, served at /api/openapi.yaml.
+    public let openAPIDocument: String
+    /// Every report as a compact fact for the dashboard, register, summaries and learning page.
+    public let facts: FactStore
     public let loginThrottle: LockedValue<LoginThrottle>
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
@@ -32,13 +37,20 @@ public struct AppServices: Sendable {
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
         let database = try AppDatabase(path: configuration.databasePath)
         try database.migrate()
+        try database.recordAgreementRevisions(catalogue, now: clock())
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
+        let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
+        guard let openAPI = try? String(contentsOfFile: openAPIPath, encoding: .utf8) else {
+            throw MissingOpenAPIDescription(path: openAPIPath)
+        }
         var services = AppServices(
             configuration: configuration, catalogue: catalogue, database: database,
             reports: ReportRepository(database: database, metrics: metrics), outbox: OutboxRepository(database: database),
             staff: staff, cases: CaseRepository(database: database, lifecycle: catalogue.lifecycle),
-            triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff),
+            triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff, metrics: metrics),
+            apiTokens: APITokenRepository(database: database), openAPIDocument: openAPI,
+            facts: FactStore(database: database, catalogue: catalogue),
             loginThrottle: LockedValue(LoginThrottle()),
             renderer: renderer,
             mailComposer: composer,
@@ -63,4 +75,10 @@ public final class LockedValue<Value: Sendable>: @unchecked Sendable {
         defer { lock.unlock() }
         return try body(&value)
     }
+}
+
+/// Templates/api/openapi.yaml is served at /api/openapi.yaml; a server without it does not start.
+public struct MissingOpenAPIDescription: Error, CustomStringConvertible {
+    public var path: String
+    public var description: String { "The OpenAPI description is missing: \(path)" }
 }

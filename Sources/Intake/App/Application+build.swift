@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -26,11 +27,14 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
     app.addServices(mailWorker, ReminderService(services: services), RetentionService(services: services))
+    if configuration.summaryScheduler {
+        app.addServices(SummaryService(services: services, interval: .milliseconds(Int64(configuration.summaryCheckSeconds * 1000))))
+    }
     return app
 }
 
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
@@ -50,5 +54,13 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     StaffAuthController(services: services).addRoutes(to: router)
     TriageController(services: services).addRoutes(to: router)
     AdminController(services: services).addRoutes(to: router)
+    APIController(services: services).addRoutes(to: router)
+    Open311Controller(services: services).addRoutes(to: router)
+    FollowUpController(services: services).addRoutes(to: router)
     return router
+}
+
+/// The listen address is taken by another process (the error the server's bind throws).
+public func isAddressInUse(_ error: any Error) -> Bool {
+    (error as? IOError)?.errnoCode == EADDRINUSE
 }

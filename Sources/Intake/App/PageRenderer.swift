@@ -9,9 +9,10 @@ public struct PageRenderer: Sendable {
         "pages/layout", "pages/home", "pages/choose-agreement", "pages/report-form", "pages/receipt", "pages/error",
         "pages/accessibility", "pages/privacy",
         "pages/login", "pages/password", "pages/password-fields", "pages/staff-home", "pages/queue", "pages/case",
-        "pages/admin-users", "pages/admin-user", "pages/admin-log", "pages/admin-outbox",
+        "pages/admin-users", "pages/admin-user", "pages/admin-log", "pages/admin-outbox", "pages/admin-tokens",
+        "pages/dashboard", "pages/register", "pages/learning",
     ] + ["acknowledgement", "owner-notification", "status-change", "reply", "assignment", "escalation",
-         "reporter-addition", "reminder", "password-reset"].flatMap { ["mail/\($0).text", "mail/\($0).html"] }
+         "reporter-addition", "reminder", "password-reset", "summary"].flatMap { ["mail/\($0).text", "mail/\($0).html"] }
 
     public struct MissingTemplates: Error, CustomStringConvertible {
         public var directory: String

@@ -19,6 +19,8 @@ struct AdminController: Sendable {
         admin.get("logg", use: auditLog)
         admin.get("utkorg", use: outbox)
         admin.post("utkorg/:id/forsok-igen", use: retryMail)
+        admin.get("nycklar", use: tokens)
+        admin.post("nycklar/:id/aterkalla", use: revokeToken)
     }
 
     private var catalogue: Catalogue { services.catalogue }
@@ -186,5 +188,37 @@ struct AdminController: Sendable {
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound }
         guard try await services.outbox.retry(id, now: now) else { throw AppError.notFound }
         return StaffPage.redirect("/admin/utkorg", message: "forsok-igen", language: PublicReportController.language(request))
+    }
+
+    // MARK: API tokens
+
+    @Sendable func tokens(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = PublicReportController.language(request)
+        var page = StaffPage.base(request, context: context, title: language == .sv ? "API-nycklar" : "API tokens", path: "/admin/nycklar")
+        page["notice"] = StaffPage.notice(request, language: language)
+        page["tokens"] = try await services.apiTokens.all().map { token -> [String: Any] in
+            var row: [String: Any] = [
+                "id": token.id, "prefix": token.displayPrefix, "user": "\(token.user.name) <\(token.user.email)>",
+                "userHref": "/admin/anvandare/\(token.user.id)" + language.query,
+                "scope": token.readWrite ? (language == .sv ? "Läsa och skriva" : "Read and write") : (language == .sv ? "Bara läsa" : "Read only"),
+                "label": token.label ?? "", "created": TriageController.timestamp(token.createdAt),
+                "lastUsed": token.lastUsedAt.map(TriageController.timestamp) ?? "–",
+                "revokeAction": "/admin/nycklar/\(token.id)/aterkalla" + language.query,
+            ]
+            if let revoked = token.revokedAt { row["revoked"] = TriageController.timestamp(revoked) }
+            return row
+        }
+        return services.renderer.page("pages/admin-tokens", page)
+    }
+
+    @Sendable func revokeToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap(Int64.init), try await services.apiTokens.token(id: id) != nil else { throw AppError.notFound }
+        do {
+            let token = try await services.apiTokens.revoke(String(id), by: try actor(context), now: now)
+            context.logger.info("api token revoked", metadata: ["token": .stringConvertible(token.id)])
+        } catch {
+            throw AppError.notFound
+        }
+        return StaffPage.redirect("/admin/nycklar", message: "aterkallad", language: PublicReportController.language(request))
     }
 }

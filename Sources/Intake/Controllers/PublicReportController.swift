@@ -292,6 +292,7 @@ struct PublicReportController: Sendable {
         var page = PageContext.base(language: language, title: language == .sv ? "Så hanterar vi personuppgifter" : "How we handle personal data", path: "/personuppgifter")
         page["homeHref"] = "/" + language.query
         page["retentionDays"] = services.configuration.contactRetentionDays
+        page["openMaxDays"] = services.configuration.openReportMaxDays
         page["contactEmail"] = services.configuration.contactEmail
         return services.renderer.page("pages/privacy", page)
     }

@@ -35,10 +35,12 @@ enum StaffPage {
         "eskalera": LocalizedText(sv: "Rapporten är eskalerad och nivån har fått besked.", en: "The report has been escalated and the level has been notified."),
         "koppla": LocalizedText(sv: "Rapporterna är kopplade.", en: "The reports are linked."),
         "systemfel": LocalizedText(sv: "Markeringen systemfel är ändrad.", en: "The systemic failure mark has been changed."),
+        "utfall": LocalizedText(sv: "Utfallet är sparat.", en: "The outcome is saved."),
         "losenord": LocalizedText(sv: "Ditt nya lösenord är sparat.", en: "Your new password is saved."),
         "sparad": LocalizedText(sv: "Kontot är sparat.", en: "The account is saved."),
         "lank": LocalizedText(sv: "En länk för att välja nytt lösenord är skickad till kontots e-postadress.", en: "A link to choose a new password has been sent to the account's e-mail address."),
         "forsok-igen": LocalizedText(sv: "Meddelandet skickas igen.", en: "The message will be sent again."),
+        "aterkallad": LocalizedText(sv: "Nyckeln är återkallad och fungerar inte längre.", en: "The token is revoked and no longer works."),
     ]
 
     /// A redirect after a successful POST, with a message key the next page shows.
@@ -114,7 +116,7 @@ struct StaffAuthController: Sendable {
         let language = PublicReportController.language(request)
         let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
         let password = context.form["password"]?.first ?? ""
-        let address = context.clientAddress
+        let address = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: services.configuration.trustProxy)
         let now = now
         if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: email, address: address, now: now) }) {
             context.logger.notice("login throttled")
@@ -173,7 +175,7 @@ struct StaffAuthController: Sendable {
     @Sendable func forgot(_ request: Request, context: AppRequestContext) async throws -> Response {
         let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
         let now = now
-        let address = context.clientAddress
+        let address = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: services.configuration.trustProxy)
         if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: "reset:" + email, address: address, now: now) }) {
             throw AppError.tooManyAttempts(until: until)
         }

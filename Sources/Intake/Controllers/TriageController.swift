@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 
 /// The owning functions' daily work: start page, queues, the report page and its actions.
@@ -284,8 +285,20 @@ struct TriageController: Sendable {
         }
         page["actions"] = Dictionary(uniqueKeysWithValues: Action.allCases.map { ($0.key, base + "/" + $0.rawValue + language.query) })
         page["trackingHref"] = "/arende/\(detail.trackingToken)"
+        let reportId = summary.id
+        let outcome = try await services.database.pool.read { db -> OutcomeRow? in
+            try Row.fetchOne(db, sql: "SELECT summary, publishable FROM report_outcome WHERE report_id = ?", arguments: [reportId])
+                .map { OutcomeRow(text: $0["summary"], publishable: $0["publishable"]) }
+        }
+        page["outcomeText"] = outcome?.text ?? ""
+        page["outcomePublishable"] = outcome?.publishable ?? false
         page["reporterHasEmail"] = detail.contact?.email != nil
         return services.renderer.page("pages/case", page, status: status)
+    }
+
+    struct OutcomeRow: Sendable {
+        var text: String
+        var publishable: Bool
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -311,7 +324,7 @@ struct TriageController: Sendable {
     // MARK: actions
 
     enum Action: String, CaseIterable, Sendable {
-        case status, svar, anteckning, tilldela, klassificera, eskalera, koppla, systemfel
+        case status, svar, anteckning, tilldela, klassificera, eskalera, koppla, systemfel, utfall
         var key: String { rawValue }
     }
 
@@ -335,6 +348,7 @@ struct TriageController: Sendable {
             case .eskalera: try await triage.escalate(id, by: user, now: now)
             case .koppla: try await triage.link(id, toReference: form["referens"]?.first ?? "", by: user, now: now)
             case .systemfel: try await triage.setSystemfel(id, form["systemfel"]?.first == "1", by: user, now: now)
+            case .utfall: try await triage.setOutcome(id, text: form["utfall"]?.first ?? "", publishable: form["publicera"]?.first == "1", by: user, now: now)
             }
         } catch {
             guard case .refused(let refusal) = error else { throw error == .forbidden ? AppError.forbidden : AppError.notFound }

@@ -99,6 +99,13 @@ public struct OwningFunction: Sendable, Hashable {
     public var organisationKey: String?
     public var isTriage: Bool
     public var regionKey: String
+    /// Periodic summary of this function's reports by mail (`summary:` in the region file).
+    public var summary: SummaryFrequency? = nil
+}
+
+/// How often a periodic summary is mailed.
+public enum SummaryFrequency: String, Sendable, CaseIterable {
+    case weekly, monthly
 }
 
 /// One step on a region's escalation ladder (tvistetrappa).
@@ -106,6 +113,8 @@ public struct EscalationLevel: Sendable, Hashable {
     public var key: String
     public var name: LocalizedText
     public var mailbox: String
+    /// Periodic summary of the region's reports to this steering group (`summary:`).
+    public var summary: SummaryFrequency? = nil
 }
 
 public struct Region: Sendable, Hashable {

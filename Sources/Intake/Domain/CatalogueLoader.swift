@@ -405,6 +405,16 @@ private struct LoadContext {
         return Lifecycle(initialKey: initial, states: states, transitions: transitions)
     }
 
+    /// `summary: weekly | monthly` on a function or escalation level; absent: no summary.
+    mutating func summaryFrequency(_ at: Located) -> SummaryFrequency? {
+        guard let raw = string(at, required: false) else { return nil }
+        guard let frequency = SummaryFrequency(rawValue: raw) else {
+            problem(at, "'\(raw)' is not a summary frequency (weekly or monthly)")
+            return nil
+        }
+        return frequency
+    }
+
     mutating func loadRegion(_ doc: Located, file: String) -> Region? {
         unknownKeys(doc, allowed: ["key", "name", "triage_function", "parties", "functions", "escalation"])
         let key = key(doc["key"])
@@ -431,7 +441,8 @@ private struct LoadContext {
 
         var functions: [OwningFunction] = []
         for item in list(doc["functions"]) {
-            unknownKeys(item, allowed: ["key", "name", "mailbox", "organisation", "triage"])
+            unknownKeys(item, allowed: ["key", "name", "mailbox", "organisation", "triage", "summary"])
+            let summary = summaryFrequency(item["summary"])
             let functionKey = self.key(item["key"])
             let functionName = text(item["name"])
             let mailbox = mailbox(item["mailbox"])
@@ -443,7 +454,7 @@ private struct LoadContext {
             guard let functionKey, let functionName, let mailbox else { continue }
             if functions.contains(where: { $0.key == functionKey }) { problem(item["key"], "'\(functionKey)' is defined twice") }
             functions.append(OwningFunction(key: functionKey, name: functionName, mailbox: mailbox, organisationKey: organisation,
-                                            isTriage: isTriage, regionKey: key ?? expected))
+                                            isTriage: isTriage, regionKey: key ?? expected, summary: summary))
         }
         if let triage {
             if let function = functions.first(where: { $0.key == triage }) {
@@ -455,10 +466,11 @@ private struct LoadContext {
 
         var escalation: [EscalationLevel] = []
         for item in list(doc["escalation"]) {
-            unknownKeys(item, allowed: ["key", "name", "mailbox"])
+            unknownKeys(item, allowed: ["key", "name", "mailbox", "summary"])
+            let summary = summaryFrequency(item["summary"])
             guard let levelKey = self.key(item["key"]), let levelName = text(item["name"]), let mailbox = mailbox(item["mailbox"]) else { continue }
             if escalation.contains(where: { $0.key == levelKey }) { problem(item["key"], "'\(levelKey)' is defined twice") }
-            escalation.append(EscalationLevel(key: levelKey, name: levelName, mailbox: mailbox))
+            escalation.append(EscalationLevel(key: levelKey, name: levelName, mailbox: mailbox, summary: summary))
         }
 
         guard let key, let name, let triage else { return nil }

@@ -40,7 +40,9 @@ public struct OutboxWorker: Service {
         logger.info("outbox worker started", metadata: ["transport": .string(transport.name)])
         status?.set(true)
         defer { status?.set(false) }
-        while !Task.isShuttingDownGracefully {
+        // Graceful shutdown ends the loop after the batch in hand; cancellation (the service group
+        // failing, e.g. when the port is taken) ends it too instead of spinning.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // The batch runs to the end even during shutdown: marking a message sent must not be
             // rolled back by a cancelled task.
             let processed = await Task.detached { [self] in

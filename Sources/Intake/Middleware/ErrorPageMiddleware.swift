@@ -43,6 +43,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
         en: "Something went wrong on our side. Please try again in a while. If you sent a report: go back and send it again.")
 
     func page(status: HTTPResponse.Status, message: LocalizedText, request: Request) -> Response {
+        // Machines get their own error formats, never an HTML page.
+        if let response = MachineError.response(status: status, message: message, request: request) { return response }
         let language = Language(parameter: request.uri.queryParameters["lang"].map(String.init))
         var context = PageContext.base(language: language, title: AppError.title(for: status)[language], path: "/")
         context["status"] = status.code

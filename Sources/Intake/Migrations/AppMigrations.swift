@@ -199,6 +199,73 @@ enum AppMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5-api-tokens") { db in
+            // API tokens (Open311 api_key and staff API bearer tokens): only the SHA-256 is stored;
+            // the prefix identifies a token in lists and in `intake token revoke`.
+            try db.execute(sql: """
+                CREATE TABLE api_token (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES staff_user(id) ON DELETE CASCADE,
+                    prefix TEXT NOT NULL UNIQUE,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    read_write INTEGER NOT NULL DEFAULT 0,
+                    label TEXT,
+                    created_at DATETIME NOT NULL,
+                    last_used_at DATETIME,
+                    revoked_at DATETIME
+                );
+                CREATE INDEX api_token_user ON api_token(user_id);
+                -- The token a report was filed with through Open311, so that client can read its own reports back.
+                ALTER TABLE report ADD COLUMN filed_with_token_id INTEGER REFERENCES api_token(id) ON DELETE SET NULL;
+                """)
+        }
+        migrator.registerMigration("v6-follow-up") { db in
+            try db.execute(sql: """
+                -- Every inserted, changed or deleted report, so the in-memory facts behind the
+                -- dashboard reload only what changed. Pruned once read.
+                CREATE TABLE report_change (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    report_id INTEGER NOT NULL
+                );
+                CREATE TRIGGER report_change_insert AFTER INSERT ON report
+                    BEGIN INSERT INTO report_change (report_id) VALUES (NEW.id); END;
+                CREATE TRIGGER report_change_update AFTER UPDATE ON report
+                    BEGIN INSERT INTO report_change (report_id) VALUES (NEW.id); END;
+                CREATE TRIGGER report_change_delete AFTER DELETE ON report
+                    BEGIN INSERT INTO report_change (report_id) VALUES (OLD.id); END;
+                INSERT INTO report_change (report_id) SELECT id FROM report ORDER BY id;
+                CREATE INDEX report_received ON report(received_at);
+
+                -- What a report led to, written by a handläggare as a public, de-identified text.
+                CREATE TABLE report_outcome (
+                    report_id INTEGER PRIMARY KEY REFERENCES report(id) ON DELETE CASCADE,
+                    summary TEXT NOT NULL,
+                    publishable INTEGER NOT NULL DEFAULT 0,
+                    updated_at DATETIME NOT NULL,
+                    updated_by INTEGER REFERENCES staff_user(id) ON DELETE SET NULL
+                );
+                CREATE INDEX report_outcome_public ON report_outcome(publishable, updated_at);
+
+                -- One row per periodic summary queued, so none is sent twice for a period.
+                CREATE TABLE summary_sent (
+                    recipient_key TEXT NOT NULL,
+                    period TEXT NOT NULL,
+                    sent_at DATETIME NOT NULL,
+                    PRIMARY KEY (recipient_key, period)
+                ) WITHOUT ROWID;
+
+                -- Every agreement version ever loaded from Forms/, with its dates at the time.
+                CREATE TABLE agreement_revision (
+                    agreement_key TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    valid_from TEXT NOT NULL,
+                    valid_to TEXT,
+                    next_revision TEXT,
+                    first_loaded_at DATETIME NOT NULL,
+                    PRIMARY KEY (agreement_key, version)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -33,6 +33,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case escalated = "report.escalated"
     case reporterAdded = "report.reporter-added"
     case reminderSent = "report.reminder"
+    case outcome = "report.outcome"
     case userCreated = "user.created"
     case userChanged = "user.changed"
     case passwordResetRequested = "user.password-reset-requested"
@@ -40,6 +41,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case loggedIn = "user.login"
     case loggedOut = "user.logout"
     case retention = "system.retention"
+    case tokenCreated = "token.created"
+    case tokenRevoked = "token.revoked"
 
     /// How the report page and the admin log describe it.
     public var label: LocalizedText {
@@ -55,6 +58,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case .escalated: LocalizedText(sv: "Eskalerad", en: "Escalated")
         case .reporterAdded: LocalizedText(sv: "Rapportören lade till information", en: "The reporter added information")
         case .reminderSent: LocalizedText(sv: "Påminnelse skickad", en: "Reminder sent")
+        case .outcome: LocalizedText(sv: "Utfall för lärandesidan", en: "Outcome for the learning page")
         case .userCreated: LocalizedText(sv: "Konto skapat", en: "Account created")
         case .userChanged: LocalizedText(sv: "Konto ändrat", en: "Account changed")
         case .passwordResetRequested: LocalizedText(sv: "Länk för nytt lösenord skickad", en: "Password reset link sent")
@@ -62,6 +66,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
         case .loggedIn: LocalizedText(sv: "Inloggning", en: "Logged in")
         case .loggedOut: LocalizedText(sv: "Utloggning", en: "Logged out")
         case .retention: LocalizedText(sv: "Gallring av kontaktuppgifter och gamla e-postmeddelanden", en: "Erasure of contact data and old mails")
+        case .tokenCreated: LocalizedText(sv: "API-nyckel skapad", en: "API token created")
+        case .tokenRevoked: LocalizedText(sv: "API-nyckel återkallad", en: "API token revoked")
         }
     }
 }

@@ -17,7 +17,7 @@ public final class ReportRepository: Sendable {
     /// Stores a report with its parties, routes and first history entry, and the mails it causes,
     /// all in one transaction. Returns only once that transaction is committed.
     public func file(
-        _ draft: ReportDraft, initialState: String, now: Date,
+        _ draft: ReportDraft, initialState: String, now: Date, filedWithToken tokenId: Int64? = nil,
         mails: @escaping @Sendable (FiledReport) -> [OutboxDraft] = { _ in [] }
     ) async throws -> FiledReport {
         let token = SecretToken.generate()
@@ -44,6 +44,9 @@ public final class ReportRepository: Sendable {
                     draft.reporterPhone, draft.language.rawValue, initialState, now, now, due,
                 ])
             let id = db.lastInsertedRowID
+            if let tokenId {
+                try db.execute(sql: "UPDATE report SET filed_with_token_id = ? WHERE id = ?", arguments: [tokenId, id])
+            }
             for party in draft.otherPartyKeys {
                 try db.cachedStatement(sql: "INSERT INTO report_party (report_id, party_key) VALUES (?, ?)").execute(arguments: [id, party])
             }

@@ -9,12 +9,14 @@ public final class TriageService: Sendable {
     let catalogue: Catalogue
     let composer: MailComposer
     let staff: StaffRepository
+    let metrics: AppMetrics?
 
-    public init(database: AppDatabase, catalogue: Catalogue, composer: MailComposer, staff: StaffRepository) {
+    public init(database: AppDatabase, catalogue: Catalogue, composer: MailComposer, staff: StaffRepository, metrics: AppMetrics? = nil) {
         self.database = database
         self.catalogue = catalogue
         self.composer = composer
         self.staff = staff
+        self.metrics = metrics
     }
 
     public enum Failure: Error, Sendable, Equatable {
@@ -80,7 +82,7 @@ public final class TriageService: Sendable {
     public func changeState(_ reportId: Int64, to target: String, by user: StaffUser, now: Date) async throws(Failure) {
         let lifecycle = catalogue.lifecycle
         let composer = composer
-        try await act(reportId, by: user, now: now) { db, core, actor in
+        let previous = try await act(reportId, by: user, now: now) { db, core, actor in
             let state = try Workflow.checkTransition(lifecycle, from: core.stateKey, to: target).get()
             let closedAt: Date? = state.isOpen ? nil : now
             try db.execute(sql: "UPDATE report SET state = ?, closed_at = ? WHERE id = ?", arguments: [target, closedAt, core.id])
@@ -90,7 +92,9 @@ public final class TriageService: Sendable {
                                                                    state: state, recipient: email), reportId: core.id, now: now, in: db)
                 try Self.markFirstFeedback(core, now: now, in: db)
             }
+            return core.stateKey
         }
+        metrics?.stateChanged(from: previous, to: target)
     }
 
     static func markFirstFeedback(_ core: Core, now: Date, in db: Database) throws {
@@ -243,6 +247,30 @@ public final class TriageService: Sendable {
             guard core.systemfel != value else { return }
             try db.execute(sql: "UPDATE report SET systemfel = ? WHERE id = ?", arguments: [value, core.id])
             try AuditLog.record(AuditEntry(actor: actor, action: .systemfel, reportId: core.id, before: core.systemfel ? "ja" : "nej", after: value ? "ja" : "nej"), at: now, in: db)
+        }
+    }
+
+    // MARK: outcome for the public learning page
+
+    /// What the report led to, as a public, de-identified text; shown on /larande only when
+    /// `publishable`. The privacy check refuses identity numbers and patient names.
+    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date) async throws(Failure) {
+        let body: String
+        switch Workflow.checkText(text, maxLength: 2000) {
+        case .success(let checked): body = checked
+        case .failure(let refusal): throw .refused(refusal)
+        }
+        try await act(reportId, by: user, now: now) { db, core, actor in
+            let before = try Row.fetchOne(db, sql: "SELECT summary, publishable FROM report_outcome WHERE report_id = ?", arguments: [core.id])
+            let beforeText: String? = before.map { row in ((row["publishable"] as Bool) ? "[publiceras] " : "[publiceras inte] ") + (row["summary"] as String) }
+            let afterText = (publishable ? "[publiceras] " : "[publiceras inte] ") + body
+            guard beforeText != afterText else { return }
+            try db.execute(sql: """
+                INSERT INTO report_outcome (report_id, summary, publishable, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(report_id) DO UPDATE SET summary = excluded.summary, publishable = excluded.publishable,
+                    updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                """, arguments: [core.id, body, publishable, now, user.id])
+            try AuditLog.record(AuditEntry(actor: actor, action: .outcome, reportId: core.id, before: beforeText, after: afterText), at: now, in: db)
         }
     }
 

@@ -140,7 +140,13 @@ enum TestProcess {
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1 }
-            if result == -1 { return process.isRunning ? -1 : process.terminationStatus }
+            if result == -1 {
+                // Foundation's own monitor reaped it first (ECHILD): give it a moment to record the
+                // status, which under load can lag behind the reaping.
+                let settle = Date().addingTimeInterval(10)
+                while process.isRunning && Date() < settle { usleep(10_000) }
+                return process.isRunning ? -1 : process.terminationStatus
+            }
             usleep(10_000)
         }
         kill(pid, SIGKILL)

@@ -56,8 +56,11 @@ final class StaffBrowser: @unchecked Sendable {
         self.client = client
     }
 
+    /// Sent with every request, e.g. the X-Forwarded-For a proxy adds.
+    var extraHeaders = HTTPFields()
+
     var headers: HTTPFields {
-        var fields = HTTPFields()
+        var fields = extraHeaders
         if let cookie { fields[.cookie] = cookie }
         return fields
     }
