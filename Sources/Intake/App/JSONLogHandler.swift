@@ -24,19 +24,73 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var object: [String: Any] = [
-            "ts": Self.timestamp(),
-            "level": event.level.rawValue,
-            "logger": label,
-            "msg": event.message.description,
+        var fields: [(String, Logger.MetadataValue)] = [
+            ("ts", .string(Self.timestamp())),
+            ("level", .string(event.level.rawValue)),
+            ("logger", .string(label)),
+            ("msg", .string(event.message.description)),
         ]
         for (key, value) in merged {
             // Hummingbird keeps the request id under "hb.request.id"; one plain name is easier to query.
-            object[key == "hb.request.id" ? "request_id" : key] = Self.json(value)
+            let name = key == "hb.request.id" ? "request_id" : key
+            fields.removeAll { $0.0 == name }
+            fields.append((name, value))
         }
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        data.append(0x0A)
-        Self.lock.withLock { FileHandle.standardError.write(data) }
+        // Written by hand: JSONSerialization and a date formatter per line cost a fifth of the
+        // CPU of a form submission (benchmarks/RESULTS.md).
+        var line = "{"
+        for (index, field) in fields.sorted(by: { $0.0 < $1.0 }).enumerated() {
+            if index > 0 { line += "," }
+            Self.appendString(field.0, to: &line)
+            line += ":"
+            Self.append(field.1, to: &line)
+        }
+        line += "}\n"
+        Self.lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    static func append(_ value: Logger.MetadataValue, to out: inout String) {
+        switch value {
+        case .string(let s): appendString(s, to: &out)
+        case .stringConvertible(let c): appendString(c.description, to: &out)
+        case .array(let values):
+            out += "["
+            for (index, item) in values.enumerated() {
+                if index > 0 { out += "," }
+                append(item, to: &out)
+            }
+            out += "]"
+        case .dictionary(let values):
+            out += "{"
+            for (index, key) in values.keys.sorted().enumerated() {
+                if index > 0 { out += "," }
+                appendString(key, to: &out)
+                out += ":"
+                append(values[key]!, to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func appendString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
     }
 
     private static let lock = NSLock()

@@ -46,7 +46,7 @@ enum FormGuard {
 
     static func verdict(_ values: FormValues, key: [UInt8], now: Date, minimumSeconds: Int) -> Verdict {
         if let trap = values[honeypotField], trap.contains(where: { !$0.isEmpty }) { return .bot }
-        guard let shown = shownAt(values[fillTimeField]?.first, key: key) else { return .bot }
+        guard values[fillTimeField]?.count == 1, let shown = shownAt(values[fillTimeField]?.first, key: key) else { return .bot }
         let elapsed = now.timeIntervalSince(shown)
         // Also catches a time in the future, which our own clock never signed.
         if elapsed < 0 || elapsed < Double(minimumSeconds) / 2 { return .bot }

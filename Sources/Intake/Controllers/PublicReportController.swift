@@ -182,7 +182,7 @@ struct PublicReportController: Sendable {
         // The time counts from when the form was first shown, also across corrections.
         let fillTimeToken = shownAt.map { FormGuard.fillTimeToken(shownAt: $0, key: services.signingKey) } ?? newFillTimeToken()
 
-        guard let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
+        guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
             await giveBack()
             IntakeMetrics.reportsRefused.increment()
             return chooseAgreementPage(region: region, language: language, error: LocalizedText(
@@ -266,6 +266,9 @@ struct PublicReportController: Sendable {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw AppError.payloadTooLarge(limit: limit)
+        } catch {
+            // The body stream broke off (a malformed chunked body, a closed connection): a client error.
+            throw AppError.invalidForm
         }
         do {
             return try FormBody.parse(buffer.readableBytesView)

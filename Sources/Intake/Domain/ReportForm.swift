@@ -68,6 +68,17 @@ public struct ReportForm: Sendable {
             (values[name] ?? []).map(Self.clean).filter { !$0.isEmpty }
         }
 
+        // A browser sends a single-valued field once; two values mean a hand-made post, and
+        // silently keeping one of them would store something the sender may not have meant.
+        let singleValued = catalogue.form.fields.filter { $0.type != .parties && $0.type != .multiChoice }.map { ($0, $0.key) }
+            + extraFields.filter { $0.type != .multiChoice }.map { ($0, Self.extraFieldName($0.key)) }
+        for (field, name) in singleValued where (values[name]?.count ?? 0) > 1 {
+            errors.append(FieldError(fieldKey: name, message: LocalizedText(
+                sv: "”\(field.label.sv)” skickades mer än en gång. Kontrollera fältet och skicka igen.",
+                en: "“\(field.label.en)” was sent more than once. Check the field and send again.")))
+        }
+        if !errors.isEmpty { return .failure(FormRejection(errors: errors)) }
+
         var texts: [CommonField: String] = [:]
         for common in CommonField.allCases where common.expectedType == .text || common.expectedType == .textarea {
             let field = catalogue.form.field(common)

@@ -12,6 +12,7 @@ public enum Workflow {
         case sameAgreement
         case emptyText
         case textTooLong(Int)
+        case controlCharacters
         case containsPersonalData(LocalizedText)
         case unknownUser
         case unknownReport
@@ -33,6 +34,9 @@ public enum Workflow {
                 LocalizedText(sv: "Rapporten är redan klassificerad till den överenskommelsen.", en: "The report is already classified to that agreement.")
             case .emptyText:
                 LocalizedText(sv: "Skriv en text först.", en: "Write a text first.")
+            case .controlCharacters:
+                LocalizedText(sv: "Texten innehåller tecken som inte går att spara. Skriv texten igen utan specialtecken.",
+                              en: "The text contains characters that cannot be stored. Type the text again without special characters.")
             case .textTooLong(let max):
                 LocalizedText(sv: "Texten får ha högst \(max) tecken.", en: "The text may have at most \(max) characters.")
             case .containsPersonalData(let text):
@@ -71,6 +75,10 @@ public enum Workflow {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return .failure(.emptyText) }
         guard text.count <= maxLength else { return .failure(.textTooLong(maxLength)) }
+        // As on the report form: line breaks and tabs, no other control characters.
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\r" && $0 != "\t" }) {
+            return .failure(.controlCharacters)
+        }
         if let finding = PrivacyCheck.firstFinding(in: text) {
             return .failure(.containsPersonalData(finding.message))
         }

@@ -73,16 +73,17 @@ public struct OutboxWorker: Service {
             (envelopeFrom: configuration.fromAddress, recipient: message.recipient, data: render(message).rendered())
         }
         let results = await transport.send(payloads)
-        for (message, result) in zip(due, results) {
-            do {
-                if let metrics {
-                    try await metrics.timeWrite("outbox_update") { try await record(result, for: message) }
-                } else {
-                    try await record(result, for: message)
-                }
-            } catch {
-                logger.error("outbox result could not be stored", metadata: ["outbox_id": .stringConvertible(message.id)])
+        let decided = zip(due, results).map { message, result in decide(result, for: message) }
+        do {
+            let outcomes = zip(due, decided).map { (id: $0.id, outcome: $1.outcome) }
+            if let metrics {
+                try await metrics.timeWrite("outbox_update") { try await outbox.record(outcomes) }
+            } else {
+                try await outbox.record(outcomes)
             }
+            for item in decided { item.report() }
+        } catch {
+            logger.error("outbox results could not be stored", metadata: ["outbox_ids": .string(due.map { String($0.id) }.joined(separator: ","))])
         }
         return due.count
     }
@@ -94,32 +95,37 @@ public struct OutboxWorker: Service {
                     textBody: message.textBody, htmlBody: message.htmlBody)
     }
 
-    func record(_ result: DeliveryResult, for message: OutboxMessage) async throws {
+    /// The outcome of one attempt to store, and what to log and count once it is stored.
+    func decide(_ result: DeliveryResult, for message: OutboxMessage) -> (outcome: OutboxRepository.Outcome, report: () -> Void) {
         let now = clock()
         // Log ids and kinds only: recipients are personal data.
         let metadata: Logger.Metadata = ["outbox_id": .stringConvertible(message.id), "kind": .string(message.kind), "attempt": .stringConvertible(message.attempts + 1)]
         switch result {
         case .sent:
-            try await outbox.markSent(message.id, at: now)
-            IntakeMetrics.mailsSent.increment()
-            logger.info("mail sent", metadata: metadata)
+            return (.sent(at: now), {
+                IntakeMetrics.mailsSent.increment()
+                logger.info("mail sent", metadata: metadata)
+            })
         case .temporaryFailure(let error):
             if let delay = configuration.retryDelay(afterAttempts: message.attempts + 1, firstQueuedAt: message.createdAt, now: now) {
-                try await outbox.markRetry(message.id, error: error, nextAttempt: now.addingTimeInterval(delay))
-                IntakeMetrics.mailsRetried.increment()
-                metrics?.outboxFailure(permanent: false)
-                logger.warning("mail delivery failed, will retry", metadata: metadata.merging(["error": .string(error), "retry_in_s": .stringConvertible(Int(delay))]) { a, _ in a })
+                return (.retry(error: error, nextAttempt: now.addingTimeInterval(delay)), {
+                    IntakeMetrics.mailsRetried.increment()
+                    metrics?.outboxFailure(permanent: false)
+                    logger.warning("mail delivery failed, will retry", metadata: metadata.merging(["error": .string(error), "retry_in_s": .stringConvertible(Int(delay))]) { a, _ in a })
+                })
             } else {
-                try await outbox.markDead(message.id, error: "gave up after \(message.attempts + 1) attempts: \(error)")
-                IntakeMetrics.mailsDead.increment()
-                metrics?.outboxFailure(permanent: false)
-                logger.error("mail moved to dead letter after repeated failures", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
+                return (.dead(error: "gave up after \(message.attempts + 1) attempts: \(error)"), {
+                    IntakeMetrics.mailsDead.increment()
+                    metrics?.outboxFailure(permanent: false)
+                    logger.error("mail moved to dead letter after repeated failures", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
+                })
             }
         case .permanentFailure(let error):
-            try await outbox.markDead(message.id, error: error)
-            IntakeMetrics.mailsDead.increment()
-            metrics?.outboxFailure(permanent: true)
-            logger.error("mail refused permanently, moved to dead letter", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
+            return (.dead(error: error), {
+                IntakeMetrics.mailsDead.increment()
+                metrics?.outboxFailure(permanent: true)
+                logger.error("mail refused permanently, moved to dead letter", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
+            })
         }
     }
 }

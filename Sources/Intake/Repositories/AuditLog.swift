@@ -96,10 +96,10 @@ public struct AuditEntry: Sendable, Hashable {
 /// transaction as the change it records.
 public enum AuditLog {
     static func record(_ entry: AuditEntry, at: Date, in db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO audit_log (at, actor_user_id, actor, action, report_id, target_user_id, before_value, after_value)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [at, entry.actor.userId, entry.actor.label, entry.action.rawValue, entry.reportId,
+            """).execute(arguments: [at, entry.actor.userId, entry.actor.label, entry.action.rawValue, entry.reportId,
                              entry.targetUserId, entry.before, entry.after])
     }
 

@@ -25,19 +25,19 @@ public final class ReportRepository: Sendable {
         let due = received.adding(days: draft.feedbackDays)
         let extraJSON = String(decoding: try JSONEncoder.sorted.encode(draft.extraFields), as: UTF8.self)
         return try await writer.perform { db in
-            let sequence = try Int.fetchOne(db, sql: """
+            let sequence = try Int.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO reference_counter(year, last_value) VALUES (?, 1)
                 ON CONFLICT(year) DO UPDATE SET last_value = last_value + 1
                 RETURNING last_value
-                """, arguments: [received.year])!
+                """), arguments: [received.year])!
             let reference = ReferenceNumber.format(year: received.year, sequence: sequence)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO report (reference, tracking_token, region_key, agreement_key, agreement_version, form_version,
                     organisation_key, occurred_on, what_happened, expected, consequences, improvement, extra_fields,
                     reporter_name, reporter_role, reporter_email, reporter_phone, language, state, received_at, updated_at,
                     feedback_due_on)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
+                """).execute(arguments: [
                     reference, token, draft.regionKey, draft.agreementKey, draft.agreementVersion, draft.formVersion,
                     draft.organisationKey, draft.occurredOn, draft.whatHappened, draft.expected, draft.consequences,
                     draft.improvement, extraJSON, draft.reporterName, draft.reporterRole, draft.reporterEmail,
@@ -48,11 +48,11 @@ public final class ReportRepository: Sendable {
                 try db.execute(sql: "UPDATE report SET filed_with_token_id = ? WHERE id = ?", arguments: [tokenId, id])
             }
             for party in draft.otherPartyKeys {
-                try db.execute(sql: "INSERT INTO report_party (report_id, party_key) VALUES (?, ?)", arguments: [id, party])
+                try db.cachedStatement(sql: "INSERT INTO report_party (report_id, party_key) VALUES (?, ?)").execute(arguments: [id, party])
             }
             for route in draft.routes {
-                try db.execute(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)",
-                               arguments: [id, route.functionKey, route.isTriage, now])
+                try db.cachedStatement(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [id, route.functionKey, route.isTriage, now])
             }
             try AuditLog.record(AuditEntry(actor: .reporter, action: .received, reportId: id, after: initialState), at: now, in: db)
             let filed = FiledReport(id: id, reference: reference, trackingToken: token, receivedAt: now,

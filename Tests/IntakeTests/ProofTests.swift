@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// CI-sized runs of the proofs that drive the real binary from outside (Tests/proof/proof_load.py)
+/// and of the libFuzzer targets (scripts/fuzz.sh). Full runs: scripts/crash-test.sh, scripts/fuzz.sh.
+@Suite("Proofs: kill -9 under load, mail outage, fuzzing", .serialized, .timeLimit(.minutes(6)))
+struct ProofTests {
+    /// Runs a command to the end; its output goes to a file that is shown when it fails.
+    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) async throws -> (Int32, String) {
+        let directory = try TestSupport.temporaryDirectory("proof")
+        let log = directory + "/output.log"
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = environment["PATH"] ?? "/usr/bin:/bin"
+        let process = try ChildProcess.spawn(executable, arguments, environment: environment, logPath: log)
+        let status = await process.exit(timeout: timeout) ?? -1
+        process.stop()
+        return (status, process.log)
+    }
+
+    static var python: String { SMTPTestServer.python }
+    static var script: String { TestSupport.repositoryRoot + "/Tests/proof/proof_load.py" }
+
+    @Test("kill -9 at random moments under load, 3 trials: every receipt stored once, integrity ok, every acknowledgement delivered")
+    func crashTrials() async throws {
+        let (status, output) = try await Self.run(Self.python, [Self.script, "crash", "--trials", "3", "--workers", "8",
+                                                                "--binary", ChildProcess.intakeBinary], timeout: 300)
+        #expect(status == 0, "\(output.suffix(3000))")
+        #expect(output.contains("\"lost_receipts\": 0"))
+        #expect(output.contains("\"acks_lost\": 0"))
+    }
+
+    @Test("SMTP server down during load, then up: every mail delivered; refused recipients in dead letter, listed and on /admin/utkorg")
+    func mailOutage() async throws {
+        let (status, output) = try await Self.run(Self.python, [Self.script, "outage", "--workers", "4", "--before", "1.5", "--down", "3",
+                                                                "--after", "1.5", "--binary", ChildProcess.intakeBinary], timeout: 300)
+        #expect(status == 0, "\(output.suffix(3000))")
+        #expect(output.contains("\"acks_lost\": 0"))
+    }
+
+    @Test("libFuzzer: the form-body parser, the privacy check and the mail builder, 20 s each")
+    func fuzzing() async throws {
+        let (status, output) = try await Self.run("/bin/bash", [TestSupport.repositoryRoot + "/scripts/fuzz.sh", "20"], timeout: 330)
+        #expect(status == 0, "\(output.suffix(3000))")
+    }
+}
