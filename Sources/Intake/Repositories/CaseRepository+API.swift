@@ -134,33 +134,12 @@ extension CaseRepository {
                 conditions.append("r.state = ?")
                 arguments.append(state)
             }
-            if let agreement = filter.agreementKey {
-                conditions.append("r.agreement_key IS ?")
-                arguments.append(agreement == "" ? String?.none : agreement)
-            }
             if let region = filter.regionKey {
                 conditions.append("r.region_key = ?")
                 arguments.append(region)
             }
-            if let party = filter.partyKey {
-                conditions.append("(r.organisation_key = ? OR EXISTS (SELECT 1 FROM report_party p WHERE p.report_id = r.id AND p.party_key = ?))")
-                arguments.append(contentsOf: [party, party])
-            }
-            if let from = filter.from {
-                conditions.append("r.received_at >= ?")
-                arguments.append(Calendar.startOfSwedishDay(from))
-            }
-            if let to = filter.to {
-                conditions.append("r.received_at < ?")
-                arguments.append(Calendar.startOfSwedishDay(to.adding(days: 1)))
-            }
-            switch filter.assigned {
-            case .anyone: break
-            case .nobody: conditions.append("r.assigned_user_id IS NULL")
-            case .user(let id):
-                conditions.append("r.assigned_user_id = ?")
-                arguments.append(id)
-            }
+            Self.appendReportFilters(agreementKey: filter.agreementKey, partyKey: filter.partyKey, from: filter.from, to: filter.to,
+                                     assigned: filter.assigned, to: &conditions, &arguments)
             let openList = open.isEmpty ? "NULL" : open.map { _ in "?" }.joined(separator: ",")
             if filter.openOnly || filter.overdueOnly {
                 conditions.append("r.state IN (\(openList))")

@@ -27,34 +27,43 @@ public final class CaseRepository: Sendable {
 
     // MARK: queues
 
+    /// The filters a queue and the staff API share, as SQL conditions on `report r`. An empty
+    /// agreement key means "not classified".
+    static func appendReportFilters(agreementKey: String?, partyKey: String?, from: CalendarDay?, to: CalendarDay?,
+                                    assigned: QueueFilter.Assigned,
+                                    to conditions: inout [String], _ arguments: inout [any DatabaseValueConvertible]) {
+        if let agreement = agreementKey {
+            conditions.append("r.agreement_key IS ?")
+            arguments.append(agreement == "" ? String?.none : agreement)
+        }
+        if let party = partyKey {
+            conditions.append("(r.organisation_key = ? OR EXISTS (SELECT 1 FROM report_party p WHERE p.report_id = r.id AND p.party_key = ?))")
+            arguments.append(contentsOf: [party, party])
+        }
+        if let from {
+            conditions.append("r.received_at >= ?")
+            arguments.append(Calendar.startOfSwedishDay(from))
+        }
+        if let to {
+            conditions.append("r.received_at < ?")
+            arguments.append(Calendar.startOfSwedishDay(to.adding(days: 1)))
+        }
+        switch assigned {
+        case .anyone: break
+        case .nobody: conditions.append("r.assigned_user_id IS NULL")
+        case .user(let id):
+            conditions.append("r.assigned_user_id = ?")
+            arguments.append(id)
+        }
+    }
+
     public func queue(_ filter: QueueFilter, today: CalendarDay) async throws -> QueuePage {
         let open = openStateKeys
         return try await database.pool.read { db in
             var conditions = ["EXISTS (SELECT 1 FROM report_route rr WHERE rr.report_id = r.id AND rr.active = 1 AND rr.function_key = ?)"]
             var arguments: [any DatabaseValueConvertible] = [filter.functionKey]
-            if let agreement = filter.agreementKey {
-                conditions.append("r.agreement_key IS ?")
-                arguments.append(agreement == "" ? String?.none : agreement)
-            }
-            if let party = filter.partyKey {
-                conditions.append("(r.organisation_key = ? OR EXISTS (SELECT 1 FROM report_party p WHERE p.report_id = r.id AND p.party_key = ?))")
-                arguments.append(contentsOf: [party, party])
-            }
-            if let from = filter.from {
-                conditions.append("r.received_at >= ?")
-                arguments.append(Calendar.startOfSwedishDay(from))
-            }
-            if let to = filter.to {
-                conditions.append("r.received_at < ?")
-                arguments.append(Calendar.startOfSwedishDay(to.adding(days: 1)))
-            }
-            switch filter.assigned {
-            case .anyone: break
-            case .nobody: conditions.append("r.assigned_user_id IS NULL")
-            case .user(let id):
-                conditions.append("r.assigned_user_id = ?")
-                arguments.append(id)
-            }
+            Self.appendReportFilters(agreementKey: filter.agreementKey, partyKey: filter.partyKey, from: filter.from, to: filter.to,
+                                     assigned: filter.assigned, to: &conditions, &arguments)
             let openList = open.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ",")
             let overdueCondition = "(r.state IN (\(openList)) AND r.feedback_due_on < ?)"
             if filter.overdueOnly {
