@@ -41,7 +41,7 @@ public struct JSONLogHandler: LogHandler {
         var line = "{"
         for (index, field) in fields.sorted(by: { $0.0 < $1.0 }).enumerated() {
             if index > 0 { line += "," }
-            Self.appendString(field.0, to: &line)
+            JSONText.append(field.0, to: &line)
             line += ":"
             Self.append(field.1, to: &line)
         }
@@ -51,8 +51,8 @@ public struct JSONLogHandler: LogHandler {
 
     static func append(_ value: Logger.MetadataValue, to out: inout String) {
         switch value {
-        case .string(let s): appendString(s, to: &out)
-        case .stringConvertible(let c): appendString(c.description, to: &out)
+        case .string(let s): JSONText.append(s, to: &out)
+        case .stringConvertible(let c): JSONText.append(c.description, to: &out)
         case .array(let values):
             out += "["
             for (index, item) in values.enumerated() {
@@ -64,33 +64,12 @@ public struct JSONLogHandler: LogHandler {
             out += "{"
             for (index, key) in values.keys.sorted().enumerated() {
                 if index > 0 { out += "," }
-                appendString(key, to: &out)
+                JSONText.append(key, to: &out)
                 out += ":"
                 append(values[key]!, to: &out)
             }
             out += "}"
         }
-    }
-
-    static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 
     private static let lock = NSLock()

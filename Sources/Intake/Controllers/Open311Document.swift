@@ -94,7 +94,7 @@ struct Open311Document: Sendable {
     private static func xml(_ name: String, _ value: Open311Value, into out: inout String) {
         switch value {
         case .string(let text):
-            if let text { out += "<\(name)>\(escape(text))</\(name)>" } else { out += "<\(name)/>" }
+            if let text { out += "<\(name)>\(XMLText.escape(text))</\(name)>" } else { out += "<\(name)/>" }
         case .bool(let flag): out += "<\(name)>\(flag)</\(name)>"
         case .int(let number): out += "<\(name)>\(number)</\(name)>"
         case .object(let fields):
@@ -107,40 +107,5 @@ struct Open311Document: Sendable {
             out += "</\(name)>"
         }
     }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            // Control characters other than tab and line breaks are not allowed in XML 1.0.
-            case _ where scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }
 
-enum JSONText {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-}

@@ -16,22 +16,6 @@ public enum SVGChart {
         }
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
     /// Horizontal bars, one row per item; with `previous` values a hatched bar below each.
     public static func horizontal(id: String, title: String, description: String, bars: [Bar],
                                   currentLabel: String, previousLabel: String?) -> String {
@@ -43,20 +27,20 @@ public enum SVGChart {
         let maxValue = max(1, bars.map { max($0.value, $0.previous ?? 0) }.max() ?? 1)
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc" focusable="false">
-            <title id="\(id)-title">\(escape(title))</title><desc id="\(id)-desc">\(escape(description))</desc>
+            <title id="\(id)-title">\(XMLText.escape(title))</title><desc id="\(id)-desc">\(XMLText.escape(description))</desc>
             <defs><pattern id="\(id)-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#333" stroke-width="2.5"/></pattern></defs>
             """
         if showPrevious, let previousLabel {
             svg += """
-                <rect x="0" y="4" width="16" height="12" fill="#1b365d"/><text x="22" y="14" class="chart-text">\(escape(currentLabel))</text>
-                <rect x="200" y="4" width="16" height="12" fill="url(#\(id)-hatch)" stroke="#333"/><text x="222" y="14" class="chart-text">\(escape(previousLabel))</text>
+                <rect x="0" y="4" width="16" height="12" fill="#1b365d"/><text x="22" y="14" class="chart-text">\(XMLText.escape(currentLabel))</text>
+                <rect x="200" y="4" width="16" height="12" fill="url(#\(id)-hatch)" stroke="#333"/><text x="222" y="14" class="chart-text">\(XMLText.escape(previousLabel))</text>
                 """
         }
         for (i, bar) in bars.enumerated() {
             let y = legendHeight + i * rowHeight
             let label = bar.label.count > 44 ? String(bar.label.prefix(43)) + "…" : bar.label
             let w = Int((Double(bar.value) / Double(maxValue) * Double(barArea)).rounded())
-            svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 14)\" text-anchor=\"end\" class=\"chart-text\">\(escape(label))</text>"
+            svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 14)\" text-anchor=\"end\" class=\"chart-text\">\(XMLText.escape(label))</text>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(max(w, 1))\" height=\"14\" fill=\"#1b365d\"/>"
             svg += "<text x=\"\(labelWidth + max(w, 1) + 4)\" y=\"\(y + 14)\" class=\"chart-text\">\(bar.value)</text>"
             if showPrevious, let previous = bar.previous {
@@ -75,7 +59,7 @@ public enum SVGChart {
         let maxValue = max(1, bars.map(\.value).max() ?? 1)
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc" focusable="false">
-            <title id="\(id)-title">\(escape(title))</title><desc id="\(id)-desc">\(escape(description))</desc>
+            <title id="\(id)-title">\(XMLText.escape(title))</title><desc id="\(id)-desc">\(XMLText.escape(description))</desc>
             <line x1="10" y1="\(height - bottom)" x2="\(width - 10)" y2="\(height - bottom)" stroke="#333"/>
             """
         let area = Double(height - top - bottom)
@@ -86,9 +70,9 @@ public enum SVGChart {
             svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(column - 10)\" height=\"\(max(h, 1))\" fill=\"#1b365d\"/>"
             svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(bar.value)</text>"
             let parts = bar.label.split(separator: " ", maxSplits: 1).map(String.init)
-            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 15)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(escape(parts.first ?? ""))</text>"
+            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 15)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts.first ?? ""))</text>"
             if parts.count > 1 {
-                svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 29)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(escape(parts[1]))</text>"
+                svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 29)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts[1]))</text>"
             }
         }
         return svg + "</svg>"
