@@ -15,11 +15,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard reports > 0 else { throw ValidationError("--reports must be at least 1") }
-            let config = try common.configuration()
-            let catalogue: Catalogue
-            do { catalogue = try CatalogueLoader.load(directory: config.formsDirectory) } catch { throw fail(error.description) }
-            let database = try AppDatabase(path: config.databasePath)
-            try database.migrate()
+            let (config, catalogue, database) = try common.openCatalogueAndDatabase()
             var seeder = DemoSeeder(database: database, catalogue: catalogue)
             seeder.seed = seed
             let interactive = isatty(STDERR_FILENO) == 1

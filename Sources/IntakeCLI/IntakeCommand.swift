@@ -36,6 +36,21 @@ struct CommonOptions: ParsableArguments {
         if let templates { config.templatesDirectory = templates }
         return config
     }
+
+    /// The configuration, the catalogue (problems printed plainly) and the migrated database:
+    /// what commands that work on reports need.
+    func openCatalogueAndDatabase() throws -> (AppConfiguration, Catalogue, AppDatabase) {
+        let config = try configuration()
+        let catalogue: Catalogue
+        do {
+            catalogue = try CatalogueLoader.load(directory: config.formsDirectory)
+        } catch {
+            throw fail(error.description)
+        }
+        let database = try AppDatabase(path: config.databasePath)
+        try database.migrate()
+        return (config, catalogue, database)
+    }
 }
 
 struct Serve: AsyncParsableCommand {

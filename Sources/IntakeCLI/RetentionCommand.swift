@@ -12,15 +12,7 @@ struct RetentionCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let config = try common.configuration()
-            let catalogue: Catalogue
-            do {
-                catalogue = try CatalogueLoader.load(directory: config.formsDirectory)
-            } catch {
-                throw fail(error.description)
-            }
-            let database = try AppDatabase(path: config.databasePath)
-            try database.migrate()
+            let (config, catalogue, database) = try common.openCatalogueAndDatabase()
             let result = try await RetentionJob(database: database, lifecycle: catalogue.lifecycle, configuration: config).run(now: Date(), dryRun: dryRun)
             print((dryRun ? "Dry run, nothing changed: would have " : "Done: ") + result.description
                   + " (contact data \(config.contactRetentionDays) days after closing, \(config.openReportMaxDays) days after receipt at most; mails after \(config.outboxRetentionDays) days)")

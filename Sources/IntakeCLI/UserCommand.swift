@@ -7,15 +7,7 @@ struct UserCommand: AsyncParsableCommand {
                                                     subcommands: [Add.self, List.self, SetPassword.self])
 
     static func open(_ common: CommonOptions) async throws -> (StaffRepository, Catalogue) {
-        let config = try common.configuration()
-        let catalogue: Catalogue
-        do {
-            catalogue = try CatalogueLoader.load(directory: config.formsDirectory)
-        } catch {
-            throw fail(error.description)
-        }
-        let database = try AppDatabase(path: config.databasePath)
-        try database.migrate()
+        let (config, catalogue, database) = try common.openCatalogueAndDatabase()
         return (StaffRepository(database: database, bcryptCost: UInt8(config.bcryptCost)), catalogue)
     }
 
