@@ -294,11 +294,7 @@ public final class TriageService: Sendable {
                 try Self.insertMessage(id, kind: .reporter, author: nil, body: body, now: now, in: db)
                 try db.execute(sql: "UPDATE report SET updated_at = ? WHERE id = ?", arguments: [now, id])
                 try AuditLog.record(AuditEntry(actor: .reporter, action: .reporterAdded, reportId: id), at: now, in: db)
-                var recipients = core.functionKeys.compactMap { catalogue.function($0)?.mailbox }
-                if let assigned = core.assignedUserId, let user = try staff.handlers(inFunctions: core.functionKeys, in: db).first(where: { $0.id == assigned }) {
-                    recipients.append(user.email)
-                }
-                for recipient in Set(recipients).sorted() {
+                for recipient in try Self.handlerRecipients(core, catalogue: catalogue, staff: staff, in: db) {
                     try OutboxRepository.insert(composer.reporterAdded(reference: core.reference, reportId: id, text: body, recipient: recipient),
                                                 reportId: id, now: now, in: db)
                 }
@@ -308,6 +304,16 @@ public final class TriageService: Sendable {
         } catch {
             throw .notFound
         }
+    }
+
+    /// Who hears about a report's news: its functions' mailboxes and the assigned handläggare
+    /// (if still active in one of them), each once, in a stable order.
+    static func handlerRecipients(_ core: Core, catalogue: Catalogue, staff: StaffRepository, in db: Database) throws -> [String] {
+        var recipients = core.functionKeys.compactMap { catalogue.function($0)?.mailbox }
+        if let assigned = core.assignedUserId, let user = try staff.handlers(inFunctions: core.functionKeys, in: db).first(where: { $0.id == assigned }) {
+            recipients.append(user.email)
+        }
+        return Set(recipients).sorted()
     }
 
     // MARK: reminders
@@ -335,11 +341,7 @@ public final class TriageService: Sendable {
                 try db.execute(sql: "INSERT OR IGNORE INTO reminder_sent (report_id, kind, for_day, sent_at) VALUES (?, ?, ?, ?)",
                                arguments: [id, due.kind.rawValue, due.forDay, now])
                 guard db.changesCount == 1 else { continue }
-                var recipients = core.functionKeys.compactMap { catalogue.function($0)?.mailbox }
-                if let assigned = core.assignedUserId, let user = try staff.handlers(inFunctions: core.functionKeys, in: db).first(where: { $0.id == assigned }) {
-                    recipients.append(user.email)
-                }
-                for recipient in Set(recipients).sorted() {
+                for recipient in try Self.handlerRecipients(core, catalogue: catalogue, staff: staff, in: db) {
                     try OutboxRepository.insert(composer.reminder(reference: core.reference, reportId: id, agreementKey: core.agreementKey,
                                                                   feedbackDue: core.feedbackDueOn, overdue: due.kind == .overdue, recipient: recipient),
                                                 reportId: id, now: now, in: db)
