@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Intake
 
@@ -52,5 +53,43 @@ struct PrivacyCheckTests {
     ])
     func acceptsRoleWords(_ text: String) {
         #expect(!PrivacyCheck.containsPatientName(text), "\(text)")
+    }
+
+    /// The scalar-based versions must decide exactly like the Foundation-based ones they replaced.
+    static let tricky = [
+        "", " ", "\r\n", "  Hej  ", "\u{00A0}Hej\u{2028}", "\tRad ett\r\nRad två\rRad tre\n\n", "\r\r\n\n", "a\r", "\u{3000}x\u{205F}",
+        "Patienten Karin", ",patienten Karin", "patienten...Karin", "PATIENTEN Ove", "pat. Ali", "pt. Ali", "Barnet. Vi", "barnets «Lisa»",
+        "vårdtagaren Åsa", "Vårdtagarens Östen-Ola", "eleven (Emil)", "brukaren,Karin", "brukaren\u{00A0}Karin", "klienten\u{2003}Jonas",
+        "omsorgstagaren K", "patient Ka", "patient KA", "patient Ka1", "e\u{301}leven Karin", "Patienten\nKarin kom",
+    ]
+
+    @Test("clean trims and unifies line breaks like Foundation did", arguments: tricky)
+    func cleanMatchesFoundation(_ text: String) {
+        let foundation = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(ReportForm.clean(text) == foundation)
+    }
+
+    @Test("the patient-name check decides like the Foundation version did", arguments: tricky)
+    func patientNameMatchesFoundation(_ text: String) {
+        #expect(PrivacyCheck.containsPatientName(text) == Self.foundationPatientName(text), "\(text)")
+    }
+
+    static func foundationPatientName(_ text: String) -> Bool {
+        let roleWords: Set<String> = ["patient", "patienten", "patientens", "pat", "pt", "brukare", "brukaren", "brukarens",
+            "klient", "klienten", "klientens", "vårdtagare", "vårdtagaren", "vårdtagarens", "omsorgstagare", "omsorgstagaren",
+            "omsorgstagarens", "eleven", "elevens", "barnet", "barnets"]
+        let words = text.split(whereSeparator: { $0.isWhitespace })
+        guard words.count >= 2 else { return false }
+        for index in 0..<(words.count - 1) {
+            let role = words[index].lowercased().trimmingCharacters(in: .init(charactersIn: ".:,"))
+            guard roleWords.contains(role), !words[index].hasSuffix(",") else { continue }
+            if words[index].hasSuffix(".") && role != "pat" && role != "pt" { continue }
+            let next = words[index + 1].trimmingCharacters(in: .punctuationCharacters)
+            guard next.count >= 2, let first = next.first, first.isUppercase, next.dropFirst().first?.isLowercase == true,
+                  next.allSatisfy({ $0.isLetter || $0 == "-" }) else { continue }
+            return true
+        }
+        return false
     }
 }

@@ -139,15 +139,20 @@ public enum PrivacyCheck {
 
     /// A role word followed directly by a capitalised word ("brukaren Karin", "pat. Ali").
     /// All-capital words (abbreviations such as KAD, SIP, BUP) are not names.
+    /// Works on Unicode scalars, and only words that can be role words are lowercased: this runs
+    /// on every text field of every report.
     public static func containsPatientName(_ text: String) -> Bool {
-        let words = text.split(whereSeparator: { $0.isWhitespace })
+        let words = text.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace })
         guard words.count >= 2 else { return false }
         for index in 0..<(words.count - 1) {
-            let role = words[index].lowercased().trimmingCharacters(in: .init(charactersIn: ".:,"))
-            guard roleWords.contains(role), !words[index].hasSuffix(",") else { continue }
+            let word = words[index]
+            // Every role word starts with one of these letters (after any of the trimmed ".:,").
+            guard let initial = word.first, roleInitials.contains(initial) else { continue }
+            let role = String(Substring(trimmed(word, removing: { ".:,".unicodeScalars.contains($0) }))).lowercased()
+            guard roleWords.contains(role), word.last != "," else { continue }
             // "Barnet. Vi …" ends a sentence; only the abbreviations "pat." and "pt." go on.
-            if words[index].hasSuffix(".") && role != "pat" && role != "pt" { continue }
-            let next = words[index + 1].trimmingCharacters(in: .punctuationCharacters)
+            if word.last == "." && role != "pat" && role != "pt" { continue }
+            let next = String(Substring(trimmed(words[index + 1], removing: isPunctuation)))
             guard next.count >= 2, let first = next.first, first.isUppercase,
                   next.dropFirst().first?.isLowercase == true,
                   next.allSatisfy({ $0.isLetter || $0 == "-" })
@@ -155,6 +160,24 @@ public enum PrivacyCheck {
             return true
         }
         return false
+    }
+
+    private static let roleInitials = Set("pbkvoePBKVOE.:,".unicodeScalars)
+
+    /// Unicode general category P* (Foundation's `.punctuationCharacters`).
+    private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation: true
+        default: false
+        }
+    }
+
+    private static func trimmed(_ word: Substring.UnicodeScalarView, removing: (Unicode.Scalar) -> Bool) -> Substring.UnicodeScalarView {
+        guard let first = word.firstIndex(where: { !removing($0) }), let last = word.lastIndex(where: { !removing($0) }) else {
+            return word[word.startIndex..<word.startIndex]
+        }
+        return word[first...last]
     }
 }
 
