@@ -179,6 +179,14 @@ struct OutboxCommand: AsyncParsableCommand {
                 print("No message \(id)")
                 throw ExitCode(1)
             }
+            // A report's mails are stored as template and context, and rendered here as when sent.
+            let text: String
+            if message.template == nil {
+                text = message.textBody
+            } else {
+                let renderer = try await PageRenderer(directory: try common.configuration().templatesDirectory)
+                text = message.bodies(renderer: renderer)?.text ?? "(template mail/\(message.template ?? "") is missing or its context unreadable)"
+            }
             print("""
                 id:         \(message.id)
                 status:     \(message.status.rawValue)
@@ -191,7 +199,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 sent:       \(message.sentAt.map { "\($0)" } ?? "-")
                 last error: \(message.lastError ?? "-")
 
-                \(message.textBody)
+                \(text)
                 """)
         }
     }

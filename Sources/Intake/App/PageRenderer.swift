@@ -55,6 +55,11 @@ public struct PageRenderer: Sendable {
         return text
     }
 
+    /// For names that come from stored data (a queued mail's template): nil instead of a crash.
+    public func renderIfPresent(_ template: String, _ context: [String: Any]) -> String? {
+        library.render(context, withTemplate: template)
+    }
+
     public func page(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         html(render(template, context), status: status)
     }

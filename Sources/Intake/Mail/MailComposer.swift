@@ -21,6 +21,7 @@ public struct MailComposer: Sendable {
     }
 
     /// The acknowledgement to the reporter (when they left an e-mail) and one notification per owning function.
+    /// Runs inside the filing transaction, so it only builds contexts: the bodies are rendered when sent.
     public func reportFiled(_ filed: FiledReport) -> [OutboxDraft] {
         let draft = filed.draft
         let language = draft.language
@@ -46,8 +47,7 @@ public struct MailComposer: Sendable {
                 ? "Vi har tagit emot din rapport \(filed.reference)"
                 : "We have received your report \(filed.reference)"
             mails.append(OutboxDraft(kind: .acknowledgement, recipient: email, subject: subject,
-                                     textBody: renderer.render("mail/acknowledgement.text", context),
-                                     htmlBody: renderer.render("mail/acknowledgement.html", context)))
+                                     body: .template("acknowledgement", context: TemplateContext.json(context))))
         }
 
         let facts = ReportFacts(
@@ -55,13 +55,14 @@ public struct MailComposer: Sendable {
             organisationKey: draft.organisationKey, otherPartyKeys: draft.otherPartyKeys, occurredOn: draft.occurredOn,
             whatHappened: draft.whatHappened, expected: draft.expected, consequences: draft.consequences,
             improvement: draft.improvement, extraFields: draft.extraFields, language: language, feedbackDueOn: filed.feedbackDueOn)
-        mails += ownerNotifications(facts, routes: draft.routes, reclassifiedBy: nil)
+        mails += ownerNotifications(facts, routes: draft.routes, reclassifiedBy: nil, renderNow: false)
         return mails
     }
 
     /// One notification per owning function, in the report's language, without contact data.
     /// Also sent to the new owners when a report is reclassified.
-    public func ownerNotifications(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?) -> [OutboxDraft] {
+    /// `renderNow: false` queues them to be rendered when sent (a new report's mails).
+    public func ownerNotifications(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?, renderNow: Bool = true) -> [OutboxDraft] {
         let language = facts.language
         var mails: [OutboxDraft] = []
         let agreement = facts.agreementKey.flatMap(catalogue.agreement)
@@ -76,9 +77,9 @@ public struct MailComposer: Sendable {
             case (.en, true): "New collaboration failure to classify: \(facts.reference)"
             case (.en, false): "\(reclassifiedBy == nil ? "New collaboration failure" : "Reclassified collaboration failure") \(facts.reference): \(agreement?.name.en ?? "")"
             }
-            mails.append(OutboxDraft(kind: .ownerNotification, recipient: function.mailbox, subject: subject,
-                                     textBody: renderer.render("mail/owner-notification.text", context),
-                                     htmlBody: renderer.render("mail/owner-notification.html", context)))
+            mails.append(OutboxDraft(kind: .ownerNotification, recipient: function.mailbox, subject: subject, body: renderNow
+                ? .rendered(text: renderer.render("mail/owner-notification.text", context), html: renderer.render("mail/owner-notification.html", context))
+                : .template("owner-notification", context: TemplateContext.json(context))))
         }
         return mails
     }

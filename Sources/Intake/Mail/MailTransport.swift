@@ -8,10 +8,14 @@ public enum DeliveryResult: Sendable, Equatable {
     case temporaryFailure(String)
     /// Retrying will not help: the server refused the recipient or message with a 5xx reply.
     case permanentFailure(String)
+    /// The server could not be reached at all (refused, timed out, no such host). A transport
+    /// stops its batch here: the messages after this one are not attempted, and get no result.
+    case unreachable(String)
 }
 
 public protocol MailTransport: Sendable {
-    /// Sends the messages in order over one connection where possible.
+    /// Sends the messages in order over one connection where possible. Returns one result per
+    /// message, or fewer when it stopped after an `.unreachable` one.
     func send(_ messages: [(envelopeFrom: String, recipient: String, data: String)]) async -> [DeliveryResult]
     var name: String { get }
 }

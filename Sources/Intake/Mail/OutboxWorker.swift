@@ -9,12 +9,21 @@ public struct OutboxWorker: Service {
     let outbox: OutboxRepository
     let transport: any MailTransport
     let configuration: MailConfiguration
+    /// Renders the messages queued as a template and context.
+    let renderer: PageRenderer
     let clock: @Sendable () -> Date
     let logger: Logger
     let pollInterval: Duration
     let batchSize = 20
     var metrics: AppMetrics?
     var status: WorkerStatus?
+    /// Set while the SMTP server cannot be reached: until then the worker only waits.
+    private let pause = PauseState()
+
+    /// How long delivery pauses after the server could not be reached at all: the first retry
+    /// delay, at most 30 seconds. One message is tried, the rest of the queue is left as it is,
+    /// so an outage costs one connection attempt per pause instead of one per queued mail.
+    var unreachablePause: TimeInterval { TimeInterval(min(configuration.retryDelaysSeconds.first ?? 30, 30)) }
 
     public static func make(services: AppServices, pollInterval: Duration = .milliseconds(500)) throws -> OutboxWorker {
         let mail = services.configuration.mail
@@ -31,7 +40,7 @@ public struct OutboxWorker: Service {
                 "INTAKE_SMTP_URL is not set. Set it (smtp://host:port), or set INTAKE_DEMO=true to write mails to files instead.",
             ])
         }
-        return OutboxWorker(outbox: services.outbox, transport: transport, configuration: mail, clock: services.clock,
+        return OutboxWorker(outbox: services.outbox, transport: transport, configuration: mail, renderer: services.renderer, clock: services.clock,
                             logger: services.logger, pollInterval: pollInterval,
                             metrics: services.metrics, status: services.outboxWorkerStatus)
     }
@@ -61,6 +70,7 @@ public struct OutboxWorker: Service {
     @discardableResult
     public func processDueBatch() async -> Int {
         let now = clock()
+        if let until = pause.until, now < until { return 0 }
         let due: [OutboxMessage]
         do {
             due = try await outbox.due(now: now, limit: batchSize)
@@ -69,13 +79,34 @@ public struct OutboxWorker: Service {
             return 0
         }
         guard !due.isEmpty else { return 0 }
-        let payloads = due.map { message in
-            (envelopeFrom: configuration.fromAddress, recipient: message.recipient, data: render(message).rendered())
+        // A message whose template is gone cannot be sent by retrying: dead letter, with the reason.
+        var unrenderable: [(message: OutboxMessage, result: DeliveryResult)] = []
+        var sendable: [(message: OutboxMessage, data: String)] = []
+        for message in due {
+            if let mail = render(message) {
+                sendable.append((message, mail.rendered()))
+            } else {
+                unrenderable.append((message, .permanentFailure("template mail/\(message.template ?? "?") is missing or its context unreadable")))
+            }
         }
-        let results = await transport.send(payloads)
-        let decided = zip(due, results).map { message, result in decide(result, for: message) }
+        let results = await transport.send(sendable.map { (envelopeFrom: configuration.fromAddress, recipient: $0.message.recipient, data: $0.data) })
+        var attempted = unrenderable
+        for (item, result) in zip(sendable, results) {
+            attempted.append((item.message, result))
+            if case .unreachable = result { break }
+        }
+        if case .unreachable = attempted.last?.result {
+            let until = now.addingTimeInterval(unreachablePause)
+            pause.until = until
+            logger.warning("SMTP server not reachable: delivery paused", metadata: [
+                "pause_s": .stringConvertible(Int(unreachablePause)), "waiting": .stringConvertible(due.count - attempted.count),
+            ])
+        } else {
+            pause.until = nil
+        }
+        let decided = attempted.map { decide($0.result, for: $0.message) }
         do {
-            let outcomes = zip(due, decided).map { (id: $0.id, outcome: $1.outcome) }
+            let outcomes = zip(attempted, decided).map { (id: $0.message.id, outcome: $1.outcome) }
             if let metrics {
                 try await metrics.timeWrite("outbox_update") { try await outbox.record(outcomes) }
             } else {
@@ -83,16 +114,17 @@ public struct OutboxWorker: Service {
             }
             for item in decided { item.report() }
         } catch {
-            logger.error("outbox results could not be stored", metadata: ["outbox_ids": .string(due.map { String($0.id) }.joined(separator: ","))])
+            logger.error("outbox results could not be stored", metadata: ["outbox_ids": .string(attempted.map { String($0.message.id) }.joined(separator: ","))])
         }
-        return due.count
+        return attempted.count
     }
 
-    func render(_ message: OutboxMessage) -> MailMessage {
-        MailMessage(fromName: configuration.fromName, fromAddress: configuration.fromAddress, to: message.recipient,
-                    replyTo: configuration.replyTo, subject: message.subject, date: message.createdAt,
-                    messageId: "\(message.messageId)@\(configuration.messageIdDomain)",
-                    textBody: message.textBody, htmlBody: message.htmlBody)
+    func render(_ message: OutboxMessage) -> MailMessage? {
+        guard let bodies = message.bodies(renderer: renderer) else { return nil }
+        return MailMessage(fromName: configuration.fromName, fromAddress: configuration.fromAddress, to: message.recipient,
+                           replyTo: configuration.replyTo, subject: message.subject, date: message.createdAt,
+                           messageId: "\(message.messageId)@\(configuration.messageIdDomain)",
+                           textBody: bodies.text, htmlBody: bodies.html)
     }
 
     /// The outcome of one attempt to store, and what to log and count once it is stored.
@@ -106,7 +138,7 @@ public struct OutboxWorker: Service {
                 IntakeMetrics.mailsSent.increment()
                 logger.info("mail sent", metadata: metadata)
             })
-        case .temporaryFailure(let error):
+        case .temporaryFailure(let error), .unreachable(let error):
             if let delay = configuration.retryDelay(afterAttempts: message.attempts + 1, firstQueuedAt: message.createdAt, now: now) {
                 return (.retry(error: error, nextAttempt: now.addingTimeInterval(delay)), {
                     IntakeMetrics.mailsRetried.increment()
@@ -127,5 +159,15 @@ public struct OutboxWorker: Service {
                 logger.error("mail refused permanently, moved to dead letter", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
             })
         }
+    }
+}
+
+/// When delivery may start again after the SMTP server could not be reached.
+final class PauseState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Date?
+    var until: Date? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }

@@ -58,7 +58,10 @@ public final class SMTPTransport: MailTransport, @unchecked Sendable {
         defer { curl_easy_cleanup(handle) }
         var results: [DeliveryResult] = []
         for message in messages {
-            results.append(sendOne(handle: handle, message: message))
+            let result = sendOne(handle: handle, message: message)
+            results.append(result)
+            // Trying the next message would only wait for the same timeout again.
+            if case .unreachable = result { break }
         }
         return results
     }
@@ -125,7 +128,7 @@ public final class SMTPTransport: MailTransport, @unchecked Sendable {
             return .temporaryFailure("the SMTP server does not offer STARTTLS but INTAKE_SMTP_STARTTLS=required; \(detail)")
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING,
              CURLE_RECV_ERROR, CURLE_WEIRD_SERVER_REPLY:
-            return .temporaryFailure("SMTP server not reachable; \(detail)")
+            return .unreachable("SMTP server not reachable; \(detail)")
         default:
             break
         }

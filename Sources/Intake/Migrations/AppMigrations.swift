@@ -266,6 +266,14 @@ enum AppMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7-outbox-templates") { db in
+            try db.execute(sql: """
+                -- A report's mails are queued as a template name and its context (JSON), and
+                -- rendered when sent; text_body and html_body are then empty.
+                ALTER TABLE outbox_message ADD COLUMN template TEXT;
+                ALTER TABLE outbox_message ADD COLUMN template_context TEXT;
+                """)
+        }
         return migrator
     }
 }

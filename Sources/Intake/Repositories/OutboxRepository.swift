@@ -13,8 +13,11 @@ public struct OutboxMessage: Sendable, Hashable {
     public var reportId: Int64?
     public var recipient: String
     public var subject: String
+    /// Empty when `template` is set: then the bodies are rendered when the message is sent.
     public var textBody: String
     public var htmlBody: String
+    public var template: String?
+    public var templateContext: String?
     public var status: Status
     public var attempts: Int
     public var createdAt: Date
@@ -31,12 +34,25 @@ public struct OutboxMessage: Sendable, Hashable {
         subject = row["subject"]
         textBody = row["text_body"]
         htmlBody = row["html_body"]
+        template = row["template"]
+        templateContext = row["template_context"]
         status = Status(rawValue: row["status"]) ?? .queued
         attempts = row["attempts"]
         createdAt = row["created_at"]
         nextAttemptAt = row["next_attempt_at"]
         sentAt = row["sent_at"]
         lastError = row["last_error"]
+    }
+
+    /// The text and HTML bodies: as stored, or rendered now from the template and its context.
+    /// Nil when the template no longer exists or the context cannot be read.
+    public func bodies(renderer: PageRenderer) -> (text: String, html: String)? {
+        guard let template else { return (textBody, htmlBody) }
+        guard let context = templateContext.flatMap(TemplateContext.decode),
+              let text = renderer.renderIfPresent("mail/\(template).text", context),
+              let html = renderer.renderIfPresent("mail/\(template).html", context)
+        else { return nil }
+        return (text, html)
     }
 }
 
@@ -55,11 +71,16 @@ public final class OutboxRepository: Sendable {
 
     /// Queues a mail inside the caller's transaction, so it exists if and only if its event does.
     static func insert(_ mail: OutboxDraft, reportId: Int64?, now: Date, in db: Database) throws {
+        let (text, html, template, context): (String, String, String?, String?) = switch mail.body {
+        case .rendered(let text, let html): (text, html, nil, nil)
+        case .template(let name, let context): ("", "", name, context)
+        }
         try db.cachedStatement(sql: """
-            INSERT INTO outbox_message (message_id, kind, report_id, recipient, subject, text_body, html_body, status, created_at, next_attempt_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
+            INSERT INTO outbox_message (message_id, kind, report_id, recipient, subject, text_body, html_body, template, template_context,
+                                        status, created_at, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
             """).execute(arguments: [SecretToken.generate(), mail.kind.rawValue, reportId, mail.recipient, mail.subject,
-                             mail.textBody, mail.htmlBody, now, now])
+                             text, html, template, context, now, now])
         IntakeMetrics.mailsQueued.increment()
     }
 

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A Mustache context kept as JSON, for mails rendered when they are sent rather than when
+/// they are queued. Only what mail contexts hold is supported: strings, booleans, integers,
+/// and arrays and objects of those.
+enum TemplateContext {
+    /// Serialises a context; anything of another type is left out (never the case for the composer's contexts).
+    static func json(_ context: [String: Any]) -> String {
+        var out = ""
+        out.reserveCapacity(1024)
+        append(context, to: &out)
+        return out
+    }
+
+    private static func append(_ value: Any, to out: inout String) {
+        switch value {
+        case let string as String: JSONText.append(string, to: &out)
+        case let bool as Bool: out += bool ? "true" : "false"
+        case let int as Int: out += String(int)
+        case let array as [Any]:
+            out += "["
+            for (index, item) in array.enumerated() {
+                if index > 0 { out += "," }
+                append(item, to: &out)
+            }
+            out += "]"
+        case let object as [String: Any]:
+            out += "{"
+            for (index, key) in object.keys.sorted().enumerated() {
+                if index > 0 { out += "," }
+                JSONText.append(key, to: &out)
+                out += ":"
+                append(object[key]!, to: &out)
+            }
+            out += "}"
+        default:
+            out += "null"
+        }
+    }
+
+    /// The context back as native Swift values for the renderer; nil if the text is not a JSON object.
+    static func decode(_ json: String) -> [String: Any]? {
+        guard let value = try? JSONDecoder().decode(Value.self, from: Data(json.utf8)), case .object = value else { return nil }
+        return value.native as? [String: Any]
+    }
+
+    private enum Value: Decodable {
+        case string(String), bool(Bool), int(Int), array([Value]), object([String: Value]), null
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .null }
+            else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
+            else if let int = try? container.decode(Int.self) { self = .int(int) }
+            else if let string = try? container.decode(String.self) { self = .string(string) }
+            else if let array = try? container.decode([Value].self) { self = .array(array) }
+            else { self = .object(try container.decode([String: Value].self)) }
+        }
+
+        var native: Any? {
+            switch self {
+            case .string(let s): s
+            case .bool(let b): b
+            case .int(let i): i
+            case .array(let values): values.compactMap(\.native)
+            case .object(let values): values.compactMapValues(\.native)
+            case .null: nil
+            }
+        }
+    }
+}
