@@ -95,7 +95,7 @@ public struct AuditEntry: Sendable, Hashable {
 /// The append-only audit log (triggers refuse UPDATE and DELETE). Written in the same
 /// transaction as the change it records.
 public enum AuditLog {
-    static func record(_ entry: AuditEntry, at: Date, in db: Database) throws {
+    static func record(_ entry: AuditEntry, at: any DatabaseValueConvertible, in db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO audit_log (at, actor_user_id, actor, action, report_id, target_user_id, before_value, after_value)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,17 +1,20 @@
+import Foundation
 import GRDB
 
 /// Commits the writes of concurrent requests together: while one transaction is being written
 /// and fsynced, new requests queue up and go into the next one. Each request still waits for
 /// its own commit before it is answered, so a receipt always means "on disk". Each job runs in
 /// its own savepoint, so one failing job does not take the others with it.
-actor GroupCommitWriter {
-    private final class Job: @unchecked Sendable {
+///
+/// The loop runs on its own serial queue, outside Swift's cooperative pool, and calls GRDB's
+/// blocking `write` there: no task hops between batches. Waking the waiting requests is handed
+/// to a second queue, so the next batch starts at once instead of after every wake-up (on two
+/// cores, each wake-up could preempt the loop; see benchmarks/RESULTS.md).
+final class GroupCommitWriter: @unchecked Sendable {
+    // Sendable by hand: a job is created by one request and then only touched by the loop and the completion queue, one after the other.
+    private struct Job: @unchecked Sendable {
         let run: (Database) throws -> Void
         let complete: ((any Error)?) -> Void
-        init(run: @escaping (Database) throws -> Void, complete: @escaping ((any Error)?) -> Void) {
-            self.run = run
-            self.complete = complete
-        }
     }
 
     private final class Box<T>: @unchecked Sendable {
@@ -20,10 +23,13 @@ actor GroupCommitWriter {
 
     private let pool: DatabasePool
     private let maxBatch: Int
-    private var pending: [Job] = []
-    private var draining = false
     /// Told how long each batch's transaction took, commit included (metrics).
     private let onCommit: (@Sendable (Duration) -> Void)?
+    private let lock = NSLock()
+    private var pending: [Job] = []
+    private var draining = false
+    private let loopQueue = DispatchQueue(label: "samverkan-intake.group-commit")
+    private let completionQueue = DispatchQueue(label: "samverkan-intake.group-commit.completion")
 
     init(pool: DatabasePool, maxBatch: Int = 256, onCommit: (@Sendable (Duration) -> Void)? = nil) {
         self.pool = pool
@@ -34,27 +40,40 @@ actor GroupCommitWriter {
     func perform<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let box = Box<T>()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            pending.append(Job(
+            let job = Job(
                 run: { db in box.value = try work(db) },
                 complete: { error in
                     if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.value!) }
-                }))
-            if !draining {
+                })
+            let start = lock.withLock {
+                pending.append(job)
+                if draining { return false }
                 draining = true
-                // Not a child task: a cancelled request must not roll back its neighbours' commit.
-                Task.detached { await self.drain() }
+                return true
             }
+            // Not a child task: a cancelled request must not roll back its neighbours' commit.
+            if start { loopQueue.async { self.drain() } }
         }
     }
 
-    private func drain() async {
-        while !pending.isEmpty {
+    private func nextBatch() -> [Job]? {
+        lock.withLock {
+            guard !pending.isEmpty else {
+                draining = false
+                return nil
+            }
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
+            return batch
+        }
+    }
+
+    private func drain() {
+        while let batch = nextBatch() {
             var outcomes: [(any Error)?]
             let start = ContinuousClock.now
             do {
-                outcomes = try await pool.write { db in
+                outcomes = try pool.write { db in
                     var outcomes: [(any Error)?] = []
                     outcomes.reserveCapacity(batch.count)
                     for job in batch {
@@ -74,8 +93,10 @@ actor GroupCommitWriter {
                 outcomes = Array(repeating: error, count: batch.count)
             }
             onCommit?(ContinuousClock.now - start)
-            for (job, outcome) in zip(batch, outcomes) { job.complete(outcome) }
+            let done = outcomes
+            completionQueue.async {
+                for (job, outcome) in zip(batch, done) { job.complete(outcome) }
+            }
         }
-        draining = false
     }
 }

@@ -70,7 +70,7 @@ public final class OutboxRepository: Sendable {
     }
 
     /// Queues a mail inside the caller's transaction, so it exists if and only if its event does.
-    static func insert(_ mail: OutboxDraft, reportId: Int64?, now: Date, in db: Database) throws {
+    static func insert(_ mail: OutboxDraft, reportId: Int64?, now: any DatabaseValueConvertible, in db: Database) throws {
         let (text, html, template, context): (String, String, String?, String?) = switch mail.body {
         case .rendered(let text, let html): (text, html, nil, nil)
         case .template(let name, let context): ("", "", name, context)
@@ -79,7 +79,7 @@ public final class OutboxRepository: Sendable {
             INSERT INTO outbox_message (message_id, kind, report_id, recipient, subject, text_body, html_body, template, template_context,
                                         status, created_at, next_attempt_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
-            """).execute(arguments: [SecretToken.generate(), mail.kind.rawValue, reportId, mail.recipient, mail.subject,
+            """).execute(arguments: [SecretToken.generateOrdered(), mail.kind.rawValue, reportId, mail.recipient, mail.subject,
                              text, html, template, context, now, now])
         IntakeMetrics.mailsQueued.increment()
     }

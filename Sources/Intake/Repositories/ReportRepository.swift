@@ -20,10 +20,11 @@ public final class ReportRepository: Sendable {
         _ draft: ReportDraft, initialState: String, now: Date, filedWithToken tokenId: Int64? = nil,
         mails: @escaping @Sendable (FiledReport) -> [OutboxDraft] = { _ in [] }
     ) async throws -> FiledReport {
-        let token = SecretToken.generate()
+        let token = SecretToken.generateOrdered(now: now)
         let received = CalendarDay(now)
         let due = received.adding(days: draft.feedbackDays)
         let extraJSON = String(decoding: try JSONEncoder.sorted.encode(draft.extraFields), as: UTF8.self)
+        let stamp = StoredTime(now)
         return try await writer.perform { db in
             let sequence = try Int.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO reference_counter(year, last_value) VALUES (?, 1)
@@ -41,7 +42,7 @@ public final class ReportRepository: Sendable {
                     reference, token, draft.regionKey, draft.agreementKey, draft.agreementVersion, draft.formVersion,
                     draft.organisationKey, draft.occurredOn, draft.whatHappened, draft.expected, draft.consequences,
                     draft.improvement, extraJSON, draft.reporterName, draft.reporterRole, draft.reporterEmail,
-                    draft.reporterPhone, draft.language.rawValue, initialState, now, now, due,
+                    draft.reporterPhone, draft.language.rawValue, initialState, stamp, stamp, due,
                 ])
             let id = db.lastInsertedRowID
             if let tokenId {
@@ -52,13 +53,13 @@ public final class ReportRepository: Sendable {
             }
             for route in draft.routes {
                 try db.cachedStatement(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [id, route.functionKey, route.isTriage, now])
+                    .execute(arguments: [id, route.functionKey, route.isTriage, stamp])
             }
-            try AuditLog.record(AuditEntry(actor: .reporter, action: .received, reportId: id, after: initialState), at: now, in: db)
+            try AuditLog.record(AuditEntry(actor: .reporter, action: .received, reportId: id, after: initialState), at: stamp, in: db)
             let filed = FiledReport(id: id, reference: reference, trackingToken: token, receivedAt: now,
                                     feedbackDueOn: due, stateKey: initialState, draft: draft)
             for mail in mails(filed) {
-                try OutboxRepository.insert(mail, reportId: id, now: now, in: db)
+                try OutboxRepository.insert(mail, reportId: id, now: stamp, in: db)
             }
             return filed
         }
