@@ -302,7 +302,7 @@ struct Open311Controller: Sendable {
             case .success(let draft):
                 let composer = services.mailComposer
                 let filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock(),
-                                                            filedWithToken: token.id) { composer.reportFiled($0) }
+                                                            filedWithToken: token.id) { composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1) }
                 services.metrics.reportReceived(region: draft.regionKey, agreement: draft.agreementKey)
                 services.metrics.stateChanged(from: nil, to: filed.stateKey)
                 context.logger.info("report filed", metadata: [

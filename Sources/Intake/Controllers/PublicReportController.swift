@@ -210,7 +210,7 @@ struct PublicReportController: Sendable {
         case .success(let draft):
             let composer = services.mailComposer
             let filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
-                composer.reportFiled($0)
+                composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1)
             }
             services.metrics.reportReceived(region: region.key, agreement: draft.agreementKey)
             services.metrics.stateChanged(from: nil, to: filed.stateKey)

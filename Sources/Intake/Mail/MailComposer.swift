@@ -20,68 +20,76 @@ public struct MailComposer: Sendable {
         "\(publicURL)/handlaggning/rapporter/\(id)"
     }
 
-    /// The acknowledgement to the reporter (when they left an e-mail) and one notification per owning function.
-    /// Runs inside the filing transaction, so it only builds contexts: the bodies are rendered when sent.
-    public func reportFiled(_ filed: FiledReport) -> [OutboxDraft] {
-        let draft = filed.draft
+    /// The acknowledgement to the reporter (when they left an e-mail) and one notification per
+    /// owning function. Composed before the filing transaction, without what it assigns (the
+    /// reference number and the report's id); the bodies are rendered when the mails are sent.
+    public func reportFiled(_ draft: ReportDraft, trackingToken: String, feedbackDueOn: CalendarDay) -> [PreparedMail] {
         let language = draft.language
         let agreement = draft.agreementKey.flatMap(catalogue.agreement)
         let region = catalogue.region(draft.regionKey)
         let functions = draft.routes.compactMap { catalogue.function($0.functionKey) }
-        var mails: [OutboxDraft] = []
+        var mails: [PreparedMail] = []
 
         if let email = draft.reporterEmail {
             var context: [String: Any] = [
                 "sv": language == .sv, "en": language == .en,
-                "reference": filed.reference,
                 "agreement": agreement.map { $0.name[language] } ?? "",
                 "hasAgreement": agreement != nil,
                 "region": region.map { $0.name[language] } ?? "",
                 "functions": functions.map { ["name": $0.name[language]] },
                 "triage": draft.routes.contains(where: \.isTriage),
-                "feedbackDate": filed.feedbackDueOn.formatted(language),
-                "trackingURL": trackingURL(token: filed.trackingToken, language: language),
+                "feedbackDate": feedbackDueOn.formatted(language),
+                "trackingURL": trackingURL(token: trackingToken, language: language),
             ]
             if let name = draft.reporterName { context["reporterName"] = name }
-            let subject = language == .sv
-                ? "Vi har tagit emot din rapport \(filed.reference)"
-                : "We have received your report \(filed.reference)"
-            mails.append(OutboxDraft(kind: .acknowledgement, recipient: email, subject: subject,
-                                     body: .template("acknowledgement", context: TemplateContext.json(context))))
+            let subject = language == .sv ? "Vi har tagit emot din rapport " : "We have received your report "
+            mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "",
+                                      template: "acknowledgement", context: context, staffURLPrefix: nil))
         }
 
         let facts = ReportFacts(
-            id: filed.id, reference: filed.reference, regionKey: draft.regionKey, agreementKey: draft.agreementKey,
+            id: 0, reference: "", regionKey: draft.regionKey, agreementKey: draft.agreementKey,
             organisationKey: draft.organisationKey, otherPartyKeys: draft.otherPartyKeys, occurredOn: draft.occurredOn,
             whatHappened: draft.whatHappened, expected: draft.expected, consequences: draft.consequences,
-            improvement: draft.improvement, extraFields: draft.extraFields, language: language, feedbackDueOn: filed.feedbackDueOn)
-        mails += ownerNotifications(facts, routes: draft.routes, reclassifiedBy: nil, renderNow: false)
+            improvement: draft.improvement, extraFields: draft.extraFields, language: language, feedbackDueOn: feedbackDueOn)
+        for part in ownerNotificationParts(facts, routes: draft.routes, reclassifiedBy: nil) {
+            var context = part.context
+            context["reference"] = nil
+            context["staffURL"] = nil
+            mails.append(PreparedMail(kind: .ownerNotification, recipient: part.recipient, subjectBeforeReference: part.subjectBefore,
+                                      subjectAfterReference: part.subjectAfter, template: "owner-notification", context: context,
+                                      staffURLPrefix: "\(publicURL)/handlaggning/rapporter/"))
+        }
         return mails
     }
 
-    /// One notification per owning function, in the report's language, without contact data.
-    /// Also sent to the new owners when a report is reclassified.
-    /// `renderNow: false` queues them to be rendered when sent (a new report's mails).
-    public func ownerNotifications(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?, renderNow: Bool = true) -> [OutboxDraft] {
+    /// One notification per owning function, in the report's language, without contact data,
+    /// rendered now. Sent to the new owners when a report is reclassified.
+    public func ownerNotifications(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?) -> [OutboxDraft] {
+        ownerNotificationParts(facts, routes: routes, reclassifiedBy: reclassifiedBy).map { part in
+            OutboxDraft(kind: .ownerNotification, recipient: part.recipient, subject: part.subjectBefore + facts.reference + part.subjectAfter,
+                        textBody: renderer.render("mail/owner-notification.text", part.context),
+                        htmlBody: renderer.render("mail/owner-notification.html", part.context))
+        }
+    }
+
+    private func ownerNotificationParts(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?)
+        -> [(recipient: String, subjectBefore: String, subjectAfter: String, context: [String: Any])] {
         let language = facts.language
-        var mails: [OutboxDraft] = []
         let agreement = facts.agreementKey.flatMap(catalogue.agreement)
-        for function in routes.compactMap({ catalogue.function($0.functionKey) }) {
+        return routes.compactMap({ catalogue.function($0.functionKey) }).map { function in
             var context = factsContext(facts)
             context["functionName"] = function.name[language]
             context["triage"] = function.isTriage
             if let reclassifiedBy { context["reclassifiedBy"] = reclassifiedBy }
-            let subject: String = switch (language, function.isTriage) {
-            case (.sv, true): "Ny samverkansbrist att klassificera: \(facts.reference)"
-            case (.sv, false): "\(reclassifiedBy == nil ? "Ny samverkansbrist" : "Omklassificerad samverkansbrist") \(facts.reference): \(agreement?.name.sv ?? "")"
-            case (.en, true): "New collaboration failure to classify: \(facts.reference)"
-            case (.en, false): "\(reclassifiedBy == nil ? "New collaboration failure" : "Reclassified collaboration failure") \(facts.reference): \(agreement?.name.en ?? "")"
+            let subject: (String, String) = switch (language, function.isTriage) {
+            case (.sv, true): ("Ny samverkansbrist att klassificera: ", "")
+            case (.sv, false): ("\(reclassifiedBy == nil ? "Ny samverkansbrist" : "Omklassificerad samverkansbrist") ", ": \(agreement?.name.sv ?? "")")
+            case (.en, true): ("New collaboration failure to classify: ", "")
+            case (.en, false): ("\(reclassifiedBy == nil ? "New collaboration failure" : "Reclassified collaboration failure") ", ": \(agreement?.name.en ?? "")")
             }
-            mails.append(OutboxDraft(kind: .ownerNotification, recipient: function.mailbox, subject: subject, body: renderNow
-                ? .rendered(text: renderer.render("mail/owner-notification.text", context), html: renderer.render("mail/owner-notification.html", context))
-                : .template("owner-notification", context: TemplateContext.json(context))))
+            return (function.mailbox, subject.0, subject.1, context)
         }
-        return mails
     }
 
     /// The report's content for mails to staff (owners, escalation levels).
@@ -186,5 +194,44 @@ public struct MailComposer: Sendable {
             "minutes": Int(StaffRepository.resetValidity / 60), "loginURL": "\(publicURL)/login",
         ]
         return mail(.passwordReset, template: "password-reset", to: user.email, subject: "Nytt lösenord för Samverkansbrister / New password", context)
+    }
+}
+
+/// A new report's mail, composed before the filing transaction. Inside it, `finish` adds what
+/// the transaction assigns: the reference number (subject and context) and, for staff, the link
+/// with the report's id. Everything else, JSON included, is done beforehand, so the transaction
+/// that every submission waits for stays short.
+public struct PreparedMail: Sendable {
+    let kind: OutboxDraft.Kind
+    let recipient: String
+    let subjectBeforeReference: String
+    let subjectAfterReference: String
+    let template: String
+    /// The context as a JSON object, without `reference` and `staffURL`.
+    let contextJSON: String
+    let staffURLPrefix: String?
+
+    init(kind: OutboxDraft.Kind, recipient: String, subjectBeforeReference: String, subjectAfterReference: String,
+         template: String, context: [String: Any], staffURLPrefix: String?) {
+        self.kind = kind
+        self.recipient = recipient
+        self.subjectBeforeReference = subjectBeforeReference
+        self.subjectAfterReference = subjectAfterReference
+        self.template = template
+        contextJSON = TemplateContext.json(context)
+        self.staffURLPrefix = staffURLPrefix
+    }
+
+    func finish(reference: String, reportId: Int64) -> OutboxDraft {
+        var json = "{\"reference\":"
+        JSONText.append(reference, to: &json)
+        if let staffURLPrefix {
+            json += ",\"staffURL\":"
+            JSONText.append(staffURLPrefix + String(reportId), to: &json)
+        }
+        let rest = contextJSON.dropFirst()
+        json += rest == "}" ? "}" : "," + rest
+        return OutboxDraft(kind: kind, recipient: recipient, subject: subjectBeforeReference + reference + subjectAfterReference,
+                           body: .template(template, context: json))
     }
 }

@@ -15,16 +15,19 @@ public final class ReportRepository: Sendable {
     }
 
     /// Stores a report with its parties, routes and first history entry, and the mails it causes,
-    /// all in one transaction. Returns only once that transaction is committed.
+    /// all in one transaction. Returns only once that transaction is committed. `mails` is given
+    /// the tracking token and feedback date and runs before the transaction.
     public func file(
         _ draft: ReportDraft, initialState: String, now: Date, filedWithToken tokenId: Int64? = nil,
-        mails: @escaping @Sendable (FiledReport) -> [OutboxDraft] = { _ in [] }
+        mails: (_ trackingToken: String, _ feedbackDueOn: CalendarDay) -> [PreparedMail] = { _, _ in [] }
     ) async throws -> FiledReport {
         let token = SecretToken.generateOrdered(now: now)
         let received = CalendarDay(now)
         let due = received.adding(days: draft.feedbackDays)
         let extraJSON = String(decoding: try JSONEncoder.sorted.encode(draft.extraFields), as: UTF8.self)
         let stamp = StoredTime(now)
+        // Composed here, outside the transaction; only the reference and id are added inside it.
+        let prepared = mails(token, due)
         return try await writer.perform { db in
             let sequence = try Int.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO reference_counter(year, last_value) VALUES (?, 1)
@@ -58,8 +61,8 @@ public final class ReportRepository: Sendable {
             try AuditLog.record(AuditEntry(actor: .reporter, action: .received, reportId: id, after: initialState), at: stamp, in: db)
             let filed = FiledReport(id: id, reference: reference, trackingToken: token, receivedAt: now,
                                     feedbackDueOn: due, stateKey: initialState, draft: draft)
-            for mail in mails(filed) {
-                try OutboxRepository.insert(mail, reportId: id, now: stamp, in: db)
+            for mail in prepared {
+                try OutboxRepository.insert(mail.finish(reference: reference, reportId: id), reportId: id, now: stamp, in: db)
             }
             return filed
         }
