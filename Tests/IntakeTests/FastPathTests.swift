@@ -52,4 +52,37 @@ struct FastPathTests {
         #expect(tokens.map { $0.prefix(8) } == tokens.map { $0.prefix(8) }.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }))
         #expect(SecretToken.generate().count == 32 && SecretToken.isWellFormed(SecretToken.generate()))
     }
+
+    @Test("calendar days from dates and day arithmetic equal Foundation's Calendar")
+    func calendarDays() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDay.swedishTimeZone
+        var generator = SystemRandomNumberGenerator()
+        // Around the DST changes of 2026 (29 March, 25 October) and midnight, plus random times.
+        var dates = [1_774_742_399.0, 1_774_742_400, 1_774_746_000, 1_792_882_799, 1_792_882_800, 1_792_886_400, 0, 951_782_400]
+            .map { Date(timeIntervalSince1970: $0) }
+        for _ in 0..<500 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0...4_102_444_800, using: &generator))) }
+        for date in dates {
+            let c = calendar.dateComponents([.year, .month, .day], from: date)
+            let day = CalendarDay(date)
+            let expectedDay: [Int] = [c.year!, c.month!, c.day!]
+            #expect([day.year, day.month, day.day] == expectedDay, "\(date)")
+            for offset in [1, 14, 30, 365, -1, -400] {
+                let expected = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: offset, to: day.date)!)
+                let added = day.adding(days: offset)
+                let want: [Int] = [expected.year!, expected.month!, expected.day!]
+                #expect([added.year, added.month, added.day] == want, "\(day) + \(offset)")
+            }
+        }
+    }
+
+    @Test("the e-mail check decides like the regular expression it replaced", arguments: [
+        "a@b.se", "asa.oberg@example.se", "x+y'z%_-.@sub-1.example.com", "@example.se", "a@", "a@b", "a@.se", "a@b..se", "a@b.s",
+        "a@b.s1", "a@b.se.", "a@@b.se", "å@b.se", "a@bå.se", "a b@c.se", "a@b.se\n", "", "a@-.se", "a@b-.co", "a.@b.SE",
+        String(repeating: "a", count: 250) + "@b.se", String(repeating: "a", count: 240) + "@b.se",
+    ])
+    func emailMatchesRegex(_ value: String) {
+        let regex = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/
+        #expect(ReportForm.isPlausibleEmail(value) == (value.wholeMatch(of: regex) != nil && value.utf8.count <= 254), "\(value)")
+    }
 }

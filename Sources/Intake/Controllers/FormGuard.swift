@@ -44,9 +44,10 @@ enum FormGuard {
         case bot
     }
 
-    static func verdict(_ values: FormValues, key: [UInt8], now: Date, minimumSeconds: Int) -> Verdict {
+    /// `shown` is `shownAt(values[fillTimeField]?.first, key:)`, which the caller already has.
+    static func verdict(_ values: FormValues, shown: Date?, now: Date, minimumSeconds: Int) -> Verdict {
         if let trap = values[honeypotField], trap.contains(where: { !$0.isEmpty }) { return .bot }
-        guard values[fillTimeField]?.count == 1, let shown = shownAt(values[fillTimeField]?.first, key: key) else { return .bot }
+        guard values[fillTimeField]?.count == 1, let shown else { return .bot }
         let elapsed = now.timeIntervalSince(shown)
         // Also catches a time in the future, which our own clock never signed.
         if elapsed < 0 || elapsed < Double(minimumSeconds) / 2 { return .bot }
@@ -65,14 +66,13 @@ enum FormGuard {
     ///   can forge any header anyway, and the other protections still apply to them.
     /// `host` is the request's own Host (HTTP/1) or :authority (HTTP/2).
     static func isSameSite(_ headers: HTTPFields, host: String?, publicURL: String) -> Bool {
-        let allowed = allowedAuthorities(publicURL: publicURL, host: host)
         if let origin = headers[.origin]?.trimmingCharacters(in: .whitespaces) {
             guard let authority = authority(ofURL: origin) else { return false }
-            return allowed.contains(authority)
+            return allowedAuthorities(publicURL: publicURL, host: host).contains(authority)
         }
         if let referer = headers[.referer] {
             guard let authority = authority(ofURL: referer) else { return false }
-            return allowed.contains(authority)
+            return allowedAuthorities(publicURL: publicURL, host: host).contains(authority)
         }
         return true
     }

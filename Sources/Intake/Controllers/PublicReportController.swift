@@ -166,7 +166,7 @@ struct PublicReportController: Sendable {
         }
 
         let shownAt = FormGuard.shownAt(values[FormGuard.fillTimeField]?.first, key: services.signingKey)
-        let verdict = FormGuard.verdict(values, key: services.signingKey, now: now, minimumSeconds: configuration.minFillSeconds)
+        let verdict = FormGuard.verdict(values, shown: shownAt, now: now, minimumSeconds: configuration.minFillSeconds)
         if verdict == .bot {
             // Counted against the rate limit, stored nowhere, and the page does not say why.
             IntakeMetrics.reportsRefused.increment()

@@ -142,24 +142,45 @@ public enum PrivacyCheck {
     /// Works on Unicode scalars, and only words that can be role words are lowercased: this runs
     /// on every text field of every report.
     public static func containsPatientName(_ text: String) -> Bool {
-        let words = text.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace })
-        guard words.count >= 2 else { return false }
-        for index in 0..<(words.count - 1) {
-            let word = words[index]
-            // Every role word starts with one of these letters (after any of the trimmed ".:,").
-            guard let initial = word.first, roleInitials.contains(initial) else { continue }
-            let role = String(Substring(trimmed(word, removing: { ".:,".unicodeScalars.contains($0) }))).lowercased()
-            guard roleWords.contains(role), word.last != "," else { continue }
-            // "Barnet. Vi …" ends a sentence; only the abbreviations "pat." and "pt." go on.
-            if word.last == "." && role != "pat" && role != "pt" { continue }
-            let next = String(Substring(trimmed(words[index + 1], removing: isPunctuation)))
-            guard next.count >= 2, let first = next.first, first.isUppercase,
-                  next.dropFirst().first?.isLowercase == true,
-                  next.allSatisfy({ $0.isLetter || $0 == "-" })
-            else { continue }
-            return true
+        let scalars = text.unicodeScalars
+        var previousIsRole = false
+        var wordStart: String.UnicodeScalarView.Index?
+        var index = scalars.startIndex
+        // One pass over the words, looking at each one together with the word before it.
+        while true {
+            let atEnd = index == scalars.endIndex
+            if atEnd || scalars[index].properties.isWhitespace {
+                if let start = wordStart {
+                    let word = scalars[start..<index]
+                    if previousIsRole && isName(word) { return true }
+                    previousIsRole = isRoleWord(word)
+                    wordStart = nil
+                }
+                if atEnd { return false }
+            } else if wordStart == nil {
+                wordStart = index
+            }
+            index = scalars.index(after: index)
         }
-        return false
+    }
+
+    /// "patienten", "pat.", "Brukaren:", but not "patienten," or "Barnet." (ends a sentence).
+    private static func isRoleWord(_ word: Substring.UnicodeScalarView) -> Bool {
+        // Every role word starts with one of these letters (after any of the trimmed ".:,").
+        guard let initial = word.first, roleInitials.contains(initial), word.last != "," else { return false }
+        let role = String(Substring(trimmed(word, removing: { ".:,".unicodeScalars.contains($0) }))).lowercased()
+        guard roleWords.contains(role) else { return false }
+        return word.last != "." || role == "pat" || role == "pt"
+    }
+
+    /// A capitalised word of letters (and hyphens) with a lower-case second letter: "Karin", "Jonas-Erik".
+    private static func isName(_ word: Substring.UnicodeScalarView) -> Bool {
+        let next = String(Substring(trimmed(word, removing: isPunctuation)))
+        guard next.count >= 2, let first = next.first, first.isUppercase,
+              next.dropFirst().first?.isLowercase == true,
+              next.allSatisfy({ $0.isLetter || $0 == "-" })
+        else { return false }
+        return true
     }
 
     private static let roleInitials = Set("pbkvoePBKVOE.:,".unicodeScalars)

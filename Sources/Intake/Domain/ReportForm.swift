@@ -280,8 +280,19 @@ public struct ReportForm: Sendable {
         return String(out)
     }
 
+    /// `local@label(.label)*.tld`: the local part of letters, digits and `._%+'-`, labels of
+    /// letters, digits and `-`, a top-level domain of two or more letters; at most 254 bytes.
+    /// By hand, as the regular expression it replaces cost a percent of a submission.
     static func isPlausibleEmail(_ value: String) -> Bool {
-        value.wholeMatch(of: emailPattern) != nil && value.utf8.count <= 254
+        let bytes = Array(value.utf8)
+        guard bytes.count <= 254, let at = bytes.firstIndex(of: 0x40), at > 0 else { return false }
+        func isAlphanumeric(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+        guard bytes[..<at].allSatisfy({ isAlphanumeric($0) || "._%+'-".utf8.contains($0) }) else { return false }
+        let labels = bytes[(at + 1)...].split(separator: 0x2E, omittingEmptySubsequences: false)
+        guard labels.count >= 2, let tld = labels.last, tld.count >= 2,
+              tld.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) })
+        else { return false }
+        return labels.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { isAlphanumeric($0) || $0 == 0x2D } }
     }
 
     static func isPlausiblePhone(_ value: String) -> Bool {
@@ -289,5 +300,4 @@ public struct ReportForm: Sendable {
     }
 }
 
-nonisolated(unsafe) private let emailPattern = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/
 nonisolated(unsafe) private let phonePattern = /\+?[0-9][0-9 ()-]{3,30}/

@@ -8,34 +8,45 @@ enum TemplateContext {
     static func json(_ context: [String: Any]) -> String {
         var out = ""
         out.reserveCapacity(1024)
-        append(context, to: &out)
+        appendObject(context, to: &out)
         return out
     }
 
+    /// The exact types the composer uses are tried first: casting `[[String: String]]` to `[Any]`
+    /// would copy and box every element.
     private static func append(_ value: Any, to out: inout String) {
         switch value {
         case let string as String: JSONText.append(string, to: &out)
         case let bool as Bool: out += bool ? "true" : "false"
         case let int as Int: out += String(int)
-        case let array as [Any]:
-            out += "["
-            for (index, item) in array.enumerated() {
-                if index > 0 { out += "," }
-                append(item, to: &out)
-            }
-            out += "]"
-        case let object as [String: Any]:
-            out += "{"
-            for (index, key) in object.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                JSONText.append(key, to: &out)
-                out += ":"
-                append(object[key]!, to: &out)
-            }
-            out += "}"
-        default:
-            out += "null"
+        case let object as [String: Any]: appendObject(object, to: &out)
+        case let objects as [[String: String]]: appendArray(objects, to: &out) { appendObject($0, to: &$1) }
+        case let objects as [[String: Any]]: appendArray(objects, to: &out) { appendObject($0, to: &$1) }
+        case let array as [Any]: appendArray(array, to: &out) { append($0, to: &$1) }
+        default: out += "null"
         }
+    }
+
+    private static func appendArray<Element>(_ array: [Element], to out: inout String, element: (Element, inout String) -> Void) {
+        out += "["
+        for (index, item) in array.enumerated() {
+            if index > 0 { out += "," }
+            element(item, &out)
+        }
+        out += "]"
+    }
+
+    private static func appendObject<Value>(_ object: [String: Value], to out: inout String) {
+        out += "{"
+        var first = true
+        for (key, value) in object {
+            if !first { out += "," }
+            first = false
+            JSONText.append(key, to: &out)
+            out += ":"
+            if let string = value as? String { JSONText.append(string, to: &out) } else { append(value, to: &out) }
+        }
+        out += "}"
     }
 
     /// The context back as native Swift values for the renderer; nil if the text is not a JSON object.
