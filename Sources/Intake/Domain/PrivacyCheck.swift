@@ -149,7 +149,7 @@ public enum PrivacyCheck {
         // One pass over the words, looking at each one together with the word before it.
         while true {
             let atEnd = index == scalars.endIndex
-            if atEnd || scalars[index].properties.isWhitespace {
+            if atEnd || isWhitespace(scalars[index]) {
                 if let start = wordStart {
                     let word = scalars[start..<index]
                     if previousIsRole && isName(word) { return true }
@@ -181,6 +181,11 @@ public enum PrivacyCheck {
               next.allSatisfy({ $0.isLetter || $0 == "-" })
         else { return false }
         return true
+    }
+
+    /// Unicode's White_Space, answered without a property lookup for ASCII.
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
     }
 
     private static let roleInitials = Set("pbkvoePBKVOE.:,".unicodeScalars)

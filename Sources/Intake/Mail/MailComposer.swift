@@ -44,7 +44,7 @@ public struct MailComposer: Sendable {
             if let name = draft.reporterName { context["reporterName"] = name }
             let subject = language == .sv ? "Vi har tagit emot din rapport " : "We have received your report "
             mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "",
-                                      template: "acknowledgement", context: context, staffURLPrefix: nil))
+                                      template: "acknowledgement", sharedContextJSON: TemplateContext.json(context), own: [:], staffURLPrefix: nil))
         }
 
         let facts = ReportFacts(
@@ -52,13 +52,15 @@ public struct MailComposer: Sendable {
             organisationKey: draft.organisationKey, otherPartyKeys: draft.otherPartyKeys, occurredOn: draft.occurredOn,
             whatHappened: draft.whatHappened, expected: draft.expected, consequences: draft.consequences,
             improvement: draft.improvement, extraFields: draft.extraFields, language: language, feedbackDueOn: feedbackDueOn)
-        for part in ownerNotificationParts(facts, routes: draft.routes, reclassifiedBy: nil) {
-            var context = part.context
-            context["reference"] = nil
-            context["staffURL"] = nil
+        // The report's facts are the same in every owner's notification: serialised once.
+        var shared = factsContext(facts)
+        shared["reference"] = nil
+        shared["staffURL"] = nil
+        let sharedJSON = TemplateContext.json(shared)
+        for part in ownerNotificationParts(facts, routes: draft.routes, reclassifiedBy: nil, withFacts: false) {
             mails.append(PreparedMail(kind: .ownerNotification, recipient: part.recipient, subjectBeforeReference: part.subjectBefore,
-                                      subjectAfterReference: part.subjectAfter, template: "owner-notification", context: context,
-                                      staffURLPrefix: "\(publicURL)/handlaggning/rapporter/"))
+                                      subjectAfterReference: part.subjectAfter, template: "owner-notification", sharedContextJSON: sharedJSON,
+                                      own: part.context, staffURLPrefix: "\(publicURL)/handlaggning/rapporter/"))
         }
         return mails
     }
@@ -73,12 +75,13 @@ public struct MailComposer: Sendable {
         }
     }
 
-    private func ownerNotificationParts(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?)
+    /// `withFacts: false` leaves out the report's facts, giving only what differs per function.
+    private func ownerNotificationParts(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?, withFacts: Bool = true)
         -> [(recipient: String, subjectBefore: String, subjectAfter: String, context: [String: Any])] {
         let language = facts.language
         let agreement = facts.agreementKey.flatMap(catalogue.agreement)
         return routes.compactMap({ catalogue.function($0.functionKey) }).map { function in
-            var context = factsContext(facts)
+            var context = withFacts ? factsContext(facts) : [:]
             context["functionName"] = function.name[language]
             context["triage"] = function.isTriage
             if let reclassifiedBy { context["reclassifiedBy"] = reclassifiedBy }
@@ -207,18 +210,22 @@ public struct PreparedMail: Sendable {
     let subjectBeforeReference: String
     let subjectAfterReference: String
     let template: String
-    /// The context as a JSON object, without `reference` and `staffURL`.
-    let contextJSON: String
+    /// The context as a JSON object, without `reference`, `staffURL` and the mail's own members;
+    /// shared by the mails of one report that have the same facts.
+    let sharedContextJSON: String
+    /// The members only this mail has (the function's name), as JSON object members.
+    let ownMembers: String
     let staffURLPrefix: String?
 
     init(kind: OutboxDraft.Kind, recipient: String, subjectBeforeReference: String, subjectAfterReference: String,
-         template: String, context: [String: Any], staffURLPrefix: String?) {
+         template: String, sharedContextJSON: String, own: [String: Any], staffURLPrefix: String?) {
         self.kind = kind
         self.recipient = recipient
         self.subjectBeforeReference = subjectBeforeReference
         self.subjectAfterReference = subjectAfterReference
         self.template = template
-        contextJSON = TemplateContext.json(context)
+        self.sharedContextJSON = sharedContextJSON
+        ownMembers = own.isEmpty ? "" : String(TemplateContext.json(own).dropFirst().dropLast())
         self.staffURLPrefix = staffURLPrefix
     }
 
@@ -229,7 +236,8 @@ public struct PreparedMail: Sendable {
             json += ",\"staffURL\":"
             JSONText.append(staffURLPrefix + String(reportId), to: &json)
         }
-        let rest = contextJSON.dropFirst()
+        if !ownMembers.isEmpty { json += "," + ownMembers }
+        let rest = sharedContextJSON.dropFirst()
         json += rest == "}" ? "}" : "," + rest
         return OutboxDraft(kind: kind, recipient: recipient, subject: subjectBeforeReference + reference + subjectAfterReference,
                            body: .template(template, context: json))

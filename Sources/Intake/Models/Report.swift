@@ -48,24 +48,17 @@ public enum SecretToken {
             prefix[index] = ordered[Int(milliseconds & 63)]
             milliseconds >>= 6
         }
-        var generator = SystemRandomNumberGenerator()
+        // One call to the kernel's generator (getrandom) for all 18 bytes.
         var bytes = [UInt8](repeating: 0, count: 18)
-        for word in 0..<3 {
-            let value = generator.next()
-            for shift in 0..<6 { bytes[word * 6 + shift] = UInt8(truncatingIfNeeded: value >> (UInt64(shift) * 8)) }
-        }
+        bytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
         return String(decoding: prefix, as: UTF8.self) + base64URL(bytes)
     }
 
     /// 24 random bytes (192 bits) from the system's secure generator, base64url without padding.
-    /// Three 64-bit draws and a hand-written encoder: this runs for every report and mail.
+    /// One call to the kernel's generator and a hand-written encoder: this runs for every report and mail.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 24)
-        for word in 0..<3 {
-            let value = generator.next()
-            for shift in 0..<8 { bytes[word * 8 + shift] = UInt8(truncatingIfNeeded: value >> (UInt64(shift) * 8)) }
-        }
+        bytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
         return base64URL(bytes)
     }
 
