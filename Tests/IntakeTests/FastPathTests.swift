@@ -86,3 +86,37 @@ struct FastPathTests {
         #expect(ReportForm.isPlausibleEmail(value) == (value.wholeMatch(of: regex) != nil && value.utf8.count <= 254), "\(value)")
     }
 }
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    @Test("a failing job gets its error; the other jobs of its batch are committed")
+    func failingJobIsolated() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let database = try AppDatabase(path: directory + "/g.sqlite")
+        try await database.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY)") }
+        let writer = GroupCommitWriter(pool: database.pool)
+        struct Refused: Error {}
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    do {
+                        try await writer.perform { db in
+                            try db.execute(sql: "INSERT INTO t (x) VALUES (?)", arguments: [i])
+                            if i % 13 == 5 { throw Refused() }
+                        }
+                        return (i, true)
+                    } catch {
+                        return (i, false)
+                    }
+                }
+            }
+            var results: [Int: Bool] = [:]
+            for await (i, ok) in group { results[i] = ok }
+            return results
+        }
+        let stored = try await database.pool.read { db in try Int.fetchAll(db, sql: "SELECT x FROM t ORDER BY x") }
+        let failing = Set((0..<40).filter { $0 % 13 == 5 })
+        #expect(Set(results.filter { !$0.value }.keys) == failing)
+        #expect(stored == (0..<40).filter { !failing.contains($0) })
+    }
+}

@@ -3,8 +3,8 @@ import GRDB
 
 /// Commits the writes of concurrent requests together: while one transaction is being written
 /// and fsynced, new requests queue up and go into the next one. Each request still waits for
-/// its own commit before it is answered, so a receipt always means "on disk". Each job runs in
-/// its own savepoint, so one failing job does not take the others with it.
+/// its own commit before it is answered, so a receipt always means "on disk". One failing job
+/// does not take the others with it: the batch is then run again with a savepoint per job.
 ///
 /// The loop runs on its own serial queue, outside Swift's cooperative pool, and calls GRDB's
 /// blocking `write` there: no task hops between batches. Waking the waiting requests is handed
@@ -70,33 +70,47 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private func drain() {
         while let batch = nextBatch() {
-            var outcomes: [(any Error)?]
             let start = ContinuousClock.now
+            let outcomes: [(any Error)?]
             do {
-                outcomes = try pool.write { db in
-                    var outcomes: [(any Error)?] = []
-                    outcomes.reserveCapacity(batch.count)
-                    for job in batch {
-                        do {
-                            try db.inSavepoint {
-                                try job.run(db)
-                                return .commit
-                            }
-                            outcomes.append(nil)
-                        } catch {
-                            outcomes.append(error)
-                        }
-                    }
-                    return outcomes
+                // Jobs almost never fail: all of them run in one transaction without a savepoint
+                // each. If one does fail, the whole transaction is rolled back and the batch runs
+                // again with a savepoint per job, so only the failing job gets the error.
+                try pool.write { db in
+                    for job in batch { try job.run(db) }
                 }
+                outcomes = Array(repeating: nil, count: batch.count)
             } catch {
-                outcomes = Array(repeating: error, count: batch.count)
+                outcomes = isolated(batch)
             }
             onCommit?(ContinuousClock.now - start)
-            let done = outcomes
             completionQueue.async {
-                for (job, outcome) in zip(batch, done) { job.complete(outcome) }
+                for (job, outcome) in zip(batch, outcomes) { job.complete(outcome) }
             }
+        }
+    }
+
+    /// The batch again, each job in its own savepoint.
+    private func isolated(_ batch: [Job]) -> [(any Error)?] {
+        do {
+            return try pool.write { db in
+                var outcomes: [(any Error)?] = []
+                outcomes.reserveCapacity(batch.count)
+                for job in batch {
+                    do {
+                        try db.inSavepoint {
+                            try job.run(db)
+                            return .commit
+                        }
+                        outcomes.append(nil)
+                    } catch {
+                        outcomes.append(error)
+                    }
+                }
+                return outcomes
+            }
+        } catch {
+            return Array(repeating: error, count: batch.count)
         }
     }
 }
