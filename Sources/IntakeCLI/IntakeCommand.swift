@@ -184,8 +184,10 @@ struct OutboxCommand: AsyncParsableCommand {
             if message.template == nil {
                 text = message.textBody
             } else {
-                let renderer = try await PageRenderer(directory: try common.configuration().templatesDirectory)
-                text = message.bodies(renderer: renderer)?.text ?? "(template mail/\(message.template ?? "") is missing or its context unreadable)"
+                let (configuration, catalogue, _) = try common.openCatalogueAndDatabase()
+                let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
+                let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
+                text = composer.bodies(of: message)?.text ?? "(template mail/\(message.template ?? "") is missing or its context unreadable)"
             }
             print("""
                 id:         \(message.id)

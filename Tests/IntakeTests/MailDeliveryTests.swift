@@ -56,6 +56,9 @@ struct MailDeliveryTests {
         for owner in owners {
             #expect(owner.subject.hasPrefix("Ny samverkansbrist SB-2026-00001: Samverkan vid utskrivning"))
             #expect(owner.text?.contains("Solna stad") == true)
+            // The report's own text, read from the report when the mail was rendered.
+            #expect(owner.text?.contains("utan att kommunen fått inskrivningsmeddelande") == true)
+            #expect(owner.html?.contains("utan att kommunen fått inskrivningsmeddelande") == true)
             #expect(owner.text?.contains("https://samverkan.example.se/handlaggning/rapporter/1") == true)
             // No reporter contact data in the owners' mail.
             for secret in ["asa.oberg", "Åsa", "Öberg", "Sjuksköterska", token] {

@@ -12,6 +12,22 @@ public struct MailComposer: Sendable {
         self.publicURL = publicURL
     }
 
+    /// A queued message's text and HTML bodies: as stored, or rendered now from its template and
+    /// context, with the report's facts added when the context asks for them. Nil when the
+    /// template no longer exists, the context cannot be read or the report is gone.
+    public func bodies(of message: OutboxMessage) -> (text: String, html: String)? {
+        guard let template = message.template else { return (message.textBody, message.htmlBody) }
+        guard var context = message.templateContext.flatMap(TemplateContext.decode) else { return nil }
+        if context.removeValue(forKey: TemplateContext.reportFactsKey) != nil {
+            guard let facts = message.reportFacts else { return nil }
+            context.merge(factsContext(facts)) { own, _ in own }
+        }
+        guard let text = renderer.renderIfPresent("mail/\(template).text", context),
+              let html = renderer.renderIfPresent("mail/\(template).html", context)
+        else { return nil }
+        return (text, html)
+    }
+
     public func trackingURL(token: String, language: Language) -> String {
         "\(publicURL)/arende/\(token)" + language.query
     }
@@ -52,15 +68,12 @@ public struct MailComposer: Sendable {
             organisationKey: draft.organisationKey, otherPartyKeys: draft.otherPartyKeys, occurredOn: draft.occurredOn,
             whatHappened: draft.whatHappened, expected: draft.expected, consequences: draft.consequences,
             improvement: draft.improvement, extraFields: draft.extraFields, language: language, feedbackDueOn: feedbackDueOn)
-        // The report's facts are the same in every owner's notification: serialised once.
-        var shared = factsContext(facts)
-        shared["reference"] = nil
-        shared["staffURL"] = nil
-        let sharedJSON = TemplateContext.json(shared)
+        // The report's own text is not copied into each notification: the context says to read
+        // the report's facts (`factsContext`) from the database when the mail is rendered.
         for part in ownerNotificationParts(facts, routes: draft.routes, reclassifiedBy: nil, withFacts: false) {
             mails.append(PreparedMail(kind: .ownerNotification, recipient: part.recipient, subjectBeforeReference: part.subjectBefore,
-                                      subjectAfterReference: part.subjectAfter, template: "owner-notification", sharedContextJSON: sharedJSON,
-                                      own: part.context, staffURLPrefix: "\(publicURL)/handlaggning/rapporter/"))
+                                      subjectAfterReference: part.subjectAfter, template: "owner-notification",
+                                      sharedContextJSON: #"{"\#(TemplateContext.reportFactsKey)":true}"#, own: part.context, staffURLPrefix: nil))
         }
         return mails
     }
@@ -95,8 +108,9 @@ public struct MailComposer: Sendable {
         }
     }
 
-    /// The report's content for mails to staff (owners, escalation levels).
-    func factsContext(_ facts: ReportFacts) -> [String: Any] {
+    /// The report's content for mails to staff (owners, escalation levels). Also used when a
+    /// queued mail's context asks for the report's facts (`TemplateContext.reportFactsKey`).
+    public func factsContext(_ facts: ReportFacts) -> [String: Any] {
         let language = facts.language
         let agreement = facts.agreementKey.flatMap(catalogue.agreement)
         let extras: [[String: Any]] = (agreement?.fields ?? []).compactMap { field in

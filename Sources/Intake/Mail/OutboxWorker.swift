@@ -10,7 +10,7 @@ public struct OutboxWorker: Service {
     let transport: any MailTransport
     let configuration: MailConfiguration
     /// Renders the messages queued as a template and context.
-    let renderer: PageRenderer
+    let composer: MailComposer
     let clock: @Sendable () -> Date
     let logger: Logger
     let pollInterval: Duration
@@ -40,7 +40,7 @@ public struct OutboxWorker: Service {
                 "INTAKE_SMTP_URL is not set. Set it (smtp://host:port), or set INTAKE_DEMO=true to write mails to files instead.",
             ])
         }
-        return OutboxWorker(outbox: services.outbox, transport: transport, configuration: mail, renderer: services.renderer, clock: services.clock,
+        return OutboxWorker(outbox: services.outbox, transport: transport, configuration: mail, composer: services.mailComposer, clock: services.clock,
                             logger: services.logger, pollInterval: pollInterval,
                             metrics: services.metrics, status: services.outboxWorkerStatus)
     }
@@ -120,7 +120,7 @@ public struct OutboxWorker: Service {
     }
 
     func render(_ message: OutboxMessage) -> MailMessage? {
-        guard let bodies = message.bodies(renderer: renderer) else { return nil }
+        guard let bodies = composer.bodies(of: message) else { return nil }
         return MailMessage(fromName: configuration.fromName, fromAddress: configuration.fromAddress, to: message.recipient,
                            replyTo: configuration.replyTo, subject: message.subject, date: message.createdAt,
                            messageId: "\(message.messageId)@\(configuration.messageIdDomain)",

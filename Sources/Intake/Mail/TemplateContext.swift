@@ -4,6 +4,9 @@ import Foundation
 /// they are queued. Only what mail contexts hold is supported: strings, booleans, integers,
 /// and arrays and objects of those.
 enum TemplateContext {
+    /// In a stored context: add the report's facts (`MailComposer.factsContext`) when rendering.
+    static let reportFactsKey = "reportFacts"
+
     /// Serialises a context; anything of another type is left out (never the case for the composer's contexts).
     static func json(_ context: [String: Any]) -> String {
         var out = ""

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-public struct OutboxMessage: Sendable, Hashable {
+public struct OutboxMessage: Sendable {
     public enum Status: String, Sendable, CaseIterable {
         case queued, sent, dead
     }
@@ -18,6 +18,8 @@ public struct OutboxMessage: Sendable, Hashable {
     public var htmlBody: String
     public var template: String?
     public var templateContext: String?
+    /// The report's facts, for a context that asks for them; read with the message.
+    public var reportFacts: ReportFacts?
     public var status: Status
     public var attempts: Int
     public var createdAt: Date
@@ -42,17 +44,6 @@ public struct OutboxMessage: Sendable, Hashable {
         nextAttemptAt = row["next_attempt_at"]
         sentAt = row["sent_at"]
         lastError = row["last_error"]
-    }
-
-    /// The text and HTML bodies: as stored, or rendered now from the template and its context.
-    /// Nil when the template no longer exists or the context cannot be read.
-    public func bodies(renderer: PageRenderer) -> (text: String, html: String)? {
-        guard let template else { return (textBody, htmlBody) }
-        guard let context = templateContext.flatMap(TemplateContext.decode),
-              let text = renderer.renderIfPresent("mail/\(template).text", context),
-              let html = renderer.renderIfPresent("mail/\(template).html", context)
-        else { return nil }
-        return (text, html)
     }
 }
 
@@ -92,9 +83,27 @@ public final class OutboxRepository: Sendable {
 
     public func due(now: Date, limit: Int) async throws -> [OutboxMessage] {
         try await database.pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Self.withFacts(Row.fetchAll(db, sql: """
                 SELECT * FROM outbox_message WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [now, limit]).map(OutboxMessage.init(row:))
+                """, arguments: [now, limit]).map(OutboxMessage.init(row:)), in: db)
+        }
+    }
+
+    /// Reads the report's facts for the messages whose context asks for them.
+    static func withFacts(_ messages: [OutboxMessage], in db: Database) throws -> [OutboxMessage] {
+        var cache: [Int64: ReportFacts] = [:]
+        return try messages.map { message in
+            guard let reportId = message.reportId, message.templateContext?.contains("\"\(TemplateContext.reportFactsKey)\":true") == true
+            else { return message }
+            var message = message
+            if let facts = cache[reportId] {
+                message.reportFacts = facts
+            } else if let row = try Row.fetchOne(db, sql: "SELECT * FROM report WHERE id = ?", arguments: [reportId]) {
+                let facts = try ReportFacts(row: row, in: db)
+                cache[reportId] = facts
+                message.reportFacts = facts
+            }
+            return message
         }
     }
 
@@ -166,7 +175,7 @@ public final class OutboxRepository: Sendable {
 
     public func message(_ id: Int64) async throws -> OutboxMessage? {
         try await database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM outbox_message WHERE id = ?", arguments: [id]).map(OutboxMessage.init(row:))
+            try Self.withFacts(Row.fetchAll(db, sql: "SELECT * FROM outbox_message WHERE id = ?", arguments: [id]).map(OutboxMessage.init(row:)), in: db).first
         }
     }
 
