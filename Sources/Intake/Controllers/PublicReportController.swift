@@ -180,7 +180,8 @@ struct PublicReportController: Sendable {
         // A person who has to correct something gets the attempt back.
         func giveBack() async { await rateLimiter.release(client, at: now) }
         // The time counts from when the form was first shown, also across corrections.
-        let fillTimeToken = shownAt.map { FormGuard.fillTimeToken(shownAt: $0, key: services.signingKey) } ?? newFillTimeToken()
+        // Only needed when the form comes back; a filed report does not sign anything.
+        var fillTimeToken: String { shownAt.map { FormGuard.fillTimeToken(shownAt: $0, key: services.signingKey) } ?? newFillTimeToken() }
 
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
             await giveBack()

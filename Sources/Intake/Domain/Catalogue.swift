@@ -234,10 +234,26 @@ public enum CommonField: String, CaseIterable, Sendable {
 
 public struct FormDefinition: Sendable, Hashable {
     public var version: Int
-    public var fields: [FieldDefinition]
+    public var fields: [FieldDefinition] { didSet { common = Self.index(fields) } }
+    /// The common fields by kind, looked up for every field of every submission.
+    private var common: [CommonField: FieldDefinition]
+
+    public init(version: Int, fields: [FieldDefinition]) {
+        self.version = version
+        self.fields = fields
+        common = Self.index(fields)
+    }
+
+    private static func index(_ fields: [FieldDefinition]) -> [CommonField: FieldDefinition] {
+        var index: [CommonField: FieldDefinition] = [:]
+        for field in fields {
+            if let kind = CommonField(rawValue: field.key), index[kind] == nil { index[kind] = field }
+        }
+        return index
+    }
 
     public func field(_ common: CommonField) -> FieldDefinition {
-        fields.first { $0.key == common.rawValue }!
+        self.common[common]!
     }
 }
 

@@ -47,20 +47,20 @@ public struct MailComposer: Sendable {
         var mails: [PreparedMail] = []
 
         if let email = draft.reporterEmail {
-            var context: [String: Any] = [
-                "sv": language == .sv, "en": language == .en,
-                "agreement": agreement.map { $0.name[language] } ?? "",
-                "hasAgreement": agreement != nil,
-                "region": region.map { $0.name[language] } ?? "",
-                "functions": functions.map { ["name": $0.name[language]] },
-                "triage": draft.routes.contains(where: \.isTriage),
-                "feedbackDate": feedbackDueOn.formatted(language),
-                "trackingURL": trackingURL(token: trackingToken, language: language),
-            ]
-            if let name = draft.reporterName { context["reporterName"] = name }
+            var context = TemplateContext.Writer()
+            context.add("sv", language == .sv)
+            context.add("en", language == .en)
+            context.add("agreement", agreement.map { $0.name[language] } ?? "")
+            context.add("hasAgreement", agreement != nil)
+            context.add("region", region.map { $0.name[language] } ?? "")
+            context.add("functions", objects: functions.map { ["name": $0.name[language]] })
+            context.add("triage", draft.routes.contains(where: \.isTriage))
+            context.add("feedbackDate", feedbackDueOn.formatted(language))
+            context.add("trackingURL", trackingURL(token: trackingToken, language: language))
+            if let name = draft.reporterName { context.add("reporterName", name) }
             let subject = language == .sv ? "Vi har tagit emot din rapport " : "We have received your report "
             mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "",
-                                      template: "acknowledgement", sharedContextJSON: TemplateContext.json(context), own: [:], staffURLPrefix: nil))
+                                      template: "acknowledgement", sharedContextJSON: context.json, own: [:], staffURLPrefix: nil))
         }
 
         let facts = ReportFacts(

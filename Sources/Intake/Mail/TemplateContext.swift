@@ -30,7 +30,7 @@ enum TemplateContext {
         }
     }
 
-    private static func appendArray<Element>(_ array: [Element], to out: inout String, element: (Element, inout String) -> Void) {
+    fileprivate static func appendArray<Element>(_ array: [Element], to out: inout String, element: (Element, inout String) -> Void) {
         out += "["
         for (index, item) in array.enumerated() {
             if index > 0 { out += "," }
@@ -39,7 +39,7 @@ enum TemplateContext {
         out += "]"
     }
 
-    private static func appendObject<Value>(_ object: [String: Value], to out: inout String) {
+    fileprivate static func appendObject<Value>(_ object: [String: Value], to out: inout String) {
         out += "{"
         var first = true
         for (key, value) in object {
@@ -50,6 +50,35 @@ enum TemplateContext {
             if let string = value as? String { JSONText.append(string, to: &out) } else { append(value, to: &out) }
         }
         out += "}"
+    }
+
+    /// Writes a context member by member, for the mail composed on every submission: no
+    /// dictionary of `Any` to build and take apart again.
+    struct Writer {
+        private var text = "{"
+
+        private mutating func key(_ name: String) {
+            if text.utf8.count > 1 { text += "," }
+            JSONText.append(name, to: &text)
+            text += ":"
+        }
+
+        mutating func add(_ name: String, _ value: String) {
+            key(name)
+            JSONText.append(value, to: &text)
+        }
+
+        mutating func add(_ name: String, _ value: Bool) {
+            key(name)
+            text += value ? "true" : "false"
+        }
+
+        mutating func add(_ name: String, objects: [[String: String]]) {
+            key(name)
+            TemplateContext.appendArray(objects, to: &text) { TemplateContext.appendObject($0, to: &$1) }
+        }
+
+        var json: String { text + "}" }
     }
 
     /// The context back as native Swift values for the renderer; nil if the text is not a JSON object.

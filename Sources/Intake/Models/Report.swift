@@ -29,7 +29,8 @@ public struct ReportReceipt: Sendable, Hashable {
 public enum ReferenceNumber {
     /// `SB-2026-00042`: prefix, year, then a number sequential within the year.
     public static func format(year: Int, sequence: Int) -> String {
-        "SB-\(year)-" + String(format: "%05d", sequence)
+        let digits = String(sequence)
+        return "SB-\(year)-" + (digits.count >= 5 ? digits : String(repeating: "0", count: 5 - digits.count) + digits)
     }
 }
 
