@@ -70,12 +70,17 @@ public struct ReportForm: Sendable {
 
         // A browser sends a single-valued field once; two values mean a hand-made post, and
         // silently keeping one of them would store something the sender may not have meant.
-        let singleValued = catalogue.form.fields.filter { $0.type != .parties && $0.type != .multiChoice }.map { ($0, $0.key) }
-            + extraFields.filter { $0.type != .multiChoice }.map { ($0, Self.extraFieldName($0.key)) }
-        for (field, name) in singleValued where (values[name]?.count ?? 0) > 1 {
+        func sentTwice(_ field: FieldDefinition, name: String) {
             errors.append(FieldError(fieldKey: name, message: LocalizedText(
                 sv: "”\(field.label.sv)” skickades mer än en gång. Kontrollera fältet och skicka igen.",
                 en: "“\(field.label.en)” was sent more than once. Check the field and send again.")))
+        }
+        for field in catalogue.form.fields where field.type != .parties && field.type != .multiChoice && (values[field.key]?.count ?? 0) > 1 {
+            sentTwice(field, name: field.key)
+        }
+        for field in extraFields where field.type != .multiChoice {
+            let name = Self.extraFieldName(field.key)
+            if (values[name]?.count ?? 0) > 1 { sentTwice(field, name: name) }
         }
         if !errors.isEmpty { return .failure(FormRejection(errors: errors)) }
 
