@@ -13,8 +13,9 @@
 Guard settings (said in the table): INTAKE_RATE_LIMIT_PER_HOUR=0 (one loopback address) and
 INTAKE_MIN_FILL_SECONDS=0; the body carries a signed render time taken from the form page like a
 browser does; no Origin header (allowed, as for non-browser clients). Mail: SMTP points at a
-closed local port with a day's retry delay, so the outbox queues (3 mails per report, written in
-the same transaction) without spending the CPU on delivery; mail delivery has its own benchmark,
+closed local port, so the outbox queues (3 mails per report, written in the same transaction)
+and the worker, finding the server unreachable, tries one mail and pauses (30 s at most) instead
+of spending the CPU on delivery; mail delivery has its own benchmark,
 benchmarks/mail-throughput.sh.
 """
 import http.client, json, os, re, sqlite3, statistics, subprocess, sys, tempfile, threading, time, urllib.parse
