@@ -75,4 +75,39 @@ struct TokenCommandTests {
         let missing = try Self.intake(["token", "revoke", "999"], directory: directory)
         #expect(missing.status == 1)
     }
+
+    @Test("outbox show renders a report's queued mails as they will be sent, the report's facts included",
+          .enabled(if: executable != nil, "needs the intake executable (swift build --build-tests)"))
+    func outboxShowRendersTemplates() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let services = try await AppServices.load(configuration: TestSupport.configuration(directory: directory), clock: { TestSupport.fixedNow },
+                                                  logger: TestSupport.quietLogger)
+        let region = try #require(services.catalogue.region("stockholm"))
+        let form = ReportForm(catalogue: services.catalogue, region: region, agreement: services.catalogue.agreement("sthlm-lus"))
+        guard case .success(let draft) = form.validate(try FormBody.parse(Array(FormEncoder.validLUS.encoded.utf8)), language: .sv,
+                                                      today: CalendarDay(TestSupport.fixedNow)) else { Issue.record("invalid form"); return }
+        let composer = services.mailComposer
+        let filed = try await services.reports.file(draft, initialState: services.catalogue.lifecycle.initialKey, now: TestSupport.fixedNow) {
+            composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1)
+        }
+        let messages = try await services.outbox.list()
+        #expect(messages.count == 3 && messages.allSatisfy { $0.template != nil && $0.textBody.isEmpty })
+        let owner = try #require(messages.first { $0.kind == "owner-notification" })
+        let acknowledgement = try #require(messages.first { $0.kind == "acknowledgement" })
+
+        let shownOwner = try Self.intake(["outbox", "show", String(owner.id), "--templates", TestSupport.templatesDirectory], directory: directory)
+        #expect(shownOwner.status == 0, "\(shownOwner.stderr)")
+        #expect(shownOwner.stdout.contains(filed.reference))
+        #expect(shownOwner.stdout.contains(draft.whatHappened), "the report's own text, read from the report")
+        let shownAcknowledgement = try Self.intake(["outbox", "show", String(acknowledgement.id), "--templates", TestSupport.templatesDirectory],
+                                                   directory: directory)
+        #expect(shownAcknowledgement.stdout.contains("/arende/\(filed.trackingToken)"))
+
+        // A template that no longer exists is named, not a crash.
+        try await services.database.pool.write { db in
+            try db.execute(sql: "UPDATE outbox_message SET template = 'borttagen' WHERE id = ?", arguments: [owner.id])
+        }
+        let missing = try Self.intake(["outbox", "show", String(owner.id), "--templates", TestSupport.templatesDirectory], directory: directory)
+        #expect(missing.stdout.contains("mail/borttagen is missing"))
+    }
 }
