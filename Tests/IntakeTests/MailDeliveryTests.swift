@@ -162,6 +162,27 @@ struct MailDeliveryTests {
         #expect(try await outbox(directory).allSatisfy { $0["status"] == "sent" })
     }
 
+    @Test("a queued mail whose template no longer exists goes to dead letter with the reason; the others are sent")
+    func missingTemplateIsDeadLetter() async throws {
+        let smtp = try SMTPTestServer.started()
+        defer { smtp.stop() }
+        let directory = try TestSupport.temporaryDirectory()
+        let services = try await AppServices.load(configuration: TestSupport.configuration(directory: directory, smtpURL: smtp.url),
+                                                  clock: { Date() }, logger: TestSupport.quietLogger)
+        try await services.outbox.enqueue([
+            OutboxDraft(kind: .reply, recipient: "a@example.se", subject: "Borttagen mall", body: .template("borttagen", context: "{}")),
+            OutboxDraft(kind: .reply, recipient: "b@example.se", subject: "Trasig kontext", body: .template("reply", context: "inte json")),
+            OutboxDraft(kind: .reply, recipient: "c@example.se", subject: "Renderad", textBody: "Hej", htmlBody: "<p>Hej</p>"),
+        ], now: Date())
+        let worker = try OutboxWorker.make(services: services)
+        #expect(await worker.processDueBatch() == 3)
+
+        let rows = try await outbox(directory)
+        #expect(rows.map { $0["status"] as String } == ["dead", "dead", "sent"])
+        #expect((rows[0]["last_error"] as String?)?.contains("mail/borttagen is missing") == true)
+        #expect(try await smtp.waitFor(1).map(\.envelope_to) == [["c@example.se"]])
+    }
+
     @Test("CR/LF in the name or e-mail field is refused and sends nothing")
     func headerInjectionRefused() async throws {
         let smtp = try SMTPTestServer.started()
