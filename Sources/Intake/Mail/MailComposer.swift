@@ -60,7 +60,7 @@ public struct MailComposer: Sendable {
             if let name = draft.reporterName { context.add("reporterName", name) }
             let subject = language == .sv ? "Vi har tagit emot din rapport " : "We have received your report "
             mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "",
-                                      template: "acknowledgement", sharedContextJSON: context.json, own: [:], staffURLPrefix: nil))
+                                      template: "acknowledgement", sharedContextJSON: context.json, own: [:]))
         }
 
         let facts = ReportFacts(
@@ -73,7 +73,7 @@ public struct MailComposer: Sendable {
         for part in ownerNotificationParts(facts, routes: draft.routes, reclassifiedBy: nil, withFacts: false) {
             mails.append(PreparedMail(kind: .ownerNotification, recipient: part.recipient, subjectBeforeReference: part.subjectBefore,
                                       subjectAfterReference: part.subjectAfter, template: "owner-notification",
-                                      sharedContextJSON: #"{"\#(TemplateContext.reportFactsKey)":true}"#, own: part.context, staffURLPrefix: nil))
+                                      sharedContextJSON: #"{"\#(TemplateContext.reportFactsKey)":true}"#, own: part.context))
         }
         return mails
     }
@@ -215,9 +215,9 @@ public struct MailComposer: Sendable {
 }
 
 /// A new report's mail, composed before the filing transaction. Inside it, `finish` adds what
-/// the transaction assigns: the reference number (subject and context) and, for staff, the link
-/// with the report's id. Everything else, JSON included, is done beforehand, so the transaction
-/// that every submission waits for stays short.
+/// the transaction assigns, the reference number (subject and context); everything else, JSON
+/// included, is done beforehand, so the transaction that every submission waits for stays short.
+/// (Staff links with the report's id come with the report's facts when the mail is rendered.)
 public struct PreparedMail: Sendable {
     let kind: OutboxDraft.Kind
     let recipient: String
@@ -229,10 +229,9 @@ public struct PreparedMail: Sendable {
     let sharedContextJSON: String
     /// The members only this mail has (the function's name), as JSON object members.
     let ownMembers: String
-    let staffURLPrefix: String?
 
     init(kind: OutboxDraft.Kind, recipient: String, subjectBeforeReference: String, subjectAfterReference: String,
-         template: String, sharedContextJSON: String, own: [String: Any], staffURLPrefix: String?) {
+         template: String, sharedContextJSON: String, own: [String: Any]) {
         self.kind = kind
         self.recipient = recipient
         self.subjectBeforeReference = subjectBeforeReference
@@ -240,16 +239,11 @@ public struct PreparedMail: Sendable {
         self.template = template
         self.sharedContextJSON = sharedContextJSON
         ownMembers = own.isEmpty ? "" : String(TemplateContext.json(own).dropFirst().dropLast())
-        self.staffURLPrefix = staffURLPrefix
     }
 
-    func finish(reference: String, reportId: Int64) -> OutboxDraft {
+    func finish(reference: String) -> OutboxDraft {
         var json = "{\"reference\":"
         JSONText.append(reference, to: &json)
-        if let staffURLPrefix {
-            json += ",\"staffURL\":"
-            JSONText.append(staffURLPrefix + String(reportId), to: &json)
-        }
         if !ownMembers.isEmpty { json += "," + ownMembers }
         let rest = sharedContextJSON.dropFirst()
         json += rest == "}" ? "}" : "," + rest

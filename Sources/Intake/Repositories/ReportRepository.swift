@@ -26,7 +26,7 @@ public final class ReportRepository: Sendable {
         let due = received.adding(days: draft.feedbackDays)
         let extraJSON = String(decoding: try JSONEncoder.sorted.encode(draft.extraFields), as: UTF8.self)
         let stamp = StoredTime(now)
-        // Composed here, outside the transaction; only the reference and id are added inside it.
+        // Composed here, outside the transaction; only the reference is added inside it.
         let prepared = mails(token, due)
         return try await writer.perform { db in
             let sequence = try Int.fetchOne(db.cachedStatement(sql: """
@@ -62,7 +62,7 @@ public final class ReportRepository: Sendable {
             let filed = FiledReport(id: id, reference: reference, trackingToken: token, receivedAt: now,
                                     feedbackDueOn: due, stateKey: initialState, draft: draft)
             for mail in prepared {
-                try OutboxRepository.insert(mail.finish(reference: reference, reportId: id), reportId: id, now: stamp, in: db)
+                try OutboxRepository.insert(mail.finish(reference: reference), reportId: id, now: stamp, in: db)
             }
             return filed
         }
