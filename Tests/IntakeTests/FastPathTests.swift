@@ -85,6 +85,24 @@ struct FastPathTests {
         let regex = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/
         #expect(ReportForm.isPlausibleEmail(value) == (value.wholeMatch(of: regex) != nil && value.utf8.count <= 254), "\(value)")
     }
+
+    @Test("mail line breaks and Date header equal the Foundation versions they replaced")
+    func mailFormatting() {
+        for body in ["", "a", "a\nb", "a\r\nb", "a\rb", "\r\r\n\n\r", "åäö\r\n👩‍⚕️\n", "x\n\r"] {
+            let foundation = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+                .replacingOccurrences(of: "\n", with: "\r\n")
+            #expect(MailMessage.normalizedBody(body) == foundation, "\(body.debugDescription)")
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let date = Date(timeIntervalSince1970: Double(Int.random(in: 0...4_102_444_800, using: &generator)))
+            #expect(MailMessage.rfc5322Date(date) == formatter.string(from: date))
+        }
+    }
 }
 
 @Suite("Group commit")

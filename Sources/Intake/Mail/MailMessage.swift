@@ -108,19 +108,41 @@ public struct MailMessage: Sendable, Hashable {
         return lines.joined(separator: "\r\n")
     }
 
+    /// `Wed, 25 Nov 2026 17:40:00 +0000`, in UTC, formatted by hand (a DateFormatter per message
+    /// cost more than the rest of the headers).
     static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
     }
 
     // MARK: bodies
 
+    /// CRLF, a lone CR and a lone LF all become CRLF. On bytes: CR and LF never occur inside a
+    /// multi-byte UTF-8 sequence.
     static func normalizedBody(_ body: String) -> String {
-        body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            .replacingOccurrences(of: "\n", with: "\r\n")
+        var out: [UInt8] = []
+        out.reserveCapacity(body.utf8.count + body.utf8.count / 32)
+        var previousWasCR = false
+        for byte in body.utf8 {
+            switch byte {
+            case 0x0D:
+                out += [0x0D, 0x0A]
+                previousWasCR = true
+            case 0x0A:
+                if !previousWasCR { out += [0x0D, 0x0A] }
+                previousWasCR = false
+            default:
+                out.append(byte)
+                previousWasCR = false
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func base64Lines(_ body: String) -> [String] {
