@@ -151,13 +151,7 @@ extension CaseRepository {
             }
             let whereClause = conditions.joined(separator: " AND ")
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report r WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
-            let direction = filter.descending ? "DESC" : "ASC"
-            let order = switch filter.sort {
-            case .received: "r.received_at \(direction), r.id \(direction)"
-            case .due: "r.feedback_due_on \(direction), r.id \(direction)"
-            case .reference: "r.id \(direction)"
-            case .state: "r.state \(direction), r.received_at DESC"
-            }
+            let order = Self.orderClause(filter.sort, descending: filter.descending)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(Self.summaryColumns) FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
                 WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?

@@ -27,6 +27,17 @@ public final class CaseRepository: Sendable {
 
     // MARK: queues
 
+    /// The ORDER BY of a queue or API list; the id breaks ties so paging is stable.
+    static func orderClause(_ sort: QueueFilter.Sort, descending: Bool) -> String {
+        let direction = descending ? "DESC" : "ASC"
+        return switch sort {
+        case .received: "r.received_at \(direction), r.id \(direction)"
+        case .due: "r.feedback_due_on \(direction), r.id \(direction)"
+        case .reference: "r.id \(direction)"
+        case .state: "r.state \(direction), r.received_at DESC"
+        }
+    }
+
     /// The filters a queue and the staff API share, as SQL conditions on `report r`. An empty
     /// agreement key means "not classified".
     static func appendReportFilters(agreementKey: String?, partyKey: String?, from: CalendarDay?, to: CalendarDay?,
@@ -86,13 +97,7 @@ public final class CaseRepository: Sendable {
                 listArguments.append(state)
             }
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report r WHERE \(where_)", arguments: StatementArguments(listArguments)) ?? 0
-            let direction = filter.descending ? "DESC" : "ASC"
-            let order = switch filter.sort {
-            case .received: "r.received_at \(direction), r.id \(direction)"
-            case .due: "r.feedback_due_on \(direction), r.id \(direction)"
-            case .reference: "r.id \(direction)"
-            case .state: "r.state \(direction), r.received_at DESC"
-            }
+            let order = Self.orderClause(filter.sort, descending: filter.descending)
             let offset = max(filter.page - 1, 0) * filter.pageSize
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(Self.summaryColumns) FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
