@@ -60,7 +60,7 @@ public struct MailComposer: Sendable {
             if let name = draft.reporterName { context.add("reporterName", name) }
             let subject = language == .sv ? "Vi har tagit emot din rapport " : "We have received your report "
             mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "",
-                                      template: "acknowledgement", sharedContextJSON: context.json, own: [:]))
+                                      template: "acknowledgement", contextJSON: context.json))
         }
 
         let facts = ReportFacts(
@@ -73,7 +73,7 @@ public struct MailComposer: Sendable {
         for part in ownerNotificationParts(facts, routes: draft.routes, reclassifiedBy: nil, withFacts: false) {
             mails.append(PreparedMail(kind: .ownerNotification, recipient: part.recipient, subjectBeforeReference: part.subjectBefore,
                                       subjectAfterReference: part.subjectAfter, template: "owner-notification",
-                                      sharedContextJSON: #"{"\#(TemplateContext.reportFactsKey)":true}"#, own: part.context))
+                                      contextJSON: TemplateContext.json(part.context.merging([TemplateContext.reportFactsKey: true]) { own, _ in own })))
         }
         return mails
     }
@@ -224,28 +224,13 @@ public struct PreparedMail: Sendable {
     let subjectBeforeReference: String
     let subjectAfterReference: String
     let template: String
-    /// The context as a JSON object, without `reference`, `staffURL` and the mail's own members;
-    /// shared by the mails of one report that have the same facts.
-    let sharedContextJSON: String
-    /// The members only this mail has (the function's name), as JSON object members.
-    let ownMembers: String
-
-    init(kind: OutboxDraft.Kind, recipient: String, subjectBeforeReference: String, subjectAfterReference: String,
-         template: String, sharedContextJSON: String, own: [String: Any]) {
-        self.kind = kind
-        self.recipient = recipient
-        self.subjectBeforeReference = subjectBeforeReference
-        self.subjectAfterReference = subjectAfterReference
-        self.template = template
-        self.sharedContextJSON = sharedContextJSON
-        ownMembers = own.isEmpty ? "" : String(TemplateContext.json(own).dropFirst().dropLast())
-    }
+    /// The context as a JSON object, without `reference`.
+    let contextJSON: String
 
     func finish(reference: String) -> OutboxDraft {
         var json = "{\"reference\":"
         JSONText.append(reference, to: &json)
-        if !ownMembers.isEmpty { json += "," + ownMembers }
-        let rest = sharedContextJSON.dropFirst()
+        let rest = contextJSON.dropFirst()
         json += rest == "}" ? "}" : "," + rest
         return OutboxDraft(kind: kind, recipient: recipient, subject: subjectBeforeReference + reference + subjectAfterReference,
                            body: .template(template, context: json))
