@@ -22,34 +22,11 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
         self.init(year: y, month: m, day: d)
     }
 
-    /// The day `date` falls on in `timeZone`. Integer arithmetic on the proleptic Gregorian
-    /// calendar (Howard Hinnant's days-from-civil) instead of a Calendar per call: this runs
-    /// several times per submission.
+    /// The day `date` falls on in `timeZone`. Day-number arithmetic (`dayNumber`) instead of a
+    /// Calendar per call: this runs several times per submission.
     public init(_ date: Date, timeZone: TimeZone = CalendarDay.swedishTimeZone) {
         let local = Int((date.timeIntervalSince1970).rounded(.down)) + timeZone.secondsFromGMT(for: date)
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        self.init(daysSinceEpoch: days)
-    }
-
-    init(daysSinceEpoch days: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
-    }
-
-    var daysSinceEpoch: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        self.init(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
 
     public static let swedishTimeZone = TimeZone(identifier: "Europe/Stockholm") ?? .gmt
@@ -68,12 +45,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
     }
 
     public var description: String {
-        // By hand: String(format:) goes through Foundation and shows in the submission profile.
-        func padded(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-        }
-        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
+        "\(DigitText.padded(year, width: 4))-\(DigitText.padded(month, width: 2))-\(DigitText.padded(day, width: 2))"
     }
 
     /// Noon in Swedish time on this day, so adding days never crosses a DST edge wrongly.
@@ -84,7 +56,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
     }
 
     public func adding(days: Int) -> CalendarDay {
-        CalendarDay(daysSinceEpoch: daysSinceEpoch + days)
+        CalendarDay(dayNumber: dayNumber + days)
     }
 
     public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {

@@ -30,14 +30,8 @@ struct RequestIdMiddleware: RouterMiddleware {
     }
 
     static func generate() -> String {
-        // 96 random bits as 24 lowercase hex digits, without String(format:) per byte.
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next(), low = UInt32(truncatingIfNeeded: generator.next())
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 24)
-        for i in 0..<16 { out[i] = digits[Int(high >> (UInt64(15 - i) * 4) & 0xF)] }
-        for i in 0..<8 { out[16 + i] = digits[Int(low >> (UInt32(7 - i) * 4) & 0xF)] }
-        return String(decoding: out, as: UTF8.self)
+        // 96 random bits as 24 lowercase hex digits.
+        Digest.hex(SecretToken.randomBytes(12))
     }
 }
 

@@ -29,8 +29,7 @@ public struct ReportReceipt: Sendable, Hashable {
 public enum ReferenceNumber {
     /// `SB-2026-00042`: prefix, year, then a number sequential within the year.
     public static func format(year: Int, sequence: Int) -> String {
-        let digits = String(sequence)
-        return "SB-\(year)-" + (digits.count >= 5 ? digits : String(repeating: "0", count: 5 - digits.count) + digits)
+        "SB-\(year)-" + DigitText.padded(sequence, width: 5)
     }
 }
 
@@ -49,18 +48,20 @@ public enum SecretToken {
             prefix[index] = ordered[Int(milliseconds & 63)]
             milliseconds >>= 6
         }
-        // One call to the kernel's generator (getrandom) for all 18 bytes.
-        var bytes = [UInt8](repeating: 0, count: 18)
-        bytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
-        return String(decoding: prefix, as: UTF8.self) + base64URL(bytes)
+        return String(decoding: prefix, as: UTF8.self) + base64URL(randomBytes(18))
     }
 
     /// 24 random bytes (192 bits) from the system's secure generator, base64url without padding.
     /// One call to the kernel's generator and a hand-written encoder: this runs for every report and mail.
     public static func generate() -> String {
-        var bytes = [UInt8](repeating: 0, count: 24)
+        base64URL(randomBytes(24))
+    }
+
+    /// `count` bytes from the system's secure generator, in one call to the kernel (getrandom).
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
         bytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
-        return base64URL(bytes)
+        return bytes
     }
 
     /// RFC 4648 §5 base64url without padding.

@@ -12,15 +12,7 @@ struct StoredTime: DatabaseValueConvertible, Sendable {
         let totalMilliseconds = ((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000).rounded()
         let wholeSeconds = (totalMilliseconds / 1000).rounded(.down)
         let milliseconds = Int(totalMilliseconds - wholeSeconds * 1000)
-        var time = time_t(wholeSeconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func padded(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-        }
-        text = "\(padded(Int(parts.tm_year) + 1900, 4))-\(padded(Int(parts.tm_mon) + 1, 2))-\(padded(Int(parts.tm_mday), 2)) "
-            + "\(padded(Int(parts.tm_hour), 2)):\(padded(Int(parts.tm_min), 2)):\(padded(Int(parts.tm_sec), 2)).\(padded(milliseconds, 3))"
+        text = DigitText.utc(seconds: Int(wholeSeconds), milliseconds: milliseconds, separator: " ")
     }
 
     var databaseValue: DatabaseValue { text.databaseValue }
