@@ -29,6 +29,19 @@ struct FastPathTests {
         #expect(!encoded.contains("\u{2028}") && !encoded.contains("\u{2029}"))
     }
 
+    @Test("extra fields are stored as the JSON a sorted JSONEncoder wrote", arguments: [
+        [String: [String]](), ["a": []], ["b": ["1", "2"], "a": ["x \"y\" \\ /"]], ["åäö": ["line\nbreak", "\u{2028}"], "z": [""]],
+    ])
+    func extraFieldsJSON(_ fields: [String: [String]]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let written = ReportRepository.extraFieldsJSON(fields)
+        #expect(try JSONDecoder().decode([String: [String]].self, from: Data(written.utf8)) == fields)
+        if !fields.values.joined().contains(where: { $0.unicodeScalars.contains { $0.value == 0x2028 } }) {
+            #expect(written == String(decoding: try encoder.encode(fields), as: UTF8.self))
+        }
+    }
+
     @Test("a mail's template context survives the round trip through JSON")
     func templateContextRoundTrip() throws {
         let context: [String: Any] = ["sv": true, "en": false, "reference": "SB-2026-00001", "count": 3,
@@ -137,4 +150,33 @@ struct GroupCommitTests {
         #expect(Set(results.filter { !$0.value }.keys) == failing)
         #expect(stored == (0..<40).filter { !failing.contains($0) })
     }
+
+    @Test("group commit checkpoints the WAL between batches: it stays small and every row is in the database file")
+    func checkpointsBetweenBatches() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let database = try AppDatabase(path: directory + "/w.sqlite")
+        try await database.pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER PRIMARY KEY, pad TEXT)") }
+        let checkpoints = LockedCounter()
+        let writer = GroupCommitWriter(pool: database.pool, wal: database.wal, onCheckpoint: { _ in checkpoints.increment() })
+        let pad = String(repeating: "x", count: 3000)
+        // Each row needs a page of its own: 6,000 frames written, so a WAL never checkpointed would pass 24 MB.
+        for round in 0..<60 {
+            await withTaskGroup(of: Void.self) { group in
+                for i in 0..<100 {
+                    group.addTask { try? await writer.perform { db in try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [round * 100 + i, pad]) } }
+                }
+            }
+        }
+        #expect(checkpoints.value >= 2)
+        let walSize = try FileManager.default.attributesOfItem(atPath: directory + "/w.sqlite-wal")[.size] as? Int ?? 0
+        #expect(walSize < 2 * Int(WALMonitor.checkpointFrames) * 4200 + 200 * 4200)
+        #expect(try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 6000)
+    }
+}
+
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

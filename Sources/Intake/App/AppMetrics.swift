@@ -43,12 +43,16 @@ public final class AppMetrics: Sendable {
         helpText: "Duration of database write transactions including the commit, by operation.")
 
     public func reportReceived(region: String, agreement: String?) {
-        registry.makeCounter(descriptor: Self.reportsReceived, labels: [("region", region), ("agreement", agreement ?? "vet-inte")]).increment()
+        counters.get("received " + region + " " + (agreement ?? "")) {
+            registry.makeCounter(descriptor: Self.reportsReceived, labels: [("region", region), ("agreement", agreement ?? "vet-inte")])
+        }.increment()
     }
 
     /// A report's state changed; `from` is nil when the report entered its first state.
     public func stateChanged(from: String?, to: String) {
-        registry.makeCounter(descriptor: Self.stateChanges, labels: [("from", from ?? "new"), ("to", to)]).increment()
+        counters.get("state " + (from ?? "") + " " + to) {
+            registry.makeCounter(descriptor: Self.stateChanges, labels: [("from", from ?? "new"), ("to", to)])
+        }.increment()
     }
 
     public func outboxDepth(_ counts: OutboxCounts) {
@@ -62,15 +66,26 @@ public final class AppMetrics: Sendable {
     }
 
     public func request(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("method", method), ("route", route)],
-                                       buckets: Self.requestBuckets).record(duration)
-        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]).increment()
+        let key = "http " + method + " " + route
+        histograms.get(key) {
+            registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("method", method), ("route", route)],
+                                           buckets: Self.requestBuckets)
+        }.record(duration)
+        counters.get(key + " " + String(status)) {
+            registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))])
+        }.increment()
     }
 
     public func databaseWrite(_ operation: String, duration: Duration) {
-        registry.makeDurationHistogram(descriptor: Self.writeDuration, labels: [("operation", operation)], buckets: Self.writeBuckets)
-            .record(duration)
+        histograms.get("db " + operation) {
+            registry.makeDurationHistogram(descriptor: Self.writeDuration, labels: [("operation", operation)], buckets: Self.writeBuckets)
+        }.record(duration)
     }
+
+    /// The registry's metrics for label values already seen: asking the registry builds the
+    /// metric's name and hashes its labels under the registry's lock, on every request.
+    private let counters = MetricCache<Counter>()
+    private let histograms = MetricCache<DurationHistogram>()
 
     /// Measures one write.
     public func timeWrite<T>(_ operation: String, _ body: () async throws -> T) async rethrows -> T {
@@ -82,6 +97,21 @@ public final class AppMetrics: Sendable {
     /// The Prometheus text exposition of everything registered.
     public func exposition() -> String {
         registry.emitToString()
+    }
+}
+
+/// Metrics by a key made of their label values (each key names one metric of one kind).
+final class MetricCache<Metric: AnyObject & Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var metrics: [String: Metric] = [:]
+
+    func get(_ key: String, make: () -> Metric) -> Metric {
+        lock.withLock {
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
+        }
     }
 }
 

@@ -196,7 +196,8 @@ public struct ReportForm: Sendable {
                 sv: "”\(field.label.sv)” innehåller tecken som inte går att spara. Skriv texten igen utan specialtecken.",
                 en: "“\(field.label.en)” contains characters that cannot be stored. Type the text again without special characters."))
         }
-        if field.type == .text && value.contains("\n") {
+        // On the UTF-8 bytes: String.contains(String) goes through Foundation's range(of:).
+        if field.type == .text && value.utf8.contains(UInt8(ascii: "\n")) {
             return FieldError(fieldKey: name, message: LocalizedText(
                 sv: "”\(field.label.sv)” ska vara en enda rad.", en: "“\(field.label.en)” must be a single line."))
         }

@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 
 /// Keeps every report as a compact fact in memory, so the dashboard counts a million reports in
-/// milliseconds instead of scanning the table. Triggers (migration v6-follow-up) append the id of
-/// every inserted, changed or deleted report to `report_change`; each read checks its newest
-/// `seq` (one index lookup) and reloads only the reports changed since.
+/// milliseconds instead of scanning the table. New reports are found by id (ids only grow:
+/// AUTOINCREMENT, one writer); triggers append the id of every changed or deleted report to
+/// `report_change` (migrations v6-follow-up and v8-lighter-filing). Each read checks the newest
+/// id and `seq` (two index lookups) and reloads only the reports added or changed since.
 public actor FactStore {
     let database: AppDatabase
     let catalogue: Catalogue
@@ -20,11 +21,11 @@ public actor FactStore {
     /// The facts as of now. Reads synchronously inside the actor, so concurrent callers never
     /// load the same changes twice.
     public func current() throws -> FactSnapshot {
-        let latest = try database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM report_change") ?? 0 }
-        if let snapshot, latest <= snapshot.lastChange {
+        let latest = try database.pool.read { db in try Self.latest(in: db) }
+        if let snapshot, latest.change <= snapshot.lastChange, latest.report <= snapshot.lastReport {
             return snapshot
         }
-        if var snapshot, latest - snapshot.lastChange <= fullReloadAbove {
+        if var snapshot, (latest.change - snapshot.lastChange) + (latest.report - snapshot.lastReport) <= fullReloadAbove {
             try database.pool.read { db in try Self.loadChanges(into: &snapshot, upTo: latest, in: db) }
             self.snapshot = snapshot
             return snapshot
@@ -41,6 +42,7 @@ public actor FactStore {
         var filter: FollowUpFilter
         var today: CalendarDay
         var lastChange: Int64
+        var lastReport: Int64
     }
     private var figuresCache: [FiguresKey: FollowUpFigures] = [:]
 
@@ -55,7 +57,7 @@ public actor FactStore {
     /// remembered until the data changes.
     public nonisolated func figures(_ filter: FollowUpFilter, today: CalendarDay) async throws -> FollowUpFigures {
         let snapshot = try await current()
-        let key = FiguresKey(filter: filter, today: today, lastChange: snapshot.lastChange)
+        let key = FiguresKey(filter: filter, today: today, lastChange: snapshot.lastChange, lastReport: snapshot.lastReport)
         if let figures = await cached(key) { return figures }
         let figures = snapshot.figures(filter, today: today)
         await store(figures, for: key)
@@ -66,6 +68,12 @@ public actor FactStore {
     public func pruneChangeLog() throws {
         guard let seen = snapshot?.lastChange, seen > 0 else { return }
         try database.pool.write { db in try db.execute(sql: "DELETE FROM report_change WHERE seq <= ?", arguments: [seen]) }
+    }
+
+    /// The newest change-log entry and the newest report id.
+    static func latest(in db: Database) throws -> (change: Int64, report: Int64) {
+        (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM report_change") ?? 0,
+         try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report") ?? 0)
     }
 
     static let factColumns = """
@@ -98,9 +106,11 @@ public actor FactStore {
 
     static func loadAll(keys: FactKeys, in db: Database) throws -> FactSnapshot {
         var snapshot = FactSnapshot(keys: keys)
-        snapshot.lastChange = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM report_change") ?? 0
+        let latest = try latest(in: db)
+        snapshot.lastChange = latest.change
+        snapshot.lastReport = latest.report
         var days = SwedishDayConverter()
-        let maxId = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report") ?? 0
+        let maxId = latest.report
         snapshot.indexById = [Int32](repeating: -1, count: Int(maxId) + 1)
         snapshot.facts.reserveCapacity(Int(maxId))
         var keys = snapshot.keys
@@ -133,9 +143,11 @@ public actor FactStore {
         return snapshot
     }
 
-    static func loadChanges(into snapshot: inout FactSnapshot, upTo latest: Int64, in db: Database) throws {
-        let ids = try Int64.fetchAll(db, sql: "SELECT DISTINCT report_id FROM report_change WHERE seq > ? AND seq <= ?",
-                                     arguments: [snapshot.lastChange, latest])
+    static func loadChanges(into snapshot: inout FactSnapshot, upTo latest: (change: Int64, report: Int64), in db: Database) throws {
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT report_id FROM report_change WHERE seq > ? AND seq <= ?
+            UNION SELECT id FROM report WHERE id > ? AND id <= ?
+            """, arguments: [snapshot.lastChange, latest.change, snapshot.lastReport, latest.report])
         var keys = snapshot.keys
         var days = SwedishDayConverter()
         for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
@@ -157,6 +169,7 @@ public actor FactStore {
             for id in chunk where !found.contains(id) { snapshot.markDeleted(id) }
         }
         snapshot.keys = keys
-        snapshot.lastChange = latest
+        snapshot.lastChange = latest.change
+        snapshot.lastReport = latest.report
     }
 }

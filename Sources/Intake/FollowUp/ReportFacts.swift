@@ -136,7 +136,7 @@ public struct ReportFact: Sendable {
     public var moreParties: Bool = false
 }
 
-/// Every report as a fact, read from the database and kept up to date from `report_change`.
+/// Every report as a fact, read from the database and kept up to date from new ids and `report_change`.
 public struct FactSnapshot: Sendable {
     public var keys: FactKeys
     public var facts: [ReportFact] = []
@@ -145,6 +145,8 @@ public struct FactSnapshot: Sendable {
     var extraParties: [Int64: [UInt16]] = [:]
     /// The last `report_change.seq` this snapshot includes.
     public var lastChange: Int64 = 0
+    /// The newest report id this snapshot includes.
+    public var lastReport: Int64 = 0
 
     public init(keys: FactKeys) {
         self.keys = keys

@@ -274,6 +274,18 @@ enum AppMigrations {
                 ALTER TABLE outbox_message ADD COLUMN template_context TEXT;
                 """)
         }
+        migrator.registerMigration("v8-lighter-filing") { db in
+            try db.execute(sql: """
+                -- Filing a report writes less: new reports are found by id (FactStore), so only
+                -- changed and deleted reports go to report_change; the indexes used to find reports
+                -- and audit entries by user hold only rows that have a user (most have none).
+                DROP TRIGGER report_change_insert;
+                DROP INDEX report_assigned;
+                CREATE INDEX report_assigned ON report(assigned_user_id) WHERE assigned_user_id IS NOT NULL;
+                DROP INDEX audit_log_target_user;
+                CREATE INDEX audit_log_target_user ON audit_log(target_user_id, id) WHERE target_user_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

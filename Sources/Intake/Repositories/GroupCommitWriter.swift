@@ -22,17 +22,23 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private let pool: DatabasePool
+    private let wal: WALMonitor?
     private let maxBatch: Int
     /// Told how long each batch's transaction took, commit included (metrics).
     private let onCommit: (@Sendable (Duration) -> Void)?
+    /// Told how long each checkpoint took (metrics).
+    private let onCheckpoint: (@Sendable (Duration) -> Void)?
     private let lock = NSLock()
     private var pending: [Job] = []
     private var draining = false
     private let loopQueue = DispatchQueue(label: "samverkan-intake.group-commit")
     private let completionQueue = DispatchQueue(label: "samverkan-intake.group-commit.completion")
 
-    init(pool: DatabasePool, maxBatch: Int = 256, onCommit: (@Sendable (Duration) -> Void)? = nil) {
+    init(pool: DatabasePool, wal: WALMonitor? = nil, maxBatch: Int = 256, onCommit: (@Sendable (Duration) -> Void)? = nil,
+         onCheckpoint: (@Sendable (Duration) -> Void)? = nil) {
+        self.onCheckpoint = onCheckpoint
         self.pool = pool
+        self.wal = wal
         self.maxBatch = maxBatch
         self.onCommit = onCommit
     }
@@ -87,6 +93,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             completionQueue.async {
                 for (job, outcome) in zip(batch, outcomes) { job.complete(outcome) }
             }
+            // After the answers are on their way: only requests still queued wait for it.
+            if let wal, let duration = wal.checkpointIfDue(pool) { onCheckpoint?(duration) }
         }
     }
 
