@@ -8,7 +8,7 @@ public final class AppDatabase: Sendable {
     public let pool: DatabasePool
     public let path: String
     /// The WAL's size after the last commit; group commit checkpoints from it (see WALMonitor).
-    let wal = WALMonitor()
+    let wal: WALMonitor
 
     public init(path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
@@ -26,6 +26,7 @@ public final class AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         self.path = path
+        wal = WALMonitor(path: path)
         pool = try DatabasePool(path: path, configuration: configuration)
         // DatabasePool sets synchronous=NORMAL for WAL after prepareDatabase; the writer needs FULL
         // so that a report answered with a receipt survives a power cut.
@@ -33,6 +34,10 @@ public final class AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             wal.install(on: db)
         }
+    }
+
+    deinit {
+        wal.close()
     }
 
     public func migrate() throws {
@@ -75,44 +80,102 @@ public final class AppDatabase: Sendable {
     }
 }
 
-/// Replaces SQLite's automatic checkpoint on the writer connection. That one runs inside the
-/// commit that crosses 1,000 WAL frames, so the requests of that group commit waited for the
-/// checkpoint too. Here a commit only records the WAL's size; the group commit writer
-/// checkpoints once its requests have been answered (`checkpointIfDue`). Writes outside group
-/// commit still checkpoint themselves once the WAL reaches twice the size.
+/// Replaces SQLite's automatic checkpoint on the writer connection, which ran inside the commit
+/// that crossed 1,000 WAL frames: every request of that group commit, and every one queued
+/// behind it, waited for the copy into the database file.
+///
+/// Here a commit only records the WAL's size. Every `backgroundFrames` new frames, a connection
+/// of its own copies the WAL into the database on a background queue while the writer goes on.
+/// Once the WAL holds `restartFrames` and the background has copied all but a few hundred, the
+/// writer copies those itself (after its requests have been answered), so the WAL starts over
+/// from its beginning. Writes outside
+/// group commit checkpoint themselves at `writerFrames`, as SQLite's own checkpoint would.
 final class WALMonitor: @unchecked Sendable {
-    static let checkpointFrames: Int32 = 1000
+    static let backgroundFrames: Int32 = 1000
+    static let restartFrames: Int32 = 4000
+    /// At most this many frames left for the writer to copy itself before the WAL starts over.
+    static let restartRemainder: Int32 = 300
+    static let writerFrames: Int32 = 8000
+    private let path: String
     private let lock = NSLock()
     private var frames: Int32 = 0
+    private var copiedUpTo: Int32 = 0
+    private var copying = false
+    private var closed = false
+    private var checkpointer: DatabaseQueue?
+    private let queue = DispatchQueue(label: "samverkan-intake.wal-checkpoint")
 
-    var framesInWAL: Int32 { lock.withLock { frames } }
+    init(path: String) {
+        self.path = path
+    }
 
+    /// Installed on the pool's writer connection.
     func install(on db: Database) {
         // Retained for good: the pool's writer connection may outlive the AppDatabase.
         let context = Unmanaged.passRetained(self).toOpaque()
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, frames in
-            Unmanaged<WALMonitor>.fromOpaque(context!).takeUnretainedValue().record(frames)
-            if frames >= 2 * WALMonitor.checkpointFrames {
+            Unmanaged<WALMonitor>.fromOpaque(context!).takeUnretainedValue().committed(frames: frames)
+            if frames >= WALMonitor.writerFrames {
                 sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             }
             return SQLITE_OK
         }, context)
     }
 
-    private func record(_ count: Int32) {
-        lock.withLock { frames = count }
+    private func committed(frames count: Int32) {
+        lock.withLock {
+            if count < frames { copiedUpTo = 0 }  // the WAL started over
+            frames = count
+        }
     }
 
-    /// A passive checkpoint when the WAL has grown past `checkpointFrames` (run on the writer);
-    /// returns how long it took, or nil when none was due.
+    var framesInWAL: Int32 { lock.withLock { frames } }
+
+    /// Run by the group commit writer between batches. Returns how long the writer itself
+    /// spent checkpointing, or nil when it did not.
     func checkpointIfDue(_ pool: DatabasePool) -> Duration? {
-        guard framesInWAL >= Self.checkpointFrames else { return nil }
-        let start = ContinuousClock.now
-        try? pool.writeWithoutTransaction { db in
-            try db.checkpoint(.passive)
+        enum Step { case none, background, restart }
+        let step: Step = lock.withLock {
+            if copying || closed { return .none }
+            let uncopied = frames - copiedUpTo
+            // At restart size: first let the background copy nearly everything, then copy the rest.
+            if frames >= Self.restartFrames && uncopied <= Self.restartRemainder {
+                return .restart
+            }
+            guard uncopied >= (frames >= Self.restartFrames ? 1 : Self.backgroundFrames) else { return .none }
+            copying = true
+            copiedUpTo = frames
+            return .background
         }
-        record(0)
-        return ContinuousClock.now - start
+        switch step {
+        case .none:
+            return nil
+        case .background:
+            queue.async { [self] in
+                do {
+                    if checkpointer == nil {
+                        var configuration = Configuration()
+                        configuration.busyMode = .timeout(10)
+                        checkpointer = try DatabaseQueue(path: path, configuration: configuration)
+                    }
+                    try checkpointer?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                } catch {
+                    // Busy or unopenable: the writer's own checkpoint at restartFrames copies it all.
+                }
+                lock.withLock { copying = false }
+            }
+            return nil
+        case .restart:
+            let start = ContinuousClock.now
+            try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            return ContinuousClock.now - start
+        }
+    }
+
+    /// Closes the background connection (the database is going away).
+    func close() {
+        lock.withLock { closed = true }
+        queue.sync { checkpointer = nil }
     }
 }
 
