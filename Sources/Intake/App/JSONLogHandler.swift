@@ -21,11 +21,35 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        // Hummingbird keeps the request id under "hb.request.id"; one plain name is easier to query.
-        if let id = merged.removeValue(forKey: "hb.request.id") { merged["request_id"] = id }
+        let line = line(for: event)
+        Self.lock.withLock {
+            var line = line
+            line.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    /// The JSON line for an event, newline included.
+    func line(for event: LogEvent) -> String {
+        // Metadata as a list, not merged dictionaries (this runs twice per request): the
+        // handler's, then the provider's, then the event's; sorted by name, stably, so the last
+        // of equal names (the event's) wins. Hummingbird keeps the request id under
+        // "hb.request.id"; one plain name is easier to query.
+        var entries: [(key: String, value: Logger.MetadataValue)] = []
+        entries.reserveCapacity(metadata.count + (event.metadata?.count ?? 0))
+        func add(_ source: Logger.Metadata) {
+            for (key, value) in source { entries.append((key == "hb.request.id" ? "request_id" : key, value)) }
+        }
+        add(metadata)
+        if let provided = metadataProvider?.get() { add(provided) }
+        if let extra = event.metadata { add(extra) }
+        entries.sort { $0.key < $1.key }
         // The four fixed fields first, then the metadata in name order (a metadata key with a
         // fixed field's name replaces it). Written by hand and with one write(2): JSONSerialization,
         // a date formatter and FileHandle per line cost a fifth of a form submission's CPU.
@@ -40,24 +64,14 @@ public struct JSONLogHandler: LogHandler {
             value()
         }
         for (name, value) in [("ts", Self.timestamp()), ("level", event.level.rawValue), ("logger", label), ("msg", event.message.description)]
-        where merged[name] == nil {
+        where !entries.contains(where: { $0.key == name }) {
             field(name) { JSONText.append(value, to: &line) }
         }
-        for key in merged.keys.sorted() {
-            field(key) { Self.append(merged[key]!, to: &line) }
+        for (index, entry) in entries.enumerated() where index + 1 == entries.count || entries[index + 1].key != entry.key {
+            field(entry.key) { Self.append(entry.value, to: &line) }
         }
         line += "}\n"
-        Self.lock.withLock {
-            var line = line
-            line.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
-        }
+        return line
     }
 
     static func append(_ value: Logger.MetadataValue, to out: inout String) {

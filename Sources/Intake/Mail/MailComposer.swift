@@ -63,17 +63,16 @@ public struct MailComposer: Sendable {
                                       template: "acknowledgement", contextJSON: context.json))
         }
 
-        let facts = ReportFacts(
-            id: 0, reference: "", regionKey: draft.regionKey, agreementKey: draft.agreementKey,
-            organisationKey: draft.organisationKey, otherPartyKeys: draft.otherPartyKeys, occurredOn: draft.occurredOn,
-            whatHappened: draft.whatHappened, expected: draft.expected, consequences: draft.consequences,
-            improvement: draft.improvement, extraFields: draft.extraFields, language: language, feedbackDueOn: feedbackDueOn)
         // The report's own text is not copied into each notification: the context says to read
         // the report's facts (`factsContext`) from the database when the mail is rendered.
-        for part in ownerNotificationParts(facts, routes: draft.routes, reclassifiedBy: nil, withFacts: false) {
-            mails.append(PreparedMail(kind: .ownerNotification, recipient: part.recipient, subjectBeforeReference: part.subjectBefore,
-                                      subjectAfterReference: part.subjectAfter, template: "owner-notification",
-                                      contextJSON: TemplateContext.json(part.context.merging([TemplateContext.reportFactsKey: true]) { own, _ in own })))
+        for function in functions {
+            var context = TemplateContext.Writer()
+            context.add(TemplateContext.reportFactsKey, true)
+            context.add("functionName", function.name[language])
+            context.add("triage", function.isTriage)
+            let subject = Self.notificationSubject(language, triage: function.isTriage, reclassifiedBy: nil, agreement: agreement)
+            mails.append(PreparedMail(kind: .ownerNotification, recipient: function.mailbox, subjectBeforeReference: subject.before,
+                                      subjectAfterReference: subject.after, template: "owner-notification", contextJSON: context.json))
         }
         return mails
     }
@@ -88,23 +87,28 @@ public struct MailComposer: Sendable {
         }
     }
 
-    /// `withFacts: false` leaves out the report's facts, giving only what differs per function.
-    private func ownerNotificationParts(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?, withFacts: Bool = true)
+    private func ownerNotificationParts(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?)
         -> [(recipient: String, subjectBefore: String, subjectAfter: String, context: [String: Any])] {
         let language = facts.language
         let agreement = facts.agreementKey.flatMap(catalogue.agreement)
         return routes.compactMap({ catalogue.function($0.functionKey) }).map { function in
-            var context = withFacts ? factsContext(facts) : [:]
+            var context = factsContext(facts)
             context["functionName"] = function.name[language]
             context["triage"] = function.isTriage
             if let reclassifiedBy { context["reclassifiedBy"] = reclassifiedBy }
-            let subject: (String, String) = switch (language, function.isTriage) {
-            case (.sv, true): ("Ny samverkansbrist att klassificera: ", "")
-            case (.sv, false): ("\(reclassifiedBy == nil ? "Ny samverkansbrist" : "Omklassificerad samverkansbrist") ", ": \(agreement?.name.sv ?? "")")
-            case (.en, true): ("New collaboration failure to classify: ", "")
-            case (.en, false): ("\(reclassifiedBy == nil ? "New collaboration failure" : "Reclassified collaboration failure") ", ": \(agreement?.name.en ?? "")")
-            }
-            return (function.mailbox, subject.0, subject.1, context)
+            let subject = Self.notificationSubject(language, triage: function.isTriage, reclassifiedBy: reclassifiedBy, agreement: agreement)
+            return (function.mailbox, subject.before, subject.after, context)
+        }
+    }
+
+    /// A notification's subject around the report's reference.
+    private static func notificationSubject(_ language: Language, triage: Bool, reclassifiedBy: String?, agreement: Agreement?)
+        -> (before: String, after: String) {
+        switch (language, triage) {
+        case (.sv, true): ("Ny samverkansbrist att klassificera: ", "")
+        case (.sv, false): ("\(reclassifiedBy == nil ? "Ny samverkansbrist" : "Omklassificerad samverkansbrist") ", ": \(agreement?.name.sv ?? "")")
+        case (.en, true): ("New collaboration failure to classify: ", "")
+        case (.en, false): ("\(reclassifiedBy == nil ? "New collaboration failure" : "Reclassified collaboration failure") ", ": \(agreement?.name.en ?? "")")
         }
     }
 
