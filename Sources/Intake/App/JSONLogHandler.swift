@@ -21,10 +21,9 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let line = line(for: event)
+        let line = bytes(for: event)
         Self.lock.withLock {
-            var line = line
-            line.withUTF8 { bytes in
+            line.withUnsafeBufferPointer { bytes in
                 var offset = 0
                 while offset < bytes.count {
                     let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
@@ -37,6 +36,11 @@ public struct JSONLogHandler: LogHandler {
 
     /// The JSON line for an event, newline included.
     func line(for event: LogEvent) -> String {
+        String(decoding: bytes(for: event), as: UTF8.self)
+    }
+
+    /// The line as UTF-8, built as bytes: no intermediate strings.
+    func bytes(for event: LogEvent) -> [UInt8] {
         // Metadata as a list, not merged dictionaries (this runs twice per request): the
         // handler's, then the provider's, then the event's; sorted by name, stably, so the last
         // of equal names (the event's) wins. Hummingbird keeps the request id under
@@ -53,47 +57,47 @@ public struct JSONLogHandler: LogHandler {
         // The four fixed fields first, then the metadata in name order (a metadata key with a
         // fixed field's name replaces it). Written by hand and with one write(2): JSONSerialization,
         // a date formatter and FileHandle per line cost a fifth of a form submission's CPU.
-        var line = "{"
-        line.reserveCapacity(256)
+        var line: [UInt8] = [0x7B]
+        line.reserveCapacity(320)
         var first = true
-        func field(_ name: String, _ value: () -> Void) {
-            if !first { line += "," }
+        func field(_ name: String, _ value: (inout [UInt8]) -> Void) {
+            if !first { line.append(0x2C) }
             first = false
             JSONText.append(name, to: &line)
-            line += ":"
-            value()
+            line.append(0x3A)
+            value(&line)
         }
         for (name, value) in [("ts", Self.timestamp()), ("level", event.level.rawValue), ("logger", label), ("msg", event.message.description)]
         where !entries.contains(where: { $0.key == name }) {
-            field(name) { JSONText.append(value, to: &line) }
+            field(name) { JSONText.append(value, to: &$0) }
         }
         for (index, entry) in entries.enumerated() where index + 1 == entries.count || entries[index + 1].key != entry.key {
-            field(entry.key) { Self.append(entry.value, to: &line) }
+            field(entry.key) { Self.append(entry.value, to: &$0) }
         }
-        line += "}\n"
+        line.append(contentsOf: [0x7D, 0x0A])
         return line
     }
 
-    static func append(_ value: Logger.MetadataValue, to out: inout String) {
+    static func append(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
         switch value {
         case .string(let s): JSONText.append(s, to: &out)
         case .stringConvertible(let c): JSONText.append(c.description, to: &out)
         case .array(let values):
-            out += "["
+            out.append(0x5B)
             for (index, item) in values.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 append(item, to: &out)
             }
-            out += "]"
+            out.append(0x5D)
         case .dictionary(let values):
-            out += "{"
+            out.append(0x7B)
             for (index, key) in values.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 JSONText.append(key, to: &out)
-                out += ":"
+                out.append(0x3A)
                 append(values[key]!, to: &out)
             }
-            out += "}"
+            out.append(0x7D)
         }
     }
 

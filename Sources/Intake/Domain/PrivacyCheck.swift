@@ -168,7 +168,12 @@ public enum PrivacyCheck {
     private static func isRoleWord(_ word: Substring.UnicodeScalarView) -> Bool {
         // Every role word starts with one of these letters (after any of the trimmed ".:,").
         guard let initial = word.first, roleInitials.contains(initial), word.last != "," else { return false }
-        let role = String(Substring(trimmed(word, removing: { ".:,".unicodeScalars.contains($0) }))).lowercased()
+        let core = trimmed(word, removing: { ".:,".unicodeScalars.contains($0) })
+        // Every role word starts with one of a few letter pairs: most words stop here, before a
+        // lower-cased copy is made.
+        var pair = core.makeIterator()
+        guard let a = pair.next(), let b = pair.next(), rolePrefixes.contains(lowerPair(a, b)) else { return false }
+        let role = String(Substring(core)).lowercased()
         guard roleWords.contains(role) else { return false }
         return word.last != "." || role == "pat" || role == "pt"
     }
@@ -189,6 +194,21 @@ public enum PrivacyCheck {
     }
 
     private static let roleInitials = Set("pbkvoePBKVOE.:,".unicodeScalars)
+
+    /// The first two letters of every role word, lower-cased (checked in the tests).
+    static let rolePrefixes: Set<UInt64> = Set(roleWords.map { word in
+        var scalars = word.unicodeScalars.makeIterator()
+        return lowerPair(scalars.next()!, scalars.next()!)
+    })
+
+    /// Two scalars, lower-cased for A–Z and Latin-1 capitals, as one number.
+    static func lowerPair(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> UInt64 {
+        func lower(_ s: Unicode.Scalar) -> UInt64 {
+            let v = s.value
+            return UInt64((0x41...0x5A).contains(v) || ((0xC0...0xDE).contains(v) && v != 0xD7) ? v + 0x20 : v)
+        }
+        return lower(a) << 32 | lower(b)
+    }
 
     /// Unicode general category P* (Foundation's `.punctuationCharacters`).
     private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
