@@ -12,52 +12,62 @@ public enum FormBody {
     public static let maxFields = 500
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(FormBodyError) -> FormValues {
+        // On contiguous bytes (a request body is one buffer) the loops index a pointer directly.
+        let parsed = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(FormBodyError) in try parse(buffer: buffer) }
+        }
+        if let parsed { return try parsed.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(FormBodyError) in try parse(buffer: buffer) }
+    }
+
+    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) throws(FormBodyError) -> FormValues {
         var values: FormValues = [:]
         var fieldCount = 0
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
+        var start = 0
+        while start < bytes.count {
             var end = start
-            while end < bytes.endIndex && bytes[end] != UInt8(ascii: "&") { end = bytes.index(after: end) }
-            let pair = bytes[start..<end]
-            start = end < bytes.endIndex ? bytes.index(after: end) : end
-            if pair.isEmpty { continue }
+            while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            let pairStart = start
+            start = end < bytes.count ? end + 1 : end
+            if end == pairStart { continue }
             fieldCount += 1
             if fieldCount > maxFields { throw .tooManyFields }
-            let equals = pair.firstIndex(of: UInt8(ascii: "="))
-            let rawName = equals.map { pair[pair.startIndex..<$0] } ?? pair[...]
-            let rawValue = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
-            let name = try decode(rawName)
-            let value = try decode(rawValue)
+            var equals = pairStart
+            while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+            let name = try decode(bytes, pairStart..<equals)
+            let value = try decode(bytes, min(equals + 1, end)..<end)
             values[name, default: []].append(value)
         }
         return values
     }
 
     static func decode(_ bytes: some Collection<UInt8>) throws(FormBodyError) -> String {
+        try Array(bytes).withUnsafeBufferPointer { buffer throws(FormBodyError) in try decode(buffer, 0..<buffer.count) }
+    }
+
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(FormBodyError) -> String {
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
+        output.reserveCapacity(range.count)
+        var index = range.lowerBound
+        while index < range.upperBound {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "+"):
                 output.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                let first = bytes.index(after: index)
-                guard first < bytes.endIndex else { throw .invalidEncoding }
-                let second = bytes.index(after: first)
-                guard second < bytes.endIndex, let high = hexValue(bytes[first]), let low = hexValue(bytes[second]) else {
+                guard index + 2 < range.upperBound, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
                     throw .invalidEncoding
                 }
                 output.append(high << 4 | low)
-                index = second
+                index += 2
             default:
                 output.append(byte)
             }
-            index = bytes.index(after: index)
+            index += 1
         }
         guard let string = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
-        if string.unicodeScalars.contains(where: { $0.value == 0 }) { throw .invalidEncoding }
+        // In valid UTF-8 a zero byte is exactly the NUL character.
+        if output.contains(0) { throw .invalidEncoding }
         return string
     }
 

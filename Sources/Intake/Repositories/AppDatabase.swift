@@ -84,16 +84,16 @@ public final class AppDatabase: Sendable {
 /// that crossed 1,000 WAL frames: every request of that group commit, and every one queued
 /// behind it, waited for the copy into the database file.
 ///
-/// Here a commit only records the WAL's size. Every `backgroundFrames` new frames, a connection
-/// of its own copies the WAL into the database on a background queue while the writer goes on.
-/// Once the WAL holds `restartFrames` and the background has copied all but a few hundred, the
-/// writer copies those itself (after its requests have been answered), so the WAL starts over
-/// from its beginning. Writes outside
-/// group commit checkpoint themselves at `writerFrames`, as SQLite's own checkpoint would.
+/// Here every `backgroundFrames` new frames, a connection of its own copies the WAL into the
+/// database on a background queue while the writer goes on. Once the WAL holds `restartFrames`
+/// and all but `restartRemainder` frames are copied, the writer copies those itself, so the WAL
+/// starts over from its beginning: a group commit does that after its requests have been
+/// answered (`checkpointIfDue`), any other write right in its commit. At `writerFrames` the
+/// writer copies everything itself, as SQLite's own checkpoint would (the fallback if the
+/// background connection cannot work).
 final class WALMonitor: @unchecked Sendable {
     static let backgroundFrames: Int32 = 1000
     static let restartFrames: Int32 = 4000
-    /// At most this many frames left for the writer to copy itself before the WAL starts over.
     static let restartRemainder: Int32 = 300
     static let writerFrames: Int32 = 8000
     private let path: String
@@ -101,6 +101,7 @@ final class WALMonitor: @unchecked Sendable {
     private var frames: Int32 = 0
     private var copiedUpTo: Int32 = 0
     private var copying = false
+    private var inGroupCommit = false
     private var closed = false
     private var checkpointer: DatabaseQueue?
     private let queue = DispatchQueue(label: "samverkan-intake.wal-checkpoint")
@@ -114,56 +115,78 @@ final class WALMonitor: @unchecked Sendable {
         // Retained for good: the pool's writer connection may outlive the AppDatabase.
         let context = Unmanaged.passRetained(self).toOpaque()
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, frames in
-            Unmanaged<WALMonitor>.fromOpaque(context!).takeUnretainedValue().committed(frames: frames)
+            let monitor = Unmanaged<WALMonitor>.fromOpaque(context!).takeUnretainedValue()
             if frames >= WALMonitor.writerFrames {
                 sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                return SQLITE_OK
+            }
+            switch monitor.committed(frames: frames) {
+            case .background: monitor.copyInBackground()
+            case .restart: sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            case .none: break
             }
             return SQLITE_OK
         }, context)
     }
 
-    private func committed(frames count: Int32) {
+    private enum Step { case none, background, restart }
+
+    /// Called in every commit on the writer connection.
+    private func committed(frames count: Int32) -> Step {
         lock.withLock {
             if count < frames { copiedUpTo = 0 }  // the WAL started over
             frames = count
+            return next(mayRestart: !inGroupCommit)
         }
     }
 
-    var framesInWAL: Int32 { lock.withLock { frames } }
-
-    /// Run by the group commit writer between batches. Returns how long the writer itself
-    /// spent checkpointing, or nil when it did not.
-    func checkpointIfDue(_ pool: DatabasePool) -> Duration? {
-        enum Step { case none, background, restart }
-        let step: Step = lock.withLock {
-            if copying || closed { return .none }
-            let uncopied = frames - copiedUpTo
-            // At restart size: first let the background copy nearly everything, then copy the rest.
-            if frames >= Self.restartFrames && uncopied <= Self.restartRemainder {
-                return .restart
-            }
-            guard uncopied >= (frames >= Self.restartFrames ? 1 : Self.backgroundFrames) else { return .none }
-            copying = true
-            copiedUpTo = frames
-            return .background
+    /// What is due now (under the lock). `mayRestart`: the caller may copy the last frames itself.
+    private func next(mayRestart: Bool) -> Step {
+        if copying || closed { return .none }
+        let uncopied = frames - copiedUpTo
+        if frames >= Self.restartFrames && uncopied <= Self.restartRemainder {
+            return mayRestart && uncopied > 0 ? .restart : .none
         }
-        switch step {
+        guard uncopied >= (frames >= Self.restartFrames ? 1 : Self.backgroundFrames) else { return .none }
+        copying = true
+        copiedUpTo = frames
+        return .background
+    }
+
+    private func copyInBackground() {
+        queue.async { [self] in
+            do {
+                if checkpointer == nil {
+                    var configuration = Configuration()
+                    configuration.busyMode = .timeout(10)
+                    // A checkpoint fsyncs the WAL before copying and the database file after,
+                    // before the copied frames count as done: never with synchronous = OFF.
+                    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                    checkpointer = try DatabaseQueue(path: path, configuration: configuration)
+                }
+                try checkpointer?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            } catch {
+                // Busy or unopenable: the writer copies it all itself at `writerFrames`.
+            }
+            lock.withLock { copying = false }
+        }
+    }
+
+    /// Runs a group commit's transaction: the commit leaves the last frames for `checkpointIfDue`.
+    func groupCommit<T>(_ body: () throws -> T) rethrows -> T {
+        lock.withLock { inGroupCommit = true }
+        defer { lock.withLock { inGroupCommit = false } }
+        return try body()
+    }
+
+    /// Run by the group commit writer once a batch's requests are answered. Returns how long the
+    /// writer itself spent checkpointing, or nil when it did not.
+    func checkpointIfDue(_ pool: DatabasePool) -> Duration? {
+        switch lock.withLock({ next(mayRestart: true) }) {
         case .none:
             return nil
         case .background:
-            queue.async { [self] in
-                do {
-                    if checkpointer == nil {
-                        var configuration = Configuration()
-                        configuration.busyMode = .timeout(10)
-                        checkpointer = try DatabaseQueue(path: path, configuration: configuration)
-                    }
-                    try checkpointer?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-                } catch {
-                    // Busy or unopenable: the writer's own checkpoint at restartFrames copies it all.
-                }
-                lock.withLock { copying = false }
-            }
+            copyInBackground()
             return nil
         case .restart:
             let start = ContinuousClock.now

@@ -82,8 +82,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                 // Jobs almost never fail: all of them run in one transaction without a savepoint
                 // each. If one does fail, the whole transaction is rolled back and the batch runs
                 // again with a savepoint per job, so only the failing job gets the error.
-                try pool.write { db in
-                    for job in batch { try job.run(db) }
+                try inGroupCommit {
+                    try pool.write { db in
+                        for job in batch { try job.run(db) }
+                    }
                 }
                 outcomes = Array(repeating: nil, count: batch.count)
             } catch {
@@ -98,10 +100,14 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    private func inGroupCommit<T>(_ body: () throws -> T) rethrows -> T {
+        if let wal { try wal.groupCommit(body) } else { try body() }
+    }
+
     /// The batch again, each job in its own savepoint.
     private func isolated(_ batch: [Job]) -> [(any Error)?] {
         do {
-            return try pool.write { db in
+            return try inGroupCommit { try pool.write { db in
                 var outcomes: [(any Error)?] = []
                 outcomes.reserveCapacity(batch.count)
                 for job in batch {
@@ -116,7 +122,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                     }
                 }
                 return outcomes
-            }
+            } }
         } catch {
             return Array(repeating: error, count: batch.count)
         }
