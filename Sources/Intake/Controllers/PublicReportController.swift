@@ -159,7 +159,7 @@ struct PublicReportController: Sendable {
 
         let now = services.clock()
         let client = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: configuration.trustProxy)
-        if let retryAfter = await rateLimiter.admit(client, now: now) {
+        if let retryAfter = rateLimiter.admit(client, now: now) {
             IntakeMetrics.reportsRefused.increment()
             context.logger.notice("report refused: rate limit", metadata: ["retry_after": .stringConvertible(retryAfter)])
             return rateLimitedPage(retryAfter: retryAfter, now: now, language: language)
@@ -178,13 +178,13 @@ struct PublicReportController: Sendable {
                 title: LocalizedText(sv: "Rapporten kunde inte tas emot", en: "The report could not be accepted"))
         }
         // A person who has to correct something gets the attempt back.
-        func giveBack() async { await rateLimiter.release(client, at: now) }
+        func giveBack() { rateLimiter.release(client, at: now) }
         // The time counts from when the form was first shown, also across corrections.
         // Only needed when the form comes back; a filed report does not sign anything.
         var fillTimeToken: String { shownAt.map { FormGuard.fillTimeToken(shownAt: $0, key: services.signingKey) } ?? newFillTimeToken() }
 
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
-            await giveBack()
+            giveBack()
             IntakeMetrics.reportsRefused.increment()
             return chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
@@ -193,7 +193,7 @@ struct PublicReportController: Sendable {
         }
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
         if verdict == .tooFast {
-            await giveBack()
+            giveBack()
             IntakeMetrics.reportsRefused.increment()
             context.logger.info("report refused: sent too soon after the form was shown")
             return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: LocalizedText(
@@ -203,7 +203,7 @@ struct PublicReportController: Sendable {
         }
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
-            await giveBack()
+            giveBack()
             IntakeMetrics.reportsRefused.increment()
             context.logger.info("report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
             return reportFormPage(form, language: language, values: values, errors: rejection.errors, fillTimeToken: fillTimeToken,

@@ -33,9 +33,14 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        for (name, value) in Self.headers { response.headers[name] = value }
+        for field in SecurityHeaderFields.all { response.headers[field.name] = field.value }
         return response
     }
+}
+
+/// The headers made once: a header name checks and lower-cases its text when it is created.
+enum SecurityHeaderFields {
+    static let all: [HTTPField] = SecurityHeadersMiddleware<BasicRequestContext>.headers.map { HTTPField(name: $0.0, value: $0.1) }
 }
 
 extension HTTPField.Name {
