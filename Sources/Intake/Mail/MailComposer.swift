@@ -80,15 +80,6 @@ public struct MailComposer: Sendable {
     /// One notification per owning function, in the report's language, without contact data,
     /// rendered now. Sent to the new owners when a report is reclassified.
     public func ownerNotifications(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?) -> [OutboxDraft] {
-        ownerNotificationParts(facts, routes: routes, reclassifiedBy: reclassifiedBy).map { part in
-            OutboxDraft(kind: .ownerNotification, recipient: part.recipient, subject: part.subjectBefore + facts.reference + part.subjectAfter,
-                        textBody: renderer.render("mail/owner-notification.text", part.context),
-                        htmlBody: renderer.render("mail/owner-notification.html", part.context))
-        }
-    }
-
-    private func ownerNotificationParts(_ facts: ReportFacts, routes: [Route], reclassifiedBy: String?)
-        -> [(recipient: String, subjectBefore: String, subjectAfter: String, context: [String: Any])] {
         let language = facts.language
         let agreement = facts.agreementKey.flatMap(catalogue.agreement)
         return routes.compactMap({ catalogue.function($0.functionKey) }).map { function in
@@ -97,7 +88,9 @@ public struct MailComposer: Sendable {
             context["triage"] = function.isTriage
             if let reclassifiedBy { context["reclassifiedBy"] = reclassifiedBy }
             let subject = Self.notificationSubject(language, triage: function.isTriage, reclassifiedBy: reclassifiedBy, agreement: agreement)
-            return (function.mailbox, subject.before, subject.after, context)
+            return OutboxDraft(kind: .ownerNotification, recipient: function.mailbox, subject: subject.before + facts.reference + subject.after,
+                               textBody: renderer.render("mail/owner-notification.text", context),
+                               htmlBody: renderer.render("mail/owner-notification.html", context))
         }
     }
 
