@@ -7,7 +7,7 @@ import GRDBSQLite
 public final class AppDatabase: Sendable {
     public let pool: DatabasePool
     public let path: String
-    /// The WAL's size after the last commit; group commit checkpoints from it (see WALMonitor).
+    /// Checkpoints the WAL in place of SQLite's automatic checkpoint (see WALMonitor).
     let wal: WALMonitor
 
     public init(path: String) throws {
@@ -116,27 +116,24 @@ final class WALMonitor: @unchecked Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, frames in
             let monitor = Unmanaged<WALMonitor>.fromOpaque(context!).takeUnretainedValue()
-            if frames >= WALMonitor.writerFrames {
-                sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-                return SQLITE_OK
-            }
             switch monitor.committed(frames: frames) {
             case .background: monitor.copyInBackground()
-            case .restart: sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            case .restart, .everything: sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             case .none: break
             }
             return SQLITE_OK
         }, context)
     }
 
-    private enum Step { case none, background, restart }
+    /// `restart`: copy the last frames; `everything`: the fallback at `writerFrames`.
+    private enum Step { case none, background, restart, everything }
 
     /// Called in every commit on the writer connection.
     private func committed(frames count: Int32) -> Step {
         lock.withLock {
             if count < frames { copiedUpTo = 0 }  // the WAL started over
             frames = count
-            return next(mayRestart: !inGroupCommit)
+            return count >= Self.writerFrames ? .everything : next(mayRestart: !inGroupCommit)
         }
     }
 
@@ -188,7 +185,7 @@ final class WALMonitor: @unchecked Sendable {
         case .background:
             copyInBackground()
             return nil
-        case .restart:
+        case .restart, .everything:
             let start = ContinuousClock.now
             try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             return ContinuousClock.now - start
