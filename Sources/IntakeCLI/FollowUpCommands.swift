@@ -9,12 +9,12 @@ struct DemoCommand: AsyncParsableCommand {
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add synthetic reports (all regions, agreements and states, three years of dates) for demos and benchmarks.")
-        @Option(help: "How many reports to add.") var reports: Int = 1000
+        @Option(help: "How many reports to add (1–10000000).") var reports: Int = 1000
         @Option(help: "Random seed (the same seed gives the same reports).") var seed: UInt64 = 2026
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            guard reports > 0 else { throw ValidationError("--reports must be at least 1") }
+            guard (1...10_000_000).contains(reports) else { throw ValidationError("--reports must be 1–10000000") }
             let (config, catalogue, database) = try common.openCatalogueAndDatabase()
             var seeder = DemoSeeder(database: database, catalogue: catalogue)
             seeder.seed = seed

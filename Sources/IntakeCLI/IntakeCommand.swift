@@ -13,7 +13,7 @@ struct IntakeCommand: AsyncParsableCommand {
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
         subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
                       ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self, TokenCommand.self,
-                      DemoCommand.self, SummaryCommand.self],
+                      DemoCommand.self, SummaryCommand.self, RoutesCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -150,8 +150,12 @@ struct OutboxCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List messages, newest first.")
         @Option(help: "queued, sent or dead.") var status: String?
-        @Option(help: "How many to show.") var limit = 50
+        @Option(help: "How many to show (1–100000).") var limit = 50
         @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1–100000") }
+        }
 
         func run() async throws {
             var filter: OutboxMessage.Status?

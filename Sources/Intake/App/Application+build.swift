@@ -34,30 +34,38 @@ public func buildApplication(
 }
 
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: RequestIdMiddleware())
-    router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ErrorPageMiddleware(renderer: services.renderer, clock: services.clock))
-    router.get("/health") { _, _ -> Response in
-        let healthy = await services.database.isHealthy()
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: healthy ? .ok : .serviceUnavailable, headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(string: healthy ? #"{"status":"ok","database":"ok"}"# : #"{"status":"error","database":"unavailable"}"#)))
+    buildRoutes(services: services).router
+}
+
+/// The router with the table of every route in it: method, path and the values each reads
+/// (`intake routes` prints it; the route sweep test sends every route hostile values).
+public func buildRoutes(services: AppServices) -> RouteTable {
+    let table = RouteTable(router: Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints))
+    table.adding { router in
+        router.add(middleware: RequestIdMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ErrorPageMiddleware(renderer: services.renderer, clock: services.clock))
+        router.get("/health") { _, _ -> Response in
+            let healthy = await services.database.isHealthy()
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.cacheControl] = "no-store"
+            return Response(status: healthy ? .ok : .serviceUnavailable, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(string: healthy ? #"{"status":"ok","database":"ok"}"# : #"{"status":"error","database":"unavailable"}"#)))
+        }
+        router.add(middleware: StaffSessionMiddleware(services: services))
+        PublicReportController(services: services).addRoutes(to: router)
+        OperationsController(services: services).addRoutes(to: router)
+        StaffAuthController(services: services).addRoutes(to: router)
+        TriageController(services: services).addRoutes(to: router)
+        AdminController(services: services).addRoutes(to: router)
+        APIController(services: services).addRoutes(to: router)
+        Open311Controller(services: services).addRoutes(to: router)
+        FollowUpController(services: services).addRoutes(to: router)
     }
-    router.add(middleware: StaffSessionMiddleware(services: services))
-    PublicReportController(services: services).addRoutes(to: router)
-    OperationsController(services: services).addRoutes(to: router)
-    StaffAuthController(services: services).addRoutes(to: router)
-    TriageController(services: services).addRoutes(to: router)
-    AdminController(services: services).addRoutes(to: router)
-    APIController(services: services).addRoutes(to: router)
-    Open311Controller(services: services).addRoutes(to: router)
-    FollowUpController(services: services).addRoutes(to: router)
-    return router
+    return table
 }
 
 /// The listen address is taken by another process (the error the server's bind throws).

@@ -8,7 +8,7 @@ import NIOCore
 struct APIController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         router.get("/api/openapi.yaml") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml; charset=utf-8"
@@ -24,11 +24,11 @@ struct APIController: Sendable {
             api.methodNotAllowed(RouterPath("reports/:id/\(action)"), allowed: [.post], respond: MachineError.apiMethodNotAllowed)
         }
         api.get("me", use: me)
-        api.get("reports", use: list)
+        api.get("reports", reads: .init(query: Self.listParameters), use: list)
         api.get("reports/:id", use: show)
-        api.post("reports/:id/state", use: changeState)
-        api.post("reports/:id/replies", use: reply)
-        api.post("reports/:id/notes", use: addNote)
+        api.post("reports/:id/state", reads: .init(json: ["state"]), use: changeState)
+        api.post("reports/:id/replies", reads: .init(json: ["text"]), use: reply)
+        api.post("reports/:id/notes", reads: .init(json: ["text"]), use: addNote)
     }
 
     private var catalogue: Catalogue { services.catalogue }
@@ -105,17 +105,19 @@ struct APIController: Sendable {
             return Self.json(.object([
                 ("reports", .list(item: "report", rows.map { summary($0.0, functions: $0.1, today: today) })),
                 ("total", .int(total)),
-                ("page", .int(filter.page)),
-                ("page_size", .int(filter.pageSize)),
+                ("page", .int(filter.paging.page)),
+                ("page_size", .int(filter.paging.size)),
             ]))
         }
     }
 
     static func bad(_ sv: String, _ en: String) -> Problem { Problem(status: .badRequest, detail: LocalizedText(sv: sv, en: en)) }
 
+    static let listParameters = ["function", "status", "agreement", "region", "party", "from", "to", "assigned", "open", "overdue", "sort", "order", "page", "page_size"]
+
     static func filter(_ request: Request, user: StaffUser, lifecycle: Lifecycle) throws -> APIReportFilter {
         let query = request.uri.queryParameters
-        let known: Set<String> = ["function", "status", "agreement", "region", "party", "from", "to", "assigned", "open", "overdue", "sort", "order", "page", "page_size", "lang"]
+        let known = Set(listParameters + ["lang"])
         if let unknown = query.map({ String($0.key) }).first(where: { !known.contains($0) }) {
             throw bad("Okänd parameter: \(unknown).", "Unknown parameter: \(unknown).")
         }
@@ -139,7 +141,7 @@ struct APIController: Sendable {
         }
         func integer(_ name: String, _ range: ClosedRange<Int>, default fallback: Int) throws -> Int {
             guard let raw = value(name) else { return fallback }
-            guard let number = Int(raw), range.contains(number) else {
+            guard case .value(let number) = BoundedNumber.read(raw, in: range) else {
                 throw bad("\(name) ska vara ett heltal \(range.lowerBound)–\(range.upperBound).", "\(name) must be a whole number \(range.lowerBound)–\(range.upperBound).")
             }
             return number
@@ -170,7 +172,7 @@ struct APIController: Sendable {
         case "me": filter.assigned = .user(user.id)
         case "none": filter.assigned = .nobody
         case let raw?:
-            guard let id = Int64(raw), id > 0 else { throw bad("assigned ska vara me, none eller ett användar-id.", "assigned must be me, none or a user id.") }
+            guard let id = BoundedNumber.id(raw) else { throw bad("assigned ska vara me, none eller ett användar-id.", "assigned must be me, none or a user id.") }
             filter.assigned = .user(id)
         }
         filter.openOnly = try flag("open")
@@ -184,8 +186,7 @@ struct APIController: Sendable {
         case "asc": filter.descending = false
         default: throw bad("order ska vara asc eller desc.", "order must be asc or desc.")
         }
-        filter.page = try integer("page", 1...100_000, default: 1)
-        filter.pageSize = try integer("page_size", 1...100, default: 25)
+        filter.paging = PageRequest(page: try integer("page", 1...100_000, default: 1), size: try integer("page_size", 1...100, default: 25))
         return filter
     }
 
@@ -215,7 +216,7 @@ struct APIController: Sendable {
 
     func reportId(_ context: AppRequestContext) async throws -> Int64 {
         let raw = context.parameters.get("id") ?? ""
-        if let id = Int64(raw), id > 0, raw.allSatisfy(\.isNumber) { return id }
+        if let id = BoundedNumber.id(raw) { return id }
         if raw.uppercased().wholeMatch(of: /SB-[0-9]{4}-[0-9]{5,}/) != nil, let id = try await services.cases.reportId(reference: raw) { return id }
         throw Self.notFound
     }

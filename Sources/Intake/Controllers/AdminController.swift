@@ -5,22 +5,22 @@ import Hummingbird
 struct AdminController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         let admin = router.group("/admin")
             .add(middleware: RequireStaffMiddleware(roles: [.admin]))
             .add(middleware: CSRFMiddleware(services: services))
         admin.get { request, _ in StaffPage.redirect("/admin/anvandare", language: PublicReportController.language(request)) }
         admin.get("anvandare", use: users)
         admin.get("anvandare/ny", use: newUserPage)
-        admin.post("anvandare", use: createUser)
+        admin.post("anvandare", reads: .init(form: ["csrf", "email", "name", "role", "functions", "active"]), use: createUser)
         admin.get("anvandare/:id", use: editUserPage)
-        admin.post("anvandare/:id", use: updateUser)
-        admin.post("anvandare/:id/losenord", use: sendReset)
-        admin.get("logg", use: auditLog)
-        admin.get("utkorg", use: outbox)
-        admin.post("utkorg/:id/forsok-igen", use: retryMail)
+        admin.post("anvandare/:id", reads: .init(form: ["csrf", "name", "role", "functions", "active"]), use: updateUser)
+        admin.post("anvandare/:id/losenord", reads: .init(form: ["csrf"]), use: sendReset)
+        admin.get("logg", reads: .init(query: ["fore"]), use: auditLog)
+        admin.get("utkorg", reads: .init(query: ["status"]), use: outbox)
+        admin.post("utkorg/:id/forsok-igen", reads: .init(form: ["csrf"]), use: retryMail)
         admin.get("nycklar", use: tokens)
-        admin.post("nycklar/:id/aterkalla", use: revokeToken)
+        admin.post("nycklar/:id/aterkalla", reads: .init(form: ["csrf"]), use: revokeToken)
     }
 
     private var catalogue: Catalogue { services.catalogue }
@@ -107,7 +107,7 @@ struct AdminController: Sendable {
     }
 
     func targetUser(_ context: AppRequestContext) async throws -> StaffUser {
-        guard let id = context.parameters.get("id").flatMap(Int64.init), let user = try await services.staff.user(id: id) else { throw AppError.notFound }
+        guard let id = BoundedNumber.id(context.parameters.get("id")), let user = try await services.staff.user(id: id) else { throw AppError.notFound }
         return user
     }
 
@@ -140,7 +140,7 @@ struct AdminController: Sendable {
 
     @Sendable func auditLog(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
-        let before = request.uri.queryParameters["fore"].flatMap { Int64(String($0)) }
+        let before = BoundedNumber.id(request.uri.queryParameters["fore"])
         let pageSize = 100
         let entries = try await services.database.pool.read { db in try AuditLog.recent(limit: pageSize, beforeId: before, in: db) }
         var page = StaffPage.base(request, context: context, title: language == .sv ? "Granskningslogg" : "Audit log", path: "/admin/logg")
@@ -185,7 +185,7 @@ struct AdminController: Sendable {
     }
 
     @Sendable func retryMail(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound }
+        guard let id = BoundedNumber.id(context.parameters.get("id")) else { throw AppError.notFound }
         guard try await services.outbox.retry(id, now: now) else { throw AppError.notFound }
         return StaffPage.redirect("/admin/utkorg", message: "forsok-igen", language: PublicReportController.language(request))
     }
@@ -212,7 +212,7 @@ struct AdminController: Sendable {
     }
 
     @Sendable func revokeToken(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id").flatMap(Int64.init), try await services.apiTokens.token(id: id) != nil else { throw AppError.notFound }
+        guard let id = BoundedNumber.id(context.parameters.get("id")), try await services.apiTokens.token(id: id) != nil else { throw AppError.notFound }
         do {
             let token = try await services.apiTokens.revoke(String(id), by: try actor(context), now: now)
             context.logger.info("api token revoked", metadata: ["token": .stringConvertible(token.id)])

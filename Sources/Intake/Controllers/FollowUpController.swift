@@ -7,15 +7,18 @@ import Hummingbird
 struct FollowUpController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         let staff = router.group("/handlaggning")
             .add(middleware: RequireStaffMiddleware(roles: Set(StaffRole.allCases)))
-        staff.get("uppfoljning", use: dashboard)
-        staff.get("uppfoljning/rapporter.csv", use: exportReports)
-        staff.get("uppfoljning/sammanstallning.csv", use: exportAggregates)
+        staff.get("uppfoljning", reads: .init(query: Self.filterParameters), use: dashboard)
+        staff.get("uppfoljning/rapporter.csv", reads: .init(query: Self.filterParameters + ["separator"]), use: exportReports)
+        staff.get("uppfoljning/sammanstallning.csv", reads: .init(query: Self.filterParameters + ["separator"]), use: exportAggregates)
         staff.get("overenskommelser", use: register)
         router.get("/larande", use: learning)
     }
+
+    /// The follow-up filter's query parameters (see `filter(_:user:)`).
+    static let filterParameters = ["fran", "till", "lan", "avtal", "malgrupp"]
 
     private var catalogue: Catalogue { services.catalogue }
     private var today: CalendarDay { CalendarDay(services.clock()) }

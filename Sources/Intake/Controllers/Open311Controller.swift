@@ -13,18 +13,28 @@ struct Open311Controller: Sendable {
     static let maximumWindow: TimeInterval = 90 * 86_400
     static let changeset = "2026-11-25T00:00:00+01:00"
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         let group = router.group("/open311/v2")
-        group.get(":file", use: top)
-        group.post(":file", use: post)
-        group.get("services/:file", use: serviceDefinition)
-        group.get("requests/:file", use: oneRequest)
+        let attributes = Self.attributeParameters(catalogue)
+        group.get(":file", reads: .init(query: ["jurisdiction_id", "api_key", "service_request_id", "service_code", "start_date", "end_date", "status"]), use: top)
+        group.post(":file", reads: .init(query: ["api_key"], form: ["api_key", "jurisdiction_id", "service_code", "lang", "description", "email", "phone", "first_name", "last_name"] + attributes), use: post)
+        group.get("services/:file", reads: .init(query: ["jurisdiction_id"]), use: serviceDefinition)
+        group.get("requests/:file", reads: .init(query: ["jurisdiction_id", "api_key"]), use: oneRequest)
         group.methodNotAllowed(":file", allowed: [.get, .post], respond: Self.methodNotAllowed)
         group.methodNotAllowed("services/:file", allowed: [.get], respond: Self.methodNotAllowed)
         group.methodNotAllowed("requests/:file", allowed: [.get], respond: Self.methodNotAllowed)
     }
 
     private var catalogue: Catalogue { services.catalogue }
+
+    /// `attribute[code]` for every field any service has (common and extra fields).
+    static func attributeParameters(_ catalogue: Catalogue) -> [String] {
+        var codes = catalogue.form.fields.map(\.key)
+        for agreement in catalogue.agreements {
+            for field in agreement.fields where !codes.contains(field.key) { codes.append(field.key) }
+        }
+        return codes.map { "attribute[\($0)]" }
+    }
     private var today: CalendarDay { CalendarDay(services.clock()) }
 
     struct Failure: Error {

@@ -7,7 +7,7 @@ import Hummingbird
 struct OperationsController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         router.get("/metrics", use: metrics)
         router.get("/ready", use: ready)
     }

@@ -16,18 +16,18 @@ struct PublicReportController: Sendable {
 
     static let unknownAgreementKey = "vet-inte"
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         router.get("/", use: home)
         router.get("/rapportera", use: { request, _ in
             Response(status: .seeOther, headers: [.location: "/" + Self.language(request).query])
         })
-        router.get("/rapportera/:region", use: form)
-        router.post("/rapportera/:region", use: submit)
+        router.get("/rapportera/:region", reads: .init(query: ["avtal"]), use: form)
+        router.post("/rapportera/:region", reads: .init(form: Self.reportFormFields(catalogue)), use: submit)
         router.get("/tillganglighet", use: accessibilityStatement)
         router.get("/personuppgifter", use: privacyNotice)
         router.get("/kvitto/:token", use: receipt)
-        router.get("/arende/:token", use: tracking)
-        router.post("/arende/:token", use: addInformation)
+        router.get("/arende/:token", reads: .init(query: ["tillagd"]), use: tracking)
+        router.post("/arende/:token", reads: .init(form: ["information", "lang"]), use: addInformation)
         router.get("/static/app.css", use: { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
@@ -38,6 +38,18 @@ struct PublicReportController: Sendable {
 
     private var catalogue: Catalogue { services.catalogue }
     private var today: CalendarDay { CalendarDay(services.clock()) }
+
+    /// Every field the report form may send, for any agreement: the common fields, each
+    /// agreement's extra fields, the agreement choice and the form's protections.
+    static func reportFormFields(_ catalogue: Catalogue) -> [String] {
+        var names = ["avtal", "lang", FormGuard.fillTimeField, FormGuard.honeypotField] + catalogue.form.fields.map(\.key)
+        for agreement in catalogue.agreements {
+            for field in agreement.fields where !names.contains(ReportForm.extraFieldName(field.key)) {
+                names.append(ReportForm.extraFieldName(field.key))
+            }
+        }
+        return names
+    }
 
     static func language(_ request: Request) -> Language {
         Language(parameter: request.uri.queryParameters["lang"].map(String.init))

@@ -58,23 +58,23 @@ enum StaffPage {
 struct StaffAuthController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         let csrf = CSRFMiddleware(services: services)
         router.group("/login").add(middleware: csrf)
-            .get(use: loginPage)
-            .post(use: login)
+            .get(reads: .init(query: ["next", "klart"]), use: loginPage)
+            .post(reads: .init(form: ["csrf", "email", "password", "next"]), use: login)
         router.group("/logout").add(middleware: csrf)
-            .post(use: logout)
+            .post(reads: .init(form: ["csrf"]), use: logout)
         let password = router.group("/losenord").add(middleware: csrf)
         password.get("glomt", use: forgotPage)
-        password.post("glomt", use: forgot)
+        password.post("glomt", reads: .init(form: ["csrf", "email"]), use: forgot)
         password.get("aterstall/:token", use: resetPage)
-        password.post("aterstall/:token", use: reset)
+        password.post("aterstall/:token", reads: .init(form: ["csrf", "password", "password_repeat"]), use: reset)
         router.group("/konto")
             .add(middleware: RequireStaffMiddleware(roles: Set(StaffRole.allCases), allowPendingPasswordChange: true))
             .add(middleware: csrf)
-            .get("losenord", use: changePage)
-            .post("losenord", use: change)
+            .get("losenord", reads: .init(query: ["klart"]), use: changePage)
+            .post("losenord", reads: .init(form: ["csrf", "current_password", "password", "password_repeat"]), use: change)
     }
 
     private var now: Date { services.clock() }

@@ -6,7 +6,7 @@ import Hummingbird
 struct TriageController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouteTable) {
         let csrf = CSRFMiddleware(services: services)
         router.group("/handlaggning")
             .add(middleware: RequireStaffMiddleware(roles: Set(StaffRole.allCases)))
@@ -14,10 +14,10 @@ struct TriageController: Sendable {
         let work = router.group("/handlaggning")
             .add(middleware: RequireStaffMiddleware(roles: [.admin, .handlaggare]))
             .add(middleware: csrf)
-        work.get("ko/:function", use: queue)
-        work.get("rapporter/:id", use: report)
+        work.get("ko/:function", reads: .init(query: ["status", "avtal", "part", "fran", "till", "handlaggare", "forsenad", "sortera", "ordning", "sida", "klart"]), use: queue)
+        work.get("rapporter/:id", reads: .init(query: ["klart"]), use: report)
         for action in Action.allCases {
-            work.post("rapporter/:id/\(action.rawValue)") { request, context in
+            work.post(RouterPath("rapporter/:id/\(action.rawValue)"), reads: .init(form: ["csrf"] + action.formFields)) { request, context in
                 try await perform(action, request: request, context: context)
             }
         }
@@ -93,13 +93,13 @@ struct TriageController: Sendable {
         switch value("handlaggare") {
         case "ingen": filter.assigned = .nobody
         case "jag": filter.assigned = .user(user.id)
-        case let id?: filter.assigned = Int64(id).map { .user($0) } ?? .anyone
+        case let id?: filter.assigned = BoundedNumber.id(id).map { .user($0) } ?? .anyone
         case nil: filter.assigned = .anyone
         }
         filter.overdueOnly = value("forsenad") == "1"
         filter.sort = value("sortera").flatMap(QueueFilter.Sort.init(rawValue:)) ?? .received
         filter.descending = value("ordning") != "stigande"
-        filter.page = max(1, value("sida").flatMap(Int.init) ?? 1)
+        filter.paging = PageRequest(pageText: value("sida"), size: 25)
 
         let result = try await services.cases.queue(filter, today: today)
         let handlers = try await services.database.pool.read { db in try services.staff.handlers(inFunctions: [function.key], in: db) }
@@ -155,13 +155,14 @@ struct TriageController: Sendable {
         }
         page["hasRows"] = !result.rows.isEmpty
         // Paging keeps every filter.
-        let pages = max(1, (result.total + filter.pageSize - 1) / filter.pageSize)
+        let shown = result.paging.page
+        let pages = result.paging.pageCount(total: result.total)
         var keep = query.filter { $0.key != "sida" && $0.key != "klart" }.map { (String($0.key), String($0.value)) }
         keep.sort { $0.0 < $1.0 }
-        page["page"] = filter.page
+        page["page"] = shown
         page["pages"] = pages
-        if filter.page > 1 { page["previousHref"] = base + PageContext.queryString(keep + [("sida", String(filter.page - 1))]) }
-        if filter.page < pages { page["nextHref"] = base + PageContext.queryString(keep + [("sida", String(filter.page + 1))]) }
+        if shown > 1 { page["previousHref"] = base + PageContext.queryString(keep + [("sida", String(shown - 1))]) }
+        if shown < pages { page["nextHref"] = base + PageContext.queryString(keep + [("sida", String(shown + 1))]) }
         page["isEnglish"] = language == .en
         return services.renderer.page("pages/queue", page)
     }
@@ -170,7 +171,7 @@ struct TriageController: Sendable {
 
     /// The report if the user may see it; otherwise 404, the same as for a report that does not exist.
     func visibleDetail(_ context: AppRequestContext, user: StaffUser) async throws -> CaseDetail {
-        guard let id = context.parameters.get("id").flatMap(Int64.init),
+        guard let id = BoundedNumber.id(context.parameters.get("id")),
               let functions = try await services.cases.activeFunctions(reportId: id),
               AccessPolicy.canSee(reportRoutedTo: functions, by: user),
               let detail = try await services.cases.detail(id: id, includeContact: AccessPolicy.canWorkWithReports(user))
@@ -326,11 +327,25 @@ struct TriageController: Sendable {
     enum Action: String, CaseIterable, Sendable {
         case status, svar, anteckning, tilldela, klassificera, eskalera, koppla, systemfel, utfall
         var key: String { rawValue }
+
+        /// The form fields `perform` reads for this action.
+        var formFields: [String] {
+            switch self {
+            case .status: ["status"]
+            case .svar, .anteckning: ["text"]
+            case .tilldela: ["handlaggare"]
+            case .klassificera: ["avtal"]
+            case .eskalera: []
+            case .koppla: ["referens"]
+            case .systemfel: ["systemfel"]
+            case .utfall: ["utfall", "publicera"]
+            }
+        }
     }
 
     func perform(_ action: Action, request: Request, context: AppRequestContext) async throws -> Response {
         let user = try Self.user(context)
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound }
+        guard let id = BoundedNumber.id(context.parameters.get("id")) else { throw AppError.notFound }
         let form = context.form
         let text = form["text"]?.first ?? ""
         let now = now
@@ -343,7 +358,7 @@ struct TriageController: Sendable {
             case .anteckning: try await triage.addNote(id, text: text, by: user, now: now)
             case .tilldela:
                 let raw = form["handlaggare"]?.first ?? ""
-                try await triage.assign(id, to: raw.isEmpty ? nil : Int64(raw) ?? -1, by: user, now: now)
+                try await triage.assign(id, to: raw.isEmpty ? nil : BoundedNumber.id(raw) ?? -1, by: user, now: now)
             case .klassificera: try await triage.reclassify(id, to: form["avtal"]?.first ?? "", by: user, now: now)
             case .eskalera: try await triage.escalate(id, by: user, now: now)
             case .koppla: try await triage.link(id, toReference: form["referens"]?.first ?? "", by: user, now: now)

@@ -83,8 +83,8 @@ public struct QueueFilter: Sendable, Hashable {
     public var overdueOnly = false
     public var sort: Sort = .received
     public var descending = true
-    public var page = 1
-    public var pageSize = 25
+    /// The requested page; the queue moves a page past the last back to the last.
+    public var paging = PageRequest(page: 1, size: 25)
 
     public init(functionKey: String) {
         self.functionKey = functionKey
@@ -96,6 +96,8 @@ public struct QueuePage: Sendable {
     public var total: Int
     public var countsByState: [String: Int]
     public var overdue: Int
+    /// The page shown: the one asked for, or the last one when it asked for a page past it.
+    public var paging: PageRequest
 }
 
 /// What the reporter's tracking page shows: no internal notes, no staff names, no contact data.

@@ -52,8 +52,7 @@ public struct APIReportFilter: Sendable {
     public var overdueOnly = false
     public var sort: QueueFilter.Sort = .received
     public var descending = true
-    public var page = 1
-    public var pageSize = 25
+    public var paging = PageRequest(page: 1, size: 25)
 
     public init() {}
 }
@@ -155,7 +154,7 @@ extension CaseRepository {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(Self.summaryColumns) FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
                 WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(arguments + [filter.pageSize, max(filter.page - 1, 0) * filter.pageSize]))
+                """, arguments: StatementArguments(arguments + [filter.paging.size, filter.paging.offset]))
             return (try rows.map { row in
                 let summary = Self.summary(row)
                 return (summary, try Self.activeFunctions(reportId: summary.id, in: db) ?? [])

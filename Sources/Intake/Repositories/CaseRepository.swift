@@ -98,12 +98,12 @@ public final class CaseRepository: Sendable {
             }
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report r WHERE \(where_)", arguments: StatementArguments(listArguments)) ?? 0
             let order = Self.orderClause(filter.sort, descending: filter.descending)
-            let offset = max(filter.page - 1, 0) * filter.pageSize
+            let paging = filter.paging.clamped(toTotal: total)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(Self.summaryColumns) FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
                 WHERE \(where_) ORDER BY \(order) LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(listArguments + [filter.pageSize, offset]))
-            return QueuePage(rows: rows.map(Self.summary), total: total, countsByState: countsByState, overdue: overdue)
+                """, arguments: StatementArguments(listArguments + [paging.size, paging.offset]))
+            return QueuePage(rows: rows.map(Self.summary), total: total, countsByState: countsByState, overdue: overdue, paging: paging)
         }
     }
 
@@ -172,8 +172,9 @@ public final class CaseRepository: Sendable {
     public func tracking(token: String, reports: ReportRepository) async throws -> TrackingView? {
         let lookup = SecretToken.isWellFormed(token) ? token : String(repeating: "-", count: 32)
         guard let receipt = try await reports.receipt(token: lookup), SecretToken.isWellFormed(token) else { return nil }
-        return try await database.pool.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT updated_at, closed_at FROM report WHERE id = ?", arguments: [receipt.id])!
+        return try await database.pool.read { db -> TrackingView? in
+            // Gone since the receipt was read (erased by retention): the same 404 as an unknown token.
+            guard let row = try Row.fetchOne(db, sql: "SELECT updated_at, closed_at FROM report WHERE id = ?", arguments: [receipt.id]) else { return nil }
             let states = try Row.fetchAll(db, sql: """
                 SELECT at, after_value FROM audit_log WHERE report_id = ? AND action IN ('report.received', 'report.state') ORDER BY id
                 """, arguments: [receipt.id]).map { (at: $0["at"] as Date, stateKey: $0["after_value"] as String) }
