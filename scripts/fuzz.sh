@@ -16,7 +16,7 @@ for target in "${targets[@]}"; do
   case "$target" in
     FormBody) sources=(Sources/Intake/Controllers/FormBody.swift) ;;
     PrivacyCheck) sources=(Sources/Intake/Domain/PrivacyCheck.swift) ;;
-    MailMessage) sources=(Sources/Intake/Mail/MailMessage.swift Sources/Intake/Domain/DigitText.swift) ;;
+    MailMessage) sources=(Sources/Intake/Mail/MailMessage.swift Sources/Intake/Mail/MailAddress.swift Sources/Intake/Domain/DigitText.swift) ;;
     *) echo "fuzz: unknown target $target" >&2; exit 2 ;;
   esac
   binary="$out/fuzz-$target"
