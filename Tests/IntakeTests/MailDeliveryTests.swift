@@ -6,7 +6,7 @@ import Testing
 @testable import Intake
 
 /// Mail end to end against a real SMTP server (aiosmtpd) on loopback.
-@Suite("Mail delivery over SMTP", .serialized, .enabled(if: SMTPTestServer.isAvailable, "needs .venv with aiosmtpd (scripts/test.sh makes it)"))
+@Suite("Mail delivery over SMTP", .serialized, .requires(.smtpServer))
 struct MailDeliveryTests {
     func app(_ directory: String, smtp: SMTPTestServer) async throws -> some ApplicationProtocol {
         try await TestSupport.application(directory: directory, smtpURL: smtp.url, clock: { Date() })
@@ -203,7 +203,7 @@ struct MailDeliveryTests {
 }
 
 /// The curl transport against aiosmtpd with TLS and AUTH.
-@Suite("SMTP transport: TLS and AUTH", .serialized, .enabled(if: SMTPTestServer.isAvailable, "needs .venv with aiosmtpd"))
+@Suite("SMTP transport: TLS and AUTH", .serialized, .requires(.smtpServer))
 struct SMTPTransportTests {
     static func certificates() throws -> String {
         let directory = try TestSupport.temporaryDirectory("ca")
