@@ -3,11 +3,24 @@
 # Each target compiles its source files from Sources/Intake directly with
 # `swiftc -sanitize=fuzzer,address` (no package build), then fuzzes for SECONDS (default 30).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: FormBody PrivacyCheck MailMessage
+#   scripts/fuzz.sh --ci [TARGET...]           what the tests run: deterministic, see below
 # Corpora grow in .build/fuzz/corpus-TARGET (seeded from fuzz/seeds/TARGET); a crash leaves
 # its input in .build/fuzz/crash-* and the script exits 1.
+# --ci: a fixed seed (INTAKE_TEST_SEED, default 20261125) and a fixed number of runs
+# (INTAKE_FUZZ_RUNS, default 20000) over a fresh copy of fuzz/seeds/TARGET plus every saved
+# crash input (.build/fuzz/crash-TARGET-*), with deterministic hashing: the same seed gives the
+# same run, and the seed is printed so a failure can be replayed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-30}"; shift || true
+ci=false
+if [ "${1:-}" = "--ci" ]; then
+  ci=true; shift
+  seed="${INTAKE_TEST_SEED:-20261125}"; runs="${INTAKE_FUZZ_RUNS:-20000}"
+  case "$seed$runs" in *[!0-9]*) echo "fuzz: INTAKE_TEST_SEED and INTAKE_FUZZ_RUNS must be whole numbers" >&2; exit 2 ;; esac
+  seconds=0
+else
+  seconds="${1:-30}"; shift || true
+fi
 targets=("$@"); [ "${#targets[@]}" -gt 0 ] || targets=(FormBody PrivacyCheck MailMessage)
 out=.build/fuzz
 mkdir -p "$out"
@@ -16,18 +29,30 @@ for target in "${targets[@]}"; do
   case "$target" in
     FormBody) sources=(Sources/Intake/Controllers/FormBody.swift) ;;
     PrivacyCheck) sources=(Sources/Intake/Domain/PrivacyCheck.swift) ;;
-    MailMessage) sources=(Sources/Intake/Mail/MailMessage.swift Sources/Intake/Domain/DigitText.swift) ;;
+    MailMessage) sources=(Sources/Intake/Mail/MailMessage.swift Sources/Intake/Mail/MailAddress.swift Sources/Intake/Domain/DigitText.swift) ;;
     *) echo "fuzz: unknown target $target" >&2; exit 2 ;;
   esac
   binary="$out/fuzz-$target"
   # ld.gold warns about asan symbols it cannot export; harmless.
   swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name FuzzTarget \
     "${common[@]}" "${sources[@]}" "fuzz/${target}Target.swift" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
-  corpus="$out/corpus-$target"
-  mkdir -p "$corpus"
-  [ -d "fuzz/seeds/$target" ] && cp -n fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
-  echo "fuzz: $target for ${seconds}s"
-  if ! "$binary" "$corpus" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+  if $ci; then
+    # A fresh corpus each time: libFuzzer adds to its corpus folder, which would change the next run.
+    corpus="$out/ci-corpus-$target"
+    rm -rf "$corpus"; mkdir -p "$corpus"
+    cp fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
+    cp "$out"/crash-"$target"-* "$corpus"/ 2>/dev/null || true
+    echo "fuzz: $target --ci: seed $seed, $runs runs over $(ls "$corpus" | wc -l) inputs (replay: INTAKE_TEST_SEED=$seed scripts/fuzz.sh --ci $target)"
+    options=(-seed="$seed" -runs="$runs" -reload=0)
+    export SWIFT_DETERMINISTIC_HASHING=1
+  else
+    corpus="$out/corpus-$target"
+    mkdir -p "$corpus"
+    [ -d "fuzz/seeds/$target" ] && cp -n fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
+    echo "fuzz: $target for ${seconds}s"
+    options=(-max_total_time="$seconds")
+  fi
+  if ! "$binary" "$corpus" "${options[@]}" -max_len=4096 -print_final_stats=1 \
        -artifact_prefix="$out/crash-$target-" > "$out/$target.log" 2>&1; then
     tail -n 40 "$out/$target.log" >&2
     echo "fuzz: $target FAILED (input saved under $out/crash-$target-*)" >&2

@@ -10,7 +10,7 @@ import Testing
 struct FastPathTests {
     @Test("StoredTime is GRDB's own text for a Date")
     func storedTimeMatchesGRDB() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestSeed.generator()
         var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_795_000_000.9999), Date(timeIntervalSince1970: 1_795_000_000.0005),
                      Date(timeIntervalSince1970: 951_782_400.123)]
         for _ in 0..<500 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0...4_102_444_800, using: &generator))) }
@@ -64,7 +64,7 @@ struct FastPathTests {
 
     @Test("the form body parser on pointers decides like the generic parser it replaced, on 20,000 random bodies")
     func formBodyMatchesReference() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestSeed.generator()
         let alphabet = Array("ab=&%+09AFfgZ ".utf8) + [0x00, 0xC3, 0xA5, 0xFF, 0xE2, 0x80, 0xA8]
         for _ in 0..<20_000 {
             let body = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
@@ -155,7 +155,7 @@ struct FastPathTests {
     func calendarDays() {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = CalendarDay.swedishTimeZone
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestSeed.generator()
         // Around the DST changes of 2026 (29 March, 25 October) and midnight, plus random times.
         var dates = [1_774_742_399.0, 1_774_742_400, 1_774_746_000, 1_792_882_799, 1_792_882_800, 1_792_886_400, 0, 951_782_400]
             .map { Date(timeIntervalSince1970: $0) }
@@ -195,7 +195,7 @@ struct FastPathTests {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestSeed.generator()
         for _ in 0..<300 {
             let date = Date(timeIntervalSince1970: Double(Int.random(in: 0...4_102_444_800, using: &generator)))
             #expect(MailMessage.rfc5322Date(date) == formatter.string(from: date))

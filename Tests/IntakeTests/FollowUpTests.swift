@@ -229,7 +229,7 @@ struct FollowUpTests {
     }
 
     @Test("periodic summaries arrive by real SMTP once per recipient and period as the clock moves; sending again queues nothing",
-          .enabled(if: SMTPTestServer.isAvailable, "needs .venv with aiosmtpd (scripts/test.sh makes it)"))
+          .requires(.smtpServer))
     func summariesOncePerPeriod() async throws {
         let smtp = try SMTPTestServer.started()
         defer { smtp.stop() }

@@ -16,16 +16,16 @@ struct MailMessageTests {
     }
 
     @Test("lines end in CRLF and none is longer than 998 octets")
-    func lineRules() {
-        let text = message().rendered(boundary: "b")
+    func lineRules() throws {
+        let text = try message().rendered(boundary: "b")
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\r"))
         for line in text.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 998) }
     }
 
     @Test("required headers are present, Swedish subject and name are encoded words")
-    func headersPresent() {
-        let head = headers(message().rendered(boundary: "b"))
+    func headersPresent() throws {
+        let head = headers(try message().rendered(boundary: "b"))
         for name in ["Date: ", "From: ", "To: ", "Message-ID: <abc123@samverkan.example.se>", "Subject: ", "Auto-Submitted: auto-generated", "MIME-Version: 1.0", "Content-Type: multipart/alternative"] {
             #expect(head.contains { $0.hasPrefix(name) }, "\(name)")
         }
@@ -36,18 +36,106 @@ struct MailMessageTests {
     @Test("CR or LF in a subject, name or address cannot add a header or a recipient", arguments: [
         "Hej\r\nBcc: victim@example.org", "Hej\nBcc: victim@example.org", "Hej\rBcc: victim@example.org", "Hej\u{85}Bcc: victim@example.org",
     ])
-    func noHeaderInjection(_ evil: String) {
-        let text = message(subject: evil, to: "asa@example.se\r\nBcc: victim@example.org", fromName: evil).rendered(boundary: "b")
+    func noHeaderInjection(_ evil: String) throws {
+        let text = try message(subject: evil, fromName: evil).rendered(boundary: "b")
         let head = headers(text)
         #expect(!head.contains { $0.lowercased().hasPrefix("bcc:") })
-        #expect(head.filter { $0.hasPrefix("To: ") }.count == 1)
-        #expect(head.first { $0.hasPrefix("To: ") } == "To: asa@example.seBcc:victim@example.org")
+        #expect(head.filter { $0.hasPrefix("To: ") } == ["To: asa@example.se"])
+        // An address is written as given or not at all.
+        let refusal = #expect(throws: MailMessage.Refusal.self) {
+            try message(to: "asa@example.se" + evil).rendered(boundary: "b")
+        }
+        #expect(refusal?.header == "To")
+    }
+
+    /// The fuzz target's invariant (fuzz/MailMessageTarget.swift): CRLF only, no line over 998
+    /// octets, exactly the builder's headers.
+    func expectInvariant(_ text: String, replyTo: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
+        let bytes = Array(text.utf8)
+        for (i, byte) in bytes.enumerated() {
+            if byte == 10 { #expect(i > 0 && bytes[i - 1] == 13, "bare LF", sourceLocation: sourceLocation) }
+            if byte == 13 { #expect(i + 1 < bytes.count && bytes[i + 1] == 10, "bare CR", sourceLocation: sourceLocation) }
+        }
+        let lines = text.components(separatedBy: "\r\n")
+        #expect(lines.allSatisfy { $0.utf8.count <= 998 }, "a line over 998 octets", sourceLocation: sourceLocation)
+        let names = lines.prefix { !$0.isEmpty }.filter { !$0.hasPrefix(" ") }.map { String($0.prefix { $0 != ":" }) }
+        #expect(names == ["Date", "From", "To"] + (replyTo ? ["Reply-To"] : []) +
+                ["Message-ID", "Subject", "MIME-Version", "Auto-Submitted", "X-Auto-Response-Suppress", "Content-Type"], sourceLocation: sourceLocation)
+    }
+
+    /// Decodes the encoded-words and quoted names of a folded header back to text.
+    func decodedHeader(_ text: String, _ name: String) throws -> String {
+        let head = headers(text)
+        let start = try #require(head.firstIndex { $0.hasPrefix(name + ": ") })
+        var value = String(head[start].dropFirst(name.count + 2))
+        var index = start + 1
+        while index < head.count, head[index].hasPrefix(" ") { value += head[index]; index += 1 }
+        var decoded = ""
+        for token in value.split(separator: " ") {
+            if token.hasPrefix("=?UTF-8?B?") && token.hasSuffix("?=") {
+                #expect(token.count <= 75)
+                decoded += String(decoding: try #require(Data(base64Encoded: String(token.dropFirst(10).dropLast(2)))), as: UTF8.self)
+            }
+        }
+        return decoded
+    }
+
+    @Test("display names of any length or script are folded into encoded words; the invariant holds", arguments: [
+        String(repeating: "Samverkansbrister ", count: 80),                 // long ASCII name
+        String(repeating: "Region Örebro län ", count: 60),                 // long non-ASCII name
+        String(decoding: [UInt8](repeating: 0xFF, count: 360), as: UTF8.self), // invalid UTF-8 read as 360 U+FFFD
+        "a" + String(repeating: "\u{301}", count: 600),                    // one grapheme of 1,201 octets
+    ])
+    func longDisplayNames(_ name: String) throws {
+        let text = try message(fromName: name).rendered(boundary: "b")
+        expectInvariant(text)
+        #expect(try decodedHeader(text, "From") == name.trimmingCharacters(in: .whitespaces))
+        #expect(headers(text).allSatisfy { $0.utf8.count <= 335 })
+    }
+
+    @Test("subjects that are one long word or look like encoded words are encoded, not written as they are", arguments: [
+        String(repeating: "x", count: 1200), "=?UTF-8?B?" + String(repeating: "y", count: 1100), String(repeating: "\u{FFFD}", count: 400),
+    ])
+    func awkwardSubjects(_ subject: String) throws {
+        let text = try message(subject: subject).rendered(boundary: "b")
+        expectInvariant(text)
+        #expect(try decodedHeader(text, "Subject") == subject)
+    }
+
+    @Test("an address the header cannot carry is refused with a reason that does not name it", arguments: [
+        ("To", String(decoding: [UInt8](repeating: 0xFF, count: 320) + [UInt8](repeating: 0x41, count: 40), as: UTF8.self), MailAddress.Problem.notASCII),
+        ("To", String(repeating: "a", count: 300) + "@example.se", .tooLong),
+        ("To", "åsa@example.se", .notASCII),
+        ("Reply-To", "svar@example.se, annan@example.se", .forbiddenCharacter),
+        ("From", "no-reply", .notOneAt),
+    ])
+    func refusedAddresses(_ header: String, _ address: String, _ problem: MailAddress.Problem) {
+        var mail = message()
+        switch header {
+        case "To": mail.to = address
+        case "Reply-To": mail.replyTo = address
+        default: mail.fromAddress = address
+        }
+        let refusal = #expect(throws: MailMessage.Refusal.self) { try mail.rendered(boundary: "b") }
+        #expect(refusal == MailMessage.Refusal(header: header, problem: problem))
+        #expect(refusal.map { !$0.description.contains(address) } == true)
+    }
+
+    @Test("an address of exactly 254 octets is written as it is; the invariant holds")
+    func longestAddress() throws {
+        let address = String(repeating: "a", count: 254 - "@example.se".count) + "@example.se"
+        var mail = message(to: address)
+        mail.replyTo = address
+        mail.fromAddress = address
+        let text = try mail.rendered(boundary: "b")
+        expectInvariant(text, replyTo: true)
+        #expect(headers(text).contains("To: " + address))
     }
 
     @Test("long non-ASCII subjects are split into valid encoded words")
     func longSubject() throws {
         let subject = String(repeating: "Överenskommelse om kostnadsansvar för hjälpmedel ", count: 4)
-        let text = message(subject: subject).rendered(boundary: "b")
+        let text = try message(subject: subject).rendered(boundary: "b")
         let head = headers(text)
         let start = try #require(head.firstIndex { $0.hasPrefix("Subject: ") })
         var words: [String] = [String(head[start].dropFirst("Subject: ".count))]

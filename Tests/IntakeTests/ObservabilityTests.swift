@@ -18,6 +18,7 @@ struct ParsedMetrics: Decodable {
     var samples: [Sample]
 
     static func parse(_ text: String) throws -> ParsedMetrics {
+        try TestTool.require(.prometheusClient)
         let directory = try TestSupport.temporaryDirectory("metrics")
         try text.write(toFile: directory + "/metrics.txt", atomically: true, encoding: .utf8)
         try TestProcess.run(SMTPTestServer.python, [TestSupport.repositoryRoot + "/Tests/ops/parse_metrics.py",

@@ -9,12 +9,8 @@ import Testing
 /// type, header and body as described.
 @Suite("OpenAPI description", .serialized)
 struct OpenAPISchemathesisTests {
-    static var isAvailable: Bool {
-        SMTPTestServer.isAvailable && (try? TestProcess.run(SMTPTestServer.python, ["-c", "import schemathesis"])) != nil
-    }
-
     @Test("schemathesis run against /api/openapi.yaml: 0 failures",
-          .enabled(if: isAvailable, "needs .venv with schemathesis (scripts/test.sh makes it)"),
+          .requires(.smtpServer, .schemathesis),
           .timeLimit(.minutes(15)))
     func schemathesis() async throws {
         let directory = try TestSupport.temporaryDirectory()

@@ -38,7 +38,7 @@ struct TokenCommandTests {
     }
 
     @Test("create prints the token once on stdout and stores only its hash; list never shows it; revoke by prefix ends it",
-          .enabled(if: executable != nil, "needs the intake executable (swift build --build-tests)"))
+          .requires(.intakeBinary))
     func createListRevoke() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try await StaffFixtures.create(in: directory)
@@ -77,7 +77,7 @@ struct TokenCommandTests {
     }
 
     @Test("outbox show renders a report's queued mails as they will be sent, the report's facts included",
-          .enabled(if: executable != nil, "needs the intake executable (swift build --build-tests)"))
+          .requires(.intakeBinary))
     func outboxShowRendersTemplates() async throws {
         let directory = try TestSupport.temporaryDirectory()
         let services = try await AppServices.load(configuration: TestSupport.configuration(directory: directory), clock: { TestSupport.fixedNow },

@@ -18,7 +18,7 @@ struct TriageHTTPTests {
     }
 
     @Test("the whole loop: filed, handled, replied by mail, shown on the tracking page, reporter adds, handlers notified",
-          .enabled(if: SMTPTestServer.isAvailable, "needs .venv with aiosmtpd (scripts/test.sh makes it)"))
+          .requires(.smtpServer))
     func wholeLoop() async throws {
         let smtp = try SMTPTestServer.started()
         defer { smtp.stop() }

@@ -215,6 +215,9 @@ def crash(args):
     os.makedirs(smtp.maildir, exist_ok=True)
     smtp.start()
     server = Server(args.binary, directory, f"smtp://127.0.0.1:{smtp.port}")
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(2**32)
+    log(f"seed {args.seed} for the kill moments (--seed {args.seed} replays them)")
     rng = random.Random(args.seed)
     receipts, unknown, refused = {}, set(), 0
     started = time.time()

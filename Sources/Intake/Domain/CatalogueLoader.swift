@@ -232,6 +232,10 @@ private struct LoadContext {
             problem(at, "'\(value)' is not an e-mail address")
             return nil
         }
+        if let unwritable = MailAddress.problem(value) {
+            problem(at, "'\(value)' cannot be written in a mail header: \(unwritable.reason)")
+            return nil
+        }
         return value
     }
 

@@ -95,7 +95,9 @@ public struct ReportForm: Sendable {
             }
         }
         if let email = texts[.reporterEmail], !Self.isPlausibleEmail(email) {
-            errors.append(FieldError(fieldKey: CommonField.reporterEmail.rawValue, message: LocalizedText(
+            // Too long or not ASCII: said as such, as the mail could not carry it (MailAddress).
+            let specific = MailAddress.problem(email).flatMap { [.tooLong, .notASCII].contains($0) ? $0.message : nil }
+            errors.append(FieldError(fieldKey: CommonField.reporterEmail.rawValue, message: specific ?? LocalizedText(
                 sv: "Skriv e-postadressen som namn@exempel.se, eller lämna fältet tomt.",
                 en: "Write the e-mail address as name@example.com, or leave the field empty.")))
             texts[.reporterEmail] = nil
@@ -288,6 +290,7 @@ public struct ReportForm: Sendable {
 
     /// `local@label(.label)*.tld`: the local part of letters, digits and `._%+'-`, labels of
     /// letters, digits and `-`, a top-level domain of two or more letters; at most 254 bytes.
+    /// Everything it accepts, `MailAddress.problem` accepts too (ASCII only, ≤ 254 octets).
     /// By hand, as the regular expression it replaces cost a percent of a submission.
     static func isPlausibleEmail(_ value: String) -> Bool {
         let bytes = Array(value.utf8)

@@ -77,9 +77,12 @@ public struct MailConfiguration: Sendable, Hashable {
         if config.fromAddress.wholeMatch(of: addressPattern) == nil || config.from.contains(where: { $0 == "\r" || $0 == "\n" }) {
             env.problems.append("INTAKE_MAIL_FROM=\(config.from) must be an address, optionally with a name: Name <address@example.se>")
         }
+        if let problem = MailAddress.problem(config.fromAddress) {
+            env.problems.append("INTAKE_MAIL_FROM: the address cannot be written in a mail header: \(problem.reason)")
+        }
         if let v = env.value("INTAKE_MAIL_REPLY_TO") {
-            if v.wholeMatch(of: addressPattern) != nil { config.replyTo = v }
-            else { env.problems.append("INTAKE_MAIL_REPLY_TO=\(v) must be an e-mail address") }
+            if v.wholeMatch(of: addressPattern) != nil, MailAddress.problem(v) == nil { config.replyTo = v }
+            else { env.problems.append("INTAKE_MAIL_REPLY_TO=\(v) must be an e-mail address of ASCII characters, at most \(MailAddress.maxOctets) octets") }
         }
         if let v = env.value("INTAKE_SMTP_EHLO") { config.ehloName = v }
         if let v = env.int("INTAKE_SMTP_CONNECT_TIMEOUT", range: 1...300) { config.connectTimeoutSeconds = v }

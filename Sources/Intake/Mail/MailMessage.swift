@@ -2,7 +2,8 @@ import Foundation
 
 /// One e-mail, built as RFC 5322 text by hand: CRLF line ends, RFC 2047 encoded-words for
 /// non-ASCII header text, multipart/alternative with base64 UTF-8 text and HTML parts.
-/// Header values cannot carry a CR or LF: they are replaced before anything is written.
+/// Text header values cannot carry a CR or LF: they are replaced before anything is written.
+/// Addresses are written as given or not at all (`MailAddress`).
 public struct MailMessage: Sendable, Hashable {
     public var fromName: String?
     public var fromAddress: String
@@ -28,15 +29,31 @@ public struct MailMessage: Sendable, Hashable {
         self.htmlBody = htmlBody
     }
 
-    /// The message as sent over SMTP. `boundary` is fixed in tests.
-    public func rendered(boundary: String = "=_intake_" + SecretToken.generate().prefix(24)) -> String {
+    /// Why a message cannot be written: an address (or the message id) that a header cannot
+    /// carry as-is. The description names the header and the reason, never the address, so it
+    /// can go to logs and to the dead letter.
+    public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+        public var header: String
+        public var problem: MailAddress.Problem
+        public var description: String { "the \(header) address cannot be written in a mail header: \(problem.reason)" }
+    }
+
+    /// The message as sent over SMTP: CRLF line ends, no line over 998 octets (header lines
+    /// over 78 only for an address, at most 254 octets of it), exactly the headers below
+    /// whatever the values. An address that `MailAddress` refuses is not altered to fit: the
+    /// message is refused. `boundary` is fixed in tests.
+    public func rendered(boundary: String = "=_intake_" + SecretToken.generate().prefix(24)) throws(Refusal) -> String {
+        let from = try Self.checked(fromAddress, header: "From")
+        let to = try Self.checked(to, header: "To")
+        let replyTo = try replyTo.map { value throws(Refusal) in try Self.checked(value, header: "Reply-To") }
+        let messageId = try Self.checked(messageId, header: "Message-ID")
         var lines: [String] = []
         lines.append("Date: " + Self.rfc5322Date(date))
-        lines.append("From: " + Self.mailbox(name: fromName, address: fromAddress))
-        lines.append("To: " + Self.address(to))
-        if let replyTo { lines.append("Reply-To: " + Self.address(replyTo)) }
-        lines.append("Message-ID: <" + Self.address(messageId) + ">")
-        lines.append(Self.foldedHeader("Subject", Self.encodeIfNeeded(Self.headerSafe(subject))))
+        lines.append("From: " + Self.mailbox(name: fromName, address: from))
+        lines.append("To: " + to)
+        if let replyTo { lines.append("Reply-To: " + replyTo) }
+        lines.append("Message-ID: <" + messageId + ">")
+        lines.append(Self.foldedHeader("Subject", subject))
         lines.append("MIME-Version: 1.0")
         lines.append("Auto-Submitted: auto-generated")
         lines.append("X-Auto-Response-Suppress: All")
@@ -57,48 +74,36 @@ public struct MailMessage: Sendable, Hashable {
 
     // MARK: headers
 
+    static func checked(_ address: String, header: String) throws(Refusal) -> String {
+        if let problem = MailAddress.problem(address) { throw Refusal(header: header, problem: problem) }
+        return address
+    }
+
     /// Any CR, LF or other control character in a header value becomes a space: no injection.
     static func headerSafe(_ value: String) -> String {
         String(String.UnicodeScalarView(value.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
     }
 
-    /// An address is written as-is only if it is plain; anything that could break the header is removed.
-    static func address(_ value: String) -> String {
-        headerSafe(value).filter { !"<>\",;() ".contains($0) }
-    }
-
+    /// `"Name" <address>` for a short plain name, encoded-words (one per line) otherwise.
     static func mailbox(name: String?, address: String) -> String {
-        guard let name, !name.isEmpty else { return Self.address(address) }
-        let safe = headerSafe(name)
-        let display = safe.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || " .-_'".contains($0)) } ? "\"\(safe)\"" : encodeIfNeeded(safe, force: true)
-        return "\(display) <\(Self.address(address))>"
-    }
-
-    /// RFC 2047 B-encoding in chunks that keep each encoded-word within 75 characters and never
-    /// split a UTF-8 character.
-    static func encodeIfNeeded(_ value: String, force: Bool = false) -> String {
-        guard force || !value.allSatisfy({ $0.isASCII }) else { return value }
-        var words: [String] = []
-        var chunk = Data()
-        for character in value {
-            let bytes = Data(String(character).utf8)
-            if chunk.count + bytes.count > 45 {
-                words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=")
-                chunk = Data()
-            }
-            chunk.append(bytes)
+        let display = headerSafe(name ?? "").trimmingCharacters(in: .whitespaces)
+        guard !display.isEmpty else { return address }
+        if display.utf8.count <= 64, display.utf8.allSatisfy({ isAlphanumeric($0) || " .-_'".utf8.contains($0) }) {
+            return "\"\(display)\" <\(address)>"
         }
-        if !chunk.isEmpty { words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=") }
-        return words.joined(separator: "\r\n ")
+        return encodedWords(display).joined(separator: "\r\n ") + " <\(address)>"
     }
 
-    /// Folds a long ASCII header at spaces so no line exceeds 78 characters where possible.
+    /// Unstructured text (the subject) folded at spaces when it is plain ASCII in words of at
+    /// most 76 characters that cannot be read as encoded-words; otherwise encoded-words, one per
+    /// line. Lines of at most 78 octets where the words allow, never over 86.
     static func foldedHeader(_ name: String, _ value: String) -> String {
-        if value.contains("=?UTF-8?") { return "\(name): \(value)" }
+        let safe = headerSafe(value)
+        guard isPlainText(safe) else { return "\(name): " + encodedWords(safe).joined(separator: "\r\n ") }
         var lines: [String] = []
         var current = "\(name):"
-        for word in value.split(separator: " ", omittingEmptySubsequences: false) {
-            if current.count + 1 + word.count > 78 && current.count > name.count + 1 {
+        for word in safe.split(separator: " ", omittingEmptySubsequences: false) {
+            if current.utf8.count + 1 + word.utf8.count > 78 && current.utf8.count > name.utf8.count + 1 {
                 lines.append(current)
                 current = ""
             }
@@ -106,6 +111,39 @@ public struct MailMessage: Sendable, Hashable {
         }
         lines.append(current)
         return lines.joined(separator: "\r\n")
+    }
+
+    static func isPlainText(_ value: String) -> Bool {
+        var word = 0
+        var previous: UInt8 = 0
+        for byte in value.utf8 {
+            if byte >= 0x80 || (previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) { return false }
+            word = byte == 0x20 ? 0 : word + 1
+            if word > 76 { return false }
+            previous = byte
+        }
+        return true
+    }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+
+    /// RFC 2047 B-encoded-words of at most 45 UTF-8 octets each (72 characters encoded), split
+    /// between Unicode scalars: never inside a UTF-8 sequence, whatever the grapheme clusters.
+    static func encodedWords(_ value: String) -> [String] {
+        var words: [String] = []
+        var chunk = Data()
+        for scalar in value.unicodeScalars {
+            let bytes = Data(String(scalar).utf8)
+            if chunk.count + bytes.count > 45 {
+                words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=")
+                chunk = Data()
+            }
+            chunk.append(bytes)
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=") }
+        return words
     }
 
     /// `Wed, 25 Nov 2026 17:40:00 +0000`, in UTC, formatted by hand (a DateFormatter per message

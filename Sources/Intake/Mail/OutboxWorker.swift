@@ -82,11 +82,16 @@ public struct OutboxWorker: Service {
         // A message whose template is gone cannot be sent by retrying: dead letter, with the reason.
         var unrenderable: [(message: OutboxMessage, result: DeliveryResult)] = []
         var sendable: [(message: OutboxMessage, data: String)] = []
+        // So is one with an address a header cannot carry (the reason names no address).
         for message in due {
-            if let mail = render(message) {
-                sendable.append((message, mail.rendered()))
-            } else {
+            guard let mail = render(message) else {
                 unrenderable.append((message, .permanentFailure("template mail/\(message.template ?? "?") is missing or its context unreadable")))
+                continue
+            }
+            do {
+                sendable.append((message, try mail.rendered()))
+            } catch {
+                unrenderable.append((message, .permanentFailure(error.description)))
             }
         }
         let results = await transport.send(sendable.map { (envelopeFrom: configuration.fromAddress, recipient: $0.message.recipient, data: $0.data) })

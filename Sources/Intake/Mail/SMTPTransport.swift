@@ -68,8 +68,10 @@ public final class SMTPTransport: MailTransport, @unchecked Sendable {
 
     private func sendOne(handle: UnsafeMutableRawPointer, message: (envelopeFrom: String, recipient: String, data: String)) -> DeliveryResult {
         guard let base = configuration.smtpURL else { return .temporaryFailure("no SMTP URL configured") }
-        let recipient = MailMessage.address(message.recipient)
-        guard !recipient.isEmpty, recipient.contains("@") else { return .permanentFailure("invalid recipient address") }
+        // The envelope carries the addresses as the headers do, or not at all (MailAddress).
+        let recipient = message.recipient
+        if let problem = MailAddress.problem(recipient) { return .permanentFailure("invalid recipient address: \(problem.reason)") }
+        if let problem = MailAddress.problem(message.envelopeFrom) { return .permanentFailure("invalid sender address: \(problem.reason)") }
 
         let upload = Upload(message.data)
         let userdata = Unmanaged.passRetained(upload)
@@ -79,7 +81,7 @@ public final class SMTPTransport: MailTransport, @unchecked Sendable {
 
         // The path of the URL is the EHLO name.
         _ = intake_setopt_string(handle, CURLOPT_URL, "\(base)/\(configuration.ehloName)")
-        _ = intake_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(MailMessage.address(message.envelopeFrom))>")
+        _ = intake_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(message.envelopeFrom)>")
         _ = intake_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients)
         _ = intake_setopt_long(handle, CURLOPT_UPLOAD, 1)
         _ = intake_setopt_read_callback(handle, Self.readCallback)

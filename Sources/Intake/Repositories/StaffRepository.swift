@@ -21,6 +21,8 @@ public final class StaffRepository: Sendable {
     public enum Problem: Error, Sendable, Equatable {
         case emailTaken
         case invalidEmail
+        /// An address a mail header cannot carry (not ASCII, over 254 octets, …).
+        case unwritableEmail(MailAddress.Problem)
         case emptyName
         case unknownFunction(String)
         case functionsOnlyForHandlaggare
@@ -32,6 +34,7 @@ public final class StaffRepository: Sendable {
             switch self {
             case .emailTaken: LocalizedText(sv: "Det finns redan ett konto med den e-postadressen.", en: "There is already an account with that e-mail address.")
             case .invalidEmail: LocalizedText(sv: "Skriv en e-postadress som namn@exempel.se.", en: "Write an e-mail address such as name@example.se.")
+            case .unwritableEmail(let problem): problem.message
             case .emptyName: LocalizedText(sv: "Skriv personens namn.", en: "Write the person's name.")
             case .unknownFunction(let key): LocalizedText(sv: "Funktionen ”\(key)” finns inte i katalogen.", en: "The function “\(key)” is not in the catalogue.")
             case .functionsOnlyForHandlaggare: LocalizedText(sv: "Bara handläggare är medlemmar i förvaltande funktioner. Välj minst en funktion för en handläggare.", en: "Only case officers are members of owning functions. Choose at least one function for a case officer.")
@@ -85,6 +88,7 @@ public final class StaffRepository: Sendable {
         if parts.count != 2 || parts[1].contains(where: { $0 == " " }) || !parts[1].contains(".") || email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) {
             return .invalidEmail
         }
+        if let problem = MailAddress.problem(email) { return .unwritableEmail(problem) }
         if name.trimmingCharacters(in: .whitespaces).isEmpty { return .emptyName }
         if let unknown = functionKeys.first(where: { catalogue.function($0) == nil }) { return .unknownFunction(unknown) }
         if (role == .handlaggare) == functionKeys.isEmpty { return .functionsOnlyForHandlaggare }
