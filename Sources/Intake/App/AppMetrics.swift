@@ -42,6 +42,19 @@ public final class AppMetrics: Sendable {
         namespace: "intake", metricName: "db_write_duration", unitName: "seconds",
         helpText: "Duration of database write transactions including the commit, by operation.")
 
+    nonisolated(unsafe) private static let loginAttempts = MetricNameDescriptor(
+        namespace: "intake", metricName: "login_attempts", unitName: "total",
+        helpText: "Staff login attempts: throttled (refused before any password check), failed or succeeded.")
+
+    public enum LoginOutcome: String, Sendable { case throttled, failed, succeeded }
+
+    /// One login attempt; `failed` plus `succeeded` is the number of password checks.
+    public func loginAttempt(_ outcome: LoginOutcome) {
+        counters.get("login " + outcome.rawValue) {
+            registry.makeCounter(descriptor: Self.loginAttempts, labels: [("outcome", outcome.rawValue)])
+        }.increment()
+    }
+
     public func reportReceived(region: String, agreement: String?) {
         counters.get("received " + region + " " + (agreement ?? "")) {
             registry.makeCounter(descriptor: Self.reportsReceived, labels: [("region", region), ("agreement", agreement ?? "vet-inte")])
