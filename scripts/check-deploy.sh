@@ -5,7 +5,10 @@
 #   - the nginx body limit equals the app's default INTAKE_MAX_BODY_BYTES,
 #   - every variable that `intake config check` prints is documented in deploy/intake.env.example
 #     and in README.md, and the example names no unknown variable,
-#   - the pre-start backup script backs up an existing database and keeps the newest 10.
+#   - the pre-start backup script backs up an existing database and keeps the newest 10,
+#     at most one per 10 minutes (systemd restarts without giving up),
+#   - nginx for real, in front of `intake serve`: /metrics and /ready refused by prefix from
+#     another address, reset and tracking tokens absent from the access log.
 # Run by scripts/test.sh after the build. Exit 1 if any check fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,11 +39,14 @@ else
 fi
 lacking=""
 for directive in "ProtectSystem=strict" "NoNewPrivileges=yes" "StateDirectory=samverkan-intake" "ProtectHome=yes" \
-                 "PrivateTmp=yes" "CapabilityBoundingSet=" "Restart=on-failure" "EnvironmentFile=" "User=samverkan-intake" \
-                 "ExecStartPre=/opt/samverkan-intake/bin/intake-pre-start-backup"; do
+                 "PrivateTmp=yes" "CapabilityBoundingSet=" "Restart=on-failure" "RestartSec=" "StartLimitIntervalSec=0" \
+                 "EnvironmentFile=" "User=samverkan-intake" "ExecStartPre=/opt/samverkan-intake/bin/intake-pre-start-backup"; do
   grep -q "^$directive" deploy/samverkan-intake.service || lacking+="$directive "
 done
-[ -z "$lacking" ] && pass "unit has the hardening directives and the pre-start backup" || fail "unit lacks: $lacking"
+[ -z "$lacking" ] && pass "unit has the hardening directives, the pre-start backup and restarts without a limit" || fail "unit lacks: $lacking"
+grep -q "^StartLimitBurst=" deploy/samverkan-intake.service \
+  && fail "the unit sets StartLimitBurst: systemd would give up restarting after a crash loop" \
+  || pass "the unit sets no StartLimitBurst (restarts never give up)"
 
 # --- nginx site ---
 if command -v nginx >/dev/null 2>&1; then
@@ -74,8 +80,75 @@ grep -qi "add_header *Referrer-Policy" deploy/nginx/samverkan-intake.conf \
   || pass "the nginx site leaves Referrer-Policy to the app"
 grep -q "^Environment=INTAKE_TRUST_PROXY=true" deploy/samverkan-intake.service \
   && pass "the unit trusts the local proxy's X-Forwarded-For" || fail "the unit does not set INTAKE_TRUST_PROXY=true"
-grep -q "location = /metrics" deploy/nginx/samverkan-intake.conf && grep -A3 "location = /metrics" deploy/nginx/samverkan-intake.conf | grep -q "deny all" \
-  && pass "/metrics is restricted to localhost" || fail "/metrics is not restricted in the nginx site"
+for route in metrics ready; do
+  grep -A3 "location ^~ /$route {" deploy/nginx/samverkan-intake.conf | grep -q "deny all" \
+    && pass "/$route is restricted to localhost by prefix (location ^~)" || fail "/$route is not restricted by prefix in the nginx site"
+done
+grep -q 'losenord/aterstall' deploy/nginx/samverkan-intake.conf && grep -q 'kvitto|arende' deploy/nginx/samverkan-intake.conf \
+  && pass "the access log format hides reset and tracking tokens" || fail "the nginx log map lacks the reset or tracking routes"
+
+# nginx for real, in front of the real app, on free loopback ports: what an outside client gets.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+if command -v nginx >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
+  live="$scratch/live"
+  mkdir -p "$live/logs" "$live/cache" "$live/state"
+  app_port="$(free_port)"; tls_port="$(free_port)"; plain_port="$(free_port)"
+  sed -e "s|/etc/ssl/samverkan-intake|$scratch/nginx/ssl|g" -e "s|/var/cache/nginx/samverkan-intake|$live/cache|" \
+      -e "s|/var/log/nginx|$live/logs|g" -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$app_port;|" \
+      -e "s|listen 443 ssl http2;|listen 127.0.0.1:$tls_port ssl http2;|" -e "s|listen 80;|listen 127.0.0.1:$plain_port;|" \
+      -e "/listen \[::\]/d" deploy/nginx/samverkan-intake.conf > "$live/site.conf"
+  user_line=""; [ "$(id -u)" = 0 ] && user_line="user root;"
+  cat > "$live/nginx.conf" <<CONF
+$user_line
+pid $live/nginx.pid;
+error_log $live/logs/error.log;
+daemon off;
+events {}
+http {
+    include /etc/nginx/mime.types;
+    client_body_temp_path $live/body;
+    proxy_temp_path $live/proxy;
+    include $live/site.conf;
+}
+CONF
+  INTAKE_DATABASE="$live/state/intake.sqlite" INTAKE_FORMS="$PWD/Forms" INTAKE_TEMPLATES="$PWD/Templates" INTAKE_TRUST_PROXY=true \
+    INTAKE_SUMMARIES=false "$intake" serve --demo --port "$app_port" > "$live/app.log" 2>&1 &
+  app_pid=$!
+  nginx -p "$live" -c "$live/nginx.conf" > "$live/nginx.out" 2>&1 &
+  nginx_pid=$!
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$app_port/health" >/dev/null 2>&1 && curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" 2>/dev/null && break
+    sleep 0.1
+  done
+  # From another local address (127.0.0.2) nginx is reached as an outside client would reach it.
+  outside() { curl -sk -o /dev/null -w '%{http_code}' --path-as-is --interface 127.0.0.2 "https://127.0.0.1:$tls_port$1"; }
+  inside() { curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$tls_port$1"; }
+  open_page="$(outside /)"
+  refused=""; let_through=""
+  for path in /metrics /metrics/ /metrics/x /metrics.txt "/metrics?x=1" //metrics /%6detrics /./metrics /ready /ready/ /ready.json /ready/x; do
+    code="$(outside "$path")"; [ "$code" = 403 ] && refused+="$path " || let_through+="$path=$code "
+  done
+  if [ "$open_page" = 200 ] && [ -z "$let_through" ]; then pass "nginx refuses /metrics and /ready by prefix from outside (403: $refused)"
+  else fail "nginx lets through from outside: ${let_through:-none}; start page: $open_page" "$(tail -n 5 "$live/nginx.out" "$live/logs/error.log" "$live/app.log" 2>/dev/null)"; fi
+  metrics_inside="$(inside /metrics)"; ready_inside="$(inside /ready)"
+  if [ "$metrics_inside" = 200 ] && { [ "$ready_inside" = 200 ] || [ "$ready_inside" = 503 ]; }; then pass "nginx passes /metrics and /ready from localhost to the app"
+  else fail "from localhost: /metrics $metrics_inside, /ready $ready_inside"; fi
+  secret="Q9hemligtTOKEN0123456789abcdefXYZ"
+  for path in "/losenord/aterstall/$secret" "/losenord/aterstall/$secret/" "/kvitto/$secret" "/arende/$secret" "/?t=$secret" "/losenord/aterstall/x?t=$secret"; do
+    outside "$path" >/dev/null
+    curl -s -o /dev/null "http://127.0.0.1:$plain_port$path"
+  done
+  kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null
+  kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null
+  log="$(cat "$live/logs/samverkan-intake.access.log" 2>/dev/null)"
+  if [ -n "$log" ] && ! grep -q "$secret" <<<"$log" && grep -q "GET /losenord/aterstall/" <<<"$log" && grep -q "GET /kvitto/" <<<"$log"; then
+    pass "nginx's access log keeps reset and tracking tokens and query strings out ($(wc -l <<<"$log") lines read)"
+  else
+    fail "nginx's access log shows a token or lacks the requests" "$(grep -n "$secret\|aterstall\|kvitto" <<<"$log" | head -n 5)"
+  fi
+else
+  fail "nginx and curl are needed to run the site for real (scripts/setup.sh --with-test-tools)"
+fi
 
 # --- every variable documented ---
 variables="$(INTAKE_DEMO=true "$intake" config check | sed -n 's/^\(INTAKE_[A-Z0-9_]*\)=.*/\1/p' | sort -u)"
@@ -104,8 +177,15 @@ if out="$("$root/bin/intake-pre-start-backup" 2>&1)" && [ "$(ls "$state/backups"
 else
   fail "pre-start backup" "$out $(ls "$state/backups")"
 fi
-echo "not a database" > "$state/broken.sqlite"
-if INTAKE_DATABASE="$state/broken.sqlite" "$root/bin/intake-pre-start-backup" >/dev/null 2>&1; then
+before="$(ls "$state/backups" | wc -l)"
+if out="$("$root/bin/intake-pre-start-backup" 2>&1)" && grep -q "skipped" <<<"$out" && [ "$(ls "$state/backups" | wc -l)" = "$before" ]; then
+  pass "pre-start backup: skipped when the newest is less than 10 minutes old (a crash loop does not rotate the copies away)"
+else
+  fail "pre-start backup right after another" "$out"
+fi
+mkdir -p "$state/broken"
+echo "not a database" > "$state/broken/broken.sqlite"
+if INTAKE_DATABASE="$state/broken/broken.sqlite" "$root/bin/intake-pre-start-backup" >/dev/null 2>&1; then
   fail "pre-start backup of a broken database must fail the start"
 else
   pass "pre-start backup: a failed backup fails the start"

@@ -78,13 +78,19 @@ struct Serve: AsyncParsableCommand {
             // Held until the process ends: `intake restore` refuses while it is held.
             let lock = try ServerLock.acquire(databasePath: config.databasePath, purpose: "intake serve")
             defer { lock.release() }
-            let app = try await buildApplication(configuration: config, logger: logger, metrics: metrics)
+            let lifetime = ProcessLifetime()
+            let app = try await buildApplication(configuration: config, logger: logger, metrics: metrics, lifetime: lifetime)
             logger.notice("samverkan-intake starting", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
             // SIGTERM (systemd stop) and SIGINT: stop accepting, finish in-flight requests, let the
             // outbox worker record the batch in hand, then return, so the process exits 0.
             let group = ServiceGroup(configuration: .init(
                 services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit], logger: logger))
             try await group.run()
+            do {
+                try lifetime.stoppedCleanly(now: Date())
+            } catch {
+                logger.error("could not record the clean stop", metadata: ["error": .string(String(reflecting: type(of: error)))])
+            }
             logger.notice("samverkan-intake stopped")
         } catch let error as ServerLock.Held {
             throw fail(error.description)

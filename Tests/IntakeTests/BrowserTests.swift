@@ -97,14 +97,14 @@ struct BrowserTests {
         try await app.test(.live) { client in
             let port = try #require(client.port)
             // A stored report for the receipt and tracking pages.
-            let filed = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
+            let filed = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
             let receipt = try #require(filed.headers[.location])
             let tracking = receipt.replacingOccurrences(of: "/kvitto/", with: "/arende/")
             // One client address at its limit, for the 429 page.
             var headers = HTTPFields.form
             headers[.xForwardedFor] = limitedClient
             for _ in 0..<10 {
-                _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: headers, body: FormEncoder.triageOnly.body)
+                _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: headers, body: FormEncoder.triageOnly.shownAnHourAgo.body)
             }
 
             // The acknowledgement and owner mails of the seeded report, as the demo transport writes them.

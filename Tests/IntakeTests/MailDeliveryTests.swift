@@ -34,7 +34,7 @@ struct MailDeliveryTests {
         let directory = try TestSupport.temporaryDirectory()
 
         let (location, mails) = try await app(directory, smtp: smtp).test(.live) { client in
-            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
             #expect(response.status == .seeOther)
             return (try #require(response.headers[.location]), try await smtp.waitFor(3))
         }
@@ -77,7 +77,7 @@ struct MailDeliveryTests {
         let directory = try TestSupport.temporaryDirectory()
 
         let mails = try await app(directory, smtp: smtp).test(.live) { client in
-            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.set("lang", "en").body)
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.set("lang", "en").shownAnHourAgo.body)
             #expect(response.headers[.location]?.hasSuffix("?lang=en") == true)
             return try await smtp.waitFor(3)
         }
@@ -98,7 +98,7 @@ struct MailDeliveryTests {
 
         try await app(directory, smtp: smtp).test(.live) { client in
             // No e-mail and no agreement: exactly one mail, to the triage function.
-            _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.triageOnly.body)
+            _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.triageOnly.shownAnHourAgo.body)
             _ = try await waitForOutbox(directory) { $0.first?["status"] == "sent" }
         }
 
@@ -118,7 +118,7 @@ struct MailDeliveryTests {
         let directory = try TestSupport.temporaryDirectory()
 
         try await app(directory, smtp: smtp).test(.live) { client in
-            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.triageOnly.body)
+            let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.triageOnly.shownAnHourAgo.body)
             #expect(response.status == .seeOther, "the report is accepted whatever happens to its mail")
             _ = try await waitForOutbox(directory) { $0.first?["status"] == "dead" }
         }
@@ -140,7 +140,7 @@ struct MailDeliveryTests {
 
         let delivered = try await app(directory, smtp: smtp).test(.live) { client in
             for _ in 0..<3 {
-                let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.body)
+                let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
                 #expect(response.status == .seeOther)
             }
             let failing = try await waitForOutbox(directory) { rows in rows.count == 9 && rows.contains { ($0["attempts"] as Int) >= 1 } }
@@ -192,7 +192,7 @@ struct MailDeliveryTests {
         try await app(directory, smtp: smtp).test(.live) { client in
             for (field, value) in [("reporter_name", "Åsa\r\nBcc: victim@example.org"), ("reporter_email", "asa@example.se\r\nBcc: victim@example.org"),
                                    ("reporter_email", "asa@example.se,victim@example.org"), ("reporter_role", "x\nSubject: hej")] {
-                let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.set(field, value).body)
+                let response = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: FormEncoder.validLUS.set(field, value).shownAnHourAgo.body)
                 #expect(response.status == .unprocessableContent, "\(field)")
             }
             try await Task.sleep(for: .seconds(1))

@@ -20,8 +20,8 @@ struct OpenAPISchemathesisTests {
         try await TestSupport.application(directory: directory, clock: { Date() }).test(.live) { client in
             let port = try #require(client.port)
             // Something to read: reports from the web form and from Open311.
-            _ = try await TestSupport.fileReport(client, FormEncoder.validLUS.set("occurred_on", CalendarDay(Date()).description))
-            _ = try await TestSupport.fileReport(client, FormEncoder.validOrebro.set("occurred_on", CalendarDay(Date()).description), region: "orebro")
+            _ = try await TestSupport.fileReport(client, FormEncoder.validLUS.set("occurred_on", CalendarDay(Date()).description).shownAnHourAgo)
+            _ = try await TestSupport.fileReport(client, FormEncoder.validOrebro.set("occurred_on", CalendarDay(Date()).description).shownAnHourAgo, region: "orebro")
             let filed = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: .form,
                                                  body: FormEncoder.open311LUS(apiKey: token).set("attribute[occurred_on]", CalendarDay(Date()).description).body)
             #expect(filed.status == .created)

@@ -82,7 +82,7 @@ struct ShutdownTests {
                         try? await TestClient.withClient(host: "127.0.0.1", port: port) { http in
                             for _ in 0..<300 {
                                 loadStarted.add("")
-                                let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.body)
+                                let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
                                 guard response.status == .seeOther, let location = response.headers[.location] else { return }
                                 answered.add(String(location.dropFirst("/kvitto/".count).prefix(32)))
                             }
@@ -146,7 +146,7 @@ struct ShutdownTests {
         let (server, port) = try await Self.startServer(directory: directory)
         defer { server.stop() }
         let text = try await TestClient.withClient(host: "127.0.0.1", port: port) { http in
-            let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.body)
+            let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
             #expect(response.status == .seeOther)
             let metrics = try await http.get("/metrics")
             return metrics.body.map { String(buffer: $0) } ?? ""

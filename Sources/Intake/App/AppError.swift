@@ -10,6 +10,8 @@ public enum AppError: Error, Sendable {
     case methodNotAllowed
     case forbidden
     case csrfRejected
+    /// An unsafe request whose Origin (or Referer) is another website: login CSRF and the like.
+    case crossSite
     case tooManyAttempts(until: Date)
 
     var status: HTTPResponse.Status {
@@ -19,7 +21,7 @@ public enum AppError: Error, Sendable {
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
-        case .forbidden, .csrfRejected: .forbidden
+        case .forbidden, .csrfRejected, .crossSite: .forbidden
         case .tooManyAttempts: .tooManyRequests
         }
     }
@@ -45,6 +47,9 @@ public enum AppError: Error, Sendable {
         case .csrfRejected:
             LocalizedText(sv: "Formuläret har gått ut eller kom inte från den här webbplatsen. Gå tillbaka, ladda om sidan och försök igen.",
                           en: "The form has expired or did not come from this website. Go back, reload the page and try again.")
+        case .crossSite:
+            LocalizedText(sv: "Formuläret skickades från en annan webbplats än vår, och därför tog vi inte emot det. Öppna sidan här hos oss, till exempel inloggningssidan, och försök igen därifrån.",
+                          en: "The form was sent from another website than ours, so we did not accept it. Open the page here, for example the login page, and try again from there.")
         case .tooManyAttempts(let until):
             LocalizedText(sv: "För många försök. Vänta till klockan \(Self.clockTime(until)) och försök igen.",
                           en: "Too many attempts. Wait until \(Self.clockTime(until)) and try again.")

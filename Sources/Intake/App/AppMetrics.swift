@@ -42,6 +42,36 @@ public final class AppMetrics: Sendable {
         namespace: "intake", metricName: "db_write_duration", unitName: "seconds",
         helpText: "Duration of database write transactions including the commit, by operation.")
 
+    nonisolated(unsafe) private static let processStartTime = MetricNameDescriptor(
+        namespace: "intake", metricName: "process_start_time", unitName: "seconds",
+        helpText: "When this process started, in Unix seconds (intake serve only).")
+    nonisolated(unsafe) private static let starts = MetricNameDescriptor(
+        namespace: "intake", metricName: "starts", unitName: "total",
+        helpText: "Starts of intake serve on this database, this one included (kept in the database, so restarts show).")
+    nonisolated(unsafe) private static let uncleanExits = MetricNameDescriptor(
+        namespace: "intake", metricName: "unclean_exits", unitName: "total",
+        helpText: "Earlier runs of intake serve on this database that ended without a clean shutdown (crash, kill, out of memory).")
+
+    /// This process started; the counts come from the database (`ProcessLifetime`).
+    public func processStarted(at date: Date, _ start: ProcessLifetime.Start) {
+        registry.makeGauge(descriptor: Self.processStartTime).set(to: date.timeIntervalSince1970)
+        registry.makeCounter(descriptor: Self.starts).increment(by: Int64(start.starts))
+        registry.makeCounter(descriptor: Self.uncleanExits).increment(by: Int64(start.uncleanExits))
+    }
+
+    nonisolated(unsafe) private static let loginAttempts = MetricNameDescriptor(
+        namespace: "intake", metricName: "login_attempts", unitName: "total",
+        helpText: "Staff login attempts: throttled (refused before any password check), failed or succeeded.")
+
+    public enum LoginOutcome: String, Sendable { case throttled, failed, succeeded }
+
+    /// One login attempt; `failed` plus `succeeded` is the number of password checks.
+    public func loginAttempt(_ outcome: LoginOutcome) {
+        counters.get("login " + outcome.rawValue) {
+            registry.makeCounter(descriptor: Self.loginAttempts, labels: [("outcome", outcome.rawValue)])
+        }.increment()
+    }
+
     public func reportReceived(region: String, agreement: String?) {
         counters.get("received " + region + " " + (agreement ?? "")) {
             registry.makeCounter(descriptor: Self.reportsReceived, labels: [("region", region), ("agreement", agreement ?? "vet-inte")])

@@ -40,6 +40,7 @@ public struct AppServices: Sendable {
         try database.recordAgreementRevisions(catalogue, now: clock())
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
+        _ = await staff.dummyHash()
         let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
         guard let openAPI = try? String(contentsOfFile: openAPIPath, encoding: .utf8) else {
             throw MissingOpenAPIDescription(path: openAPIPath)

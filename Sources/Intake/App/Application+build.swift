@@ -10,10 +10,25 @@ public func buildApplication(
     clock: @escaping @Sendable () -> Date = { Date() },
     logger: Logger? = nil,
     metrics: AppMetrics = AppMetrics(),
+    lifetime: ProcessLifetime? = nil,
     announce: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
 ) async throws -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "samverkan-intake")
     let services = try await AppServices.load(configuration: configuration, clock: clock, logger: logger, metrics: metrics)
+    if let lifetime {
+        // `intake serve`: record this start, so a restart after a crash shows on /metrics and in the log.
+        let now = clock()
+        let start = try lifetime.started(database: services.database, now: now)
+        metrics.processStarted(at: now, start)
+        if start.previousEndedUncleanly {
+            logger.warning("the previous run of intake serve ended without a clean shutdown (crash, kill or out of memory); started again",
+                           metadata: ["starts": .stringConvertible(start.starts), "unclean_exits": .stringConvertible(start.uncleanExits)])
+        }
+        if start.recentStarts >= ProcessLifetime.loopStarts {
+            logger.error("restart loop: intake serve started \(start.recentStarts) times in the last \(Int(ProcessLifetime.loopWindow / 60)) minutes; see the earlier log lines for the cause",
+                         metadata: ["starts": .stringConvertible(start.starts), "unclean_exits": .stringConvertible(start.uncleanExits)])
+        }
+    }
     let demoAccounts = try await DemoAccounts.createIfNone(services: services)
     if !demoAccounts.isEmpty {
         // Printed, not logged: one-time passwords for a local demo, shown once.

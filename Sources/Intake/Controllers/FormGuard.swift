@@ -12,6 +12,9 @@ enum FormGuard {
     static let honeypotField = "webbplats"
     /// Hidden field with the signed time the form was shown.
     static let fillTimeField = "formulartid"
+    /// A signed render time older than this is refused: a token cannot be kept and replayed
+    /// for ever. A day leaves room for a form left open overnight.
+    static let fillTimeMaximumAge: TimeInterval = 24 * 3600
 
     // MARK: minimum fill time
 
@@ -42,6 +45,9 @@ enum FormGuard {
         /// Honeypot filled, token missing or forged, or sent faster than any person could:
         /// refused without saying why, nothing stored.
         case bot
+        /// Valid token, but older than `fillTimeMaximumAge`: refused, nothing stored. The form
+        /// comes back with the values kept and a new token, so a person can send it again.
+        case expired
     }
 
     /// `shown` is `shownAt(values[fillTimeField]?.first, key:)`, which the caller already has.
@@ -51,6 +57,7 @@ enum FormGuard {
         let elapsed = now.timeIntervalSince(shown)
         // Also catches a time in the future, which our own clock never signed.
         if elapsed < 0 || elapsed < Double(minimumSeconds) / 2 { return .bot }
+        if elapsed > fillTimeMaximumAge { return .expired }
         if elapsed < Double(minimumSeconds) { return .tooFast }
         return .human
     }

@@ -213,6 +213,18 @@ struct PublicReportController: Sendable {
                 en: "The report was sent very soon after the form was opened. Check the details and send it again."))],
                 fillTimeToken: fillTimeToken, status: .unprocessableContent)
         }
+        if verdict == .expired {
+            giveBack()
+            IntakeMetrics.reportsRefused.increment()
+            context.logger.info("report refused: the form was shown more than a day ago")
+            // The new token counts the minimum fill time as spent: the person filled the form
+            // in long ago and may send it again at once.
+            let renewed = FormGuard.fillTimeToken(shownAt: now.addingTimeInterval(-Double(configuration.minFillSeconds)), key: services.signingKey)
+            return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: LocalizedText(
+                sv: "Formuläret har varit öppet i mer än ett dygn, och därför tog vi inte emot rapporten ännu. Ingenting har sparats men dina uppgifter finns kvar här. Kontrollera dem och skicka igen.",
+                en: "The form has been open for more than a day, so we did not accept the report yet. Nothing has been saved, but your details are kept here. Check them and send again."))],
+                fillTimeToken: renewed, status: .unprocessableContent)
+        }
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
             giveBack()

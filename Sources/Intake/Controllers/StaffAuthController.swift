@@ -105,11 +105,26 @@ struct StaffAuthController: Sendable {
         return services.renderer.page("pages/login", page, status: status)
     }
 
-    /// Only a local path may follow login (no open redirect).
+    /// Only a local path may follow login (no open redirect). Browsers drop tabs and line
+    /// breaks from a URL, read a backslash as a slash and `//host` as another host, so the
+    /// value must start with one `/`, consist of printable ASCII only (no space, no control
+    /// character, no backslash), and the same must hold after percent-decoding it (up to three
+    /// times, for values decoded again on the way). Anything else: nil, and login goes to the
+    /// start page.
     static func safeNext(_ value: String?) -> String? {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"),
-              !value.contains(where: { $0.isNewline }) else { return nil }
-        return value
+        guard let value, value.utf8.count <= 2048, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") })
+        else { return nil }
+        var candidate = value
+        for _ in 0..<4 {
+            guard candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
+                  !candidate.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+            else { return nil }
+            // A broken escape never comes from our own links.
+            guard let decoded = candidate.removingPercentEncoding else { return nil }
+            if decoded == candidate { return value }
+            candidate = decoded
+        }
+        return nil
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -118,18 +133,23 @@ struct StaffAuthController: Sendable {
         let password = context.form["password"]?.first ?? ""
         let address = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: services.configuration.trustProxy)
         let now = now
-        if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: email, address: address, now: now) }) {
+        // Counted before the password is checked (in flight), so parallel attempts cannot all
+        // pass the gate: at most 5 per account and 20 per address in 15 minutes are checked.
+        if let until = services.loginThrottle.withLock({ $0.admit(account: email, address: address, now: now) }) {
+            services.metrics.loginAttempt(.throttled)
             context.logger.notice("login throttled")
             throw AppError.tooManyAttempts(until: until)
         }
         guard !email.isEmpty, !password.isEmpty, let user = try await services.staff.authenticate(email: email, password: password) else {
-            services.loginThrottle.withLock { $0.recordFailure(account: email, address: address, now: now) }
+            // The admitted attempt stays counted as a failure.
+            services.metrics.loginAttempt(.failed)
             context.logger.notice("login failed")
             return loginForm(request, context: context, email: email, error: LocalizedText(
                 sv: "Fel e-postadress eller lösenord. Kontrollera och försök igen.",
                 en: "Wrong e-mail address or password. Check and try again."), status: .unauthorized)
         }
-        services.loginThrottle.withLock { $0.recordSuccess(account: email) }
+        services.loginThrottle.withLock { $0.admittedAttemptSucceeded(account: email, address: address, admittedAt: now) }
+        services.metrics.loginAttempt(.succeeded)
         if let old = context.staffSession { try await services.staff.endSession(idHash: old.idHash) }
         let (id, _) = try await services.staff.startSession(for: user, now: now)
         let target = user.mustChangePassword ? "/konto/losenord" : (Self.safeNext(context.form["next"]?.first) ?? "/handlaggning")
@@ -171,19 +191,28 @@ struct StaffAuthController: Sendable {
         passwordPage(request, context: context, mode: "forgot", title: Self.forgotTitle, path: "/losenord/glomt")
     }
 
-    /// Always the same answer, so the page does not tell which addresses have accounts.
+    /// A request for a reset link is answered no sooner than this after it arrived, whether or
+    /// not the address has an account (only then is a link stored and a mail queued, which
+    /// takes a few milliseconds), so the response time does not tell which addresses exist.
+    static let forgotResponseTime: Duration = .milliseconds(250)
+
+    /// Always the same answer after the same time, so the page does not tell which addresses
+    /// have accounts. Limited like logins, under keys of its own: 5 requests per e-mail address
+    /// and 20 per client address in 15 minutes, counted before the work is done.
     @Sendable func forgot(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let arrived = ContinuousClock.now
         let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
         let now = now
         let address = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: services.configuration.trustProxy)
-        if let until = services.loginThrottle.withLock({ $0.blockedUntil(account: "reset:" + email, address: address, now: now) }) {
+        if let until = services.loginThrottle.withLock({ $0.admit(account: "reset:" + email, address: "reset:" + address, now: now) }) {
+            context.logger.notice("password reset request throttled")
             throw AppError.tooManyAttempts(until: until)
         }
-        services.loginThrottle.withLock { $0.recordFailure(account: "reset:" + email, address: "reset:" + address, now: now) }
         if !email.isEmpty {
             let composer = services.mailComposer
             _ = try await services.staff.startPasswordReset(email: email, now: now) { user, token in composer.passwordReset(user: user, token: token) }
         }
+        try? await Task.sleep(until: arrived.advanced(by: Self.forgotResponseTime), clock: .continuous)
         return passwordPage(request, context: context, mode: "sent", title: Self.forgotTitle, path: "/losenord/glomt")
     }
 

@@ -132,4 +132,26 @@ public struct LoginThrottle: Sendable {
     public mutating func recordSuccess(account: String) {
         failures["account:" + account.lowercased()] = nil
     }
+
+    /// Checks and counts one attempt in a single step, before the password is checked: the
+    /// attempt counts as a failure while it is in flight. Parallel attempts therefore cannot
+    /// all pass the check before the first one is recorded; at most `maxFailuresPerAccount`
+    /// get through per window. Returns nil when the attempt may go ahead, else when the next
+    /// one is allowed (a refused attempt is not counted: it checked no password).
+    public mutating func admit(account: String, address: String, now: Date) -> Date? {
+        if let until = blockedUntil(account: account, address: address, now: now) { return until }
+        recordFailure(account: account, address: address, now: now)
+        return nil
+    }
+
+    /// The attempt admitted at `admittedAt` succeeded: the account's failures are forgotten and
+    /// the attempt no longer counts against the address (colleagues behind one NAT log in).
+    public mutating func admittedAttemptSucceeded(account: String, address: String, admittedAt: Date) {
+        recordSuccess(account: account)
+        let key = "address:" + address
+        if var list = failures[key], let index = list.lastIndex(of: admittedAt) {
+            list.remove(at: index)
+            failures[key] = list.isEmpty ? nil : list
+        }
+    }
 }

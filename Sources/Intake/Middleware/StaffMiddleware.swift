@@ -48,14 +48,21 @@ struct RequireStaffMiddleware: RouterMiddleware {
     }
 }
 
-/// Reads the form of every unsafe request once and checks its `csrf` field: the session's token
-/// when logged in, otherwise a signed, time-limited token from the page (login, password reset).
+/// Refuses an unsafe request sent from another website (Origin, else Referer, of another
+/// origin; the same rule as the public form, `FormGuard.isSameSite`), then reads the form once
+/// and checks its `csrf` field: the session's token when logged in, otherwise a signed,
+/// time-limited token from the page (login, password reset). The origin check is what stops
+/// login CSRF: the anonymous token alone can be fetched by anyone.
 struct CSRFMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let services: AppServices
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method != .get && request.method != .head else { return try await next(request, context) }
+        guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: services.configuration.publicURL) else {
+            context.logger.notice("staff form refused: cross-site post")
+            throw AppError.crossSite
+        }
         var context = context
         context.form = try await PublicReportController.readForm(request, limit: services.configuration.maxBodyBytes)
         let token = context.form["csrf"]?.first ?? ""

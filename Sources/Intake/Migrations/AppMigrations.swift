@@ -286,6 +286,18 @@ enum AppMigrations {
                 CREATE INDEX audit_log_target_user ON audit_log(target_user_id, id) WHERE target_user_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v9-process-starts") { db in
+            try db.execute(sql: """
+                -- Each start of `intake serve` (ProcessLifetime): stopped_at stays empty when the
+                -- process died without a clean shutdown. AUTOINCREMENT: ids count every start,
+                -- also after old rows are pruned.
+                CREATE TABLE process_start (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at DATETIME NOT NULL,
+                    stopped_at DATETIME
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -78,8 +78,19 @@ public final class StaffRepository: Sendable {
         }
     }
 
-    /// Checked when no account matches, so an unknown e-mail takes as long as a wrong password.
-    private static let dummyHash = Bcrypt.hash("not a password of anyone", cost: 10)
+    /// Checked when no account matches, so an unknown e-mail takes as long as a wrong password:
+    /// made with the configured cost, like every stored hash. Made once, on first use
+    /// (`AppServices.load` asks for it at start, so no login pays for making it).
+    func dummyHash() async -> String {
+        if let made = dummy.withLock({ $0 }) { return made }
+        let made = await hash("not a password of anyone")
+        return dummy.withLock { value in
+            if value == nil { value = made }
+            return value!
+        }
+    }
+
+    private let dummy = LockedValue<String?>(nil)
 
     // MARK: accounts
 
@@ -216,14 +227,15 @@ public final class StaffRepository: Sendable {
             return (user, row["password_hash"])
         }
         guard let (user, hash) = found else {
-            _ = await Self.verify(password, hash: Self.dummyHash)
+            _ = await Self.verify(password, hash: await dummyHash())
             return nil
         }
         guard await Self.verify(password, hash: hash), user.active else { return nil }
         return user
     }
 
-    /// Sets a new password (checked against the policy), ends the account's other sessions and clears "must change".
+    /// Sets a new password (checked against the policy), ends the account's other sessions,
+    /// invalidates every open reset link of the account and clears "must change".
     public func setPassword(userId: Int64, password: String, keepSession sessionHash: String? = nil, mustChange: Bool = false,
                             by actor: AuditActor, now: Date) async throws(Problem) {
         if let weak = PasswordPolicy.problem(with: password) { throw .weakPassword(weak) }
@@ -233,6 +245,8 @@ public final class StaffRepository: Sendable {
                 try db.execute(sql: "UPDATE staff_user SET password_hash = ?, must_change_password = ? WHERE id = ?", arguments: [passwordHash, mustChange, userId])
                 guard db.changesCount == 1 else { throw Problem.notFound }
                 try db.execute(sql: "DELETE FROM staff_session WHERE user_id = ? AND id_hash IS NOT ?", arguments: [userId, sessionHash])
+                // A reset link mailed before the change must not undo it.
+                try db.execute(sql: "DELETE FROM password_reset WHERE user_id = ? AND used_at IS NULL", arguments: [userId])
                 try AuditLog.record(AuditEntry(actor: actor, action: .passwordChanged, targetUserId: userId), at: now, in: db)
             }
         } catch let problem as Problem {
@@ -328,7 +342,8 @@ public final class StaffRepository: Sendable {
         }
     }
 
-    /// Uses a reset token once: sets the password and ends every session of the account.
+    /// Uses a reset token once: sets the password, ends every session of the account and
+    /// invalidates any other open reset link of it.
     public func completePasswordReset(token: String, password: String, now: Date) async throws(Problem) -> StaffUser {
         if let weak = PasswordPolicy.problem(with: password) { throw .weakPassword(weak) }
         guard let user = try? await resetTarget(token: token, now: now) else { throw .notFound }
@@ -340,6 +355,7 @@ public final class StaffRepository: Sendable {
                 guard db.changesCount == 1 else { throw Problem.notFound }
                 try db.execute(sql: "UPDATE staff_user SET password_hash = ?, must_change_password = 0 WHERE id = ?", arguments: [passwordHash, user.id])
                 try db.execute(sql: "DELETE FROM staff_session WHERE user_id = ?", arguments: [user.id])
+                try db.execute(sql: "DELETE FROM password_reset WHERE user_id = ? AND used_at IS NULL", arguments: [user.id])
                 try AuditLog.record(AuditEntry(actor: .user(id: user.id, name: user.name), action: .passwordChanged, targetUserId: user.id), at: now, in: db)
             }
         } catch let problem as Problem {

@@ -26,10 +26,10 @@ enum StaffFixtures {
 
     /// Creates the accounts in the database file the app will open; returns their ids by e-mail.
     @discardableResult
-    static func create(in directory: String, _ accounts: [Account] = all) async throws -> [String: Int64] {
+    static func create(in directory: String, _ accounts: [Account] = all, bcryptCost: UInt8 = 4) async throws -> [String: Int64] {
         let database = try AppDatabase(path: directory + "/intake.sqlite")
         try database.migrate()
-        let staff = StaffRepository(database: database, bcryptCost: 4)
+        let staff = StaffRepository(database: database, bcryptCost: bcryptCost)
         let catalogue = try TestSupport.catalogue()
         var ids: [String: Int64] = [:]
         for account in accounts {

@@ -146,6 +146,11 @@ struct FormEncoder {
         set(FormGuard.fillTimeField, FormGuard.fillTimeToken(shownAt: date, key: key))
     }
 
+    /// The form as shown an hour ago by the wall clock, for servers on the real clock (a child
+    /// process, `clock: { Date() }`): the default render time is relative to the fixed test time,
+    /// and a real clock finds it older than the day a render time is valid.
+    var shownAnHourAgo: FormEncoder { shown(at: Date().addingTimeInterval(-3600)) }
+
     /// The form without the signed render time, as a bot posting directly sends it.
     var withoutFillTime: FormEncoder {
         var copy = set(FormGuard.fillTimeField, nil)
