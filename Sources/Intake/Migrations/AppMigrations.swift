@@ -286,6 +286,13 @@ enum AppMigrations {
                 CREATE INDEX audit_log_target_user ON audit_log(target_user_id, id) WHERE target_user_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v9-storage-probe") { db in
+            try db.execute(sql: """
+                -- Written and emptied again by AppDatabase.probeWrites while writes fail (a full
+                -- disk): it tells /health, /ready and the workers when there is room again.
+                CREATE TABLE storage_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
+                """)
+        }
         return migrator
     }
 }
