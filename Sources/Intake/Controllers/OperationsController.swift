@@ -3,7 +3,7 @@ import Hummingbird
 
 /// For the people who run the service: `/metrics` (Prometheus text; nginx lets only localhost
 /// reach it) and `/ready` (can this instance take reports right now?). `/health` stays in
-/// buildRouter: it only says the process and database answer.
+/// buildRouter: it says the process and database answer, and whether writes fail (a full disk).
 struct OperationsController: Sendable {
     let services: AppServices
 
