@@ -85,12 +85,14 @@ public final class AppDatabase: Sendable {
         }
     }
 
-    /// A write that needs new room, as a report does: a page-sized row inserted and committed,
-    /// then deleted and committed. Run while `storage` says writes fail; success clears that.
+    /// A write that needs new room, more than a report does: a 64 kB row (sixteen pages, and as
+    /// many WAL frames) inserted and committed, then deleted and committed. A smaller probe could
+    /// fit in the last few kB of a full disk while every report still fails. Run while `storage`
+    /// says writes fail; success clears that.
     public func probeWrites() async -> Bool {
         do {
             try await pool.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO storage_probe (id, filler) VALUES (1, zeroblob(4096))")
+                try db.execute(sql: "INSERT OR REPLACE INTO storage_probe (id, filler) VALUES (1, zeroblob(65536))")
             }
             try await pool.write { db in try db.execute(sql: "DELETE FROM storage_probe") }
             storage.noteSuccess()
