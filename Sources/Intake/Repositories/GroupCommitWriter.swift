@@ -25,7 +25,8 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private let pool: DatabasePool
     private let wal: WALMonitor?
-    /// Told when a batch committed (writes work) or failed for lack of room.
+    /// Told when a batch failed for lack of room (only the probe says when there is room again:
+    /// a small batch that still fits would make the state flap while the disk is nearly full).
     private let storage: StorageHealth?
     private let maxBatch: Int
     /// Told how long each batch's transaction took, commit included (metrics).
@@ -93,7 +94,6 @@ final class GroupCommitWriter: @unchecked Sendable {
                     }
                 }
                 outcomes = Array(repeating: nil, count: batch.count)
-                storage?.noteSuccess()
             } catch where StorageFailure.isStorageError(error) {
                 // The whole transaction was rolled back: every request hears so, none gets a receipt.
                 storage?.noteFailure(error, during: "group commit")

@@ -28,8 +28,8 @@ public enum StorageFailure {
 }
 
 /// Whether writes to the database are failing: set by any write that fails with a storage error,
-/// cleared by a write that shows there is room again (a group commit of reports, or the probe
-/// `/health`, `/ready` and the workers run while it is set). Each change is logged once.
+/// cleared by the probe write (`AppDatabase.probeWrites`, 64 kB) that `/health`, `/ready` and the
+/// outbox worker run while it is set. Each change is logged once.
 public final class StorageHealth: Sendable {
     private struct State {
         var failingSince: ContinuousClock.Instant?
@@ -65,7 +65,7 @@ public final class StorageHealth: Sendable {
         return true
     }
 
-    /// A write committed that needed new room: writes work (again).
+    /// The probe committed: there is room (again).
     func noteSuccess() {
         let since = state.withLock { state -> ContinuousClock.Instant? in
             defer { state.failingSince = nil }
