@@ -297,9 +297,15 @@ struct StorageFullTests {
             try db.execute(sql: "CREATE TABLE test_filler (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
             try db.execute(sql: "INSERT INTO test_filler (data) VALUES (zeroblob(?))", arguments: [2 * 1024 * 1024 - used - 200 * 1024])
         }
-        try await Self.exercise(directory: directory, databasePath: databasePath, apiToken: apiToken, extra: ["INTAKE_DATABASE_MAX_MB": "2"]) {
+        try await Self.exercise(directory: directory, databasePath: databasePath, apiToken: apiToken, extra: ["INTAKE_DATABASE_MAX_MB": "2"], topUp: {
+            // The pages no report fitted in, taken under the same cap, so that every write fails.
+            _ = try queue.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA max_page_count = 512") }
+            for size in [50000, 3000, 500, 50] {
+                while (try? queue.write({ db in try db.execute(sql: "INSERT INTO test_filler (data) VALUES (zeroblob(?))", arguments: [size]) })) != nil {}
+            }
+        }, makeRoom: {
             try await queue.write { db in try db.execute(sql: "DELETE FROM test_filler") }
-        }
+        })
     }
 
     @Test("a full 3 MB filesystem (tmpfs, ENOSPC): the same, recovery once a file is deleted")
