@@ -104,6 +104,9 @@ struct Serve: AsyncParsableCommand {
             throw fail(error.description)
         } catch where isAddressInUse(error) {
             throw fail("\(config.hostname):\(config.port) is already in use by another process. Stop it, or choose another port with --port or INTAKE_PORT.")
+        } catch let error where StorageFailure.isStorageError(error) {
+            throw fail("The database \(config.databasePath) cannot be written at start (\(StorageFailure.code(of: error) ?? "")): free disk space"
+                       + (config.databaseMaxMB.map { " or raise INTAKE_DATABASE_MAX_MB (now \($0))" } ?? "") + ", then start again.")
         }
     }
 }

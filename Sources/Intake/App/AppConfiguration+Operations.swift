@@ -79,6 +79,7 @@ extension AppConfiguration {
             s("INTAKE_HOSTNAME", hostname),
             s("INTAKE_PORT", port),
             s("INTAKE_DATABASE", databasePath),
+            s("INTAKE_DATABASE_MAX_MB", databaseMaxMB),
             s("INTAKE_FORMS", formsDirectory),
             s("INTAKE_TEMPLATES", templatesDirectory),
             s("INTAKE_PUBLIC_URL", publicURL),

@@ -6,6 +6,9 @@ public struct AppConfiguration: Sendable {
     public var hostname = "127.0.0.1"
     public var port = 8080
     public var databasePath = "data/intake.sqlite"
+    /// Largest the database may grow, in MB (`INTAKE_DATABASE_MAX_MB`); nil: as far as the disk allows.
+    /// Past it, reports are refused with 503 as on a full disk, before the disk itself fills up.
+    public var databaseMaxMB: Int?
     public var formsDirectory = "Forms"
     public var templatesDirectory = "Templates"
     /// Base of links in mails and pages shown outside the browser (no trailing slash).
@@ -73,6 +76,7 @@ public struct AppConfiguration: Sendable {
         if let v = env.value("INTAKE_HOSTNAME") { config.hostname = v }
         if let v = env.int("INTAKE_PORT", range: 0...65535) { config.port = v }
         if let v = env.value("INTAKE_DATABASE") { config.databasePath = v }
+        if let v = env.int("INTAKE_DATABASE_MAX_MB", range: 1...16_777_216) { config.databaseMaxMB = v }
         if let v = env.value("INTAKE_FORMS") { config.formsDirectory = v }
         if let v = env.value("INTAKE_TEMPLATES") { config.templatesDirectory = v }
         if let v = env.value("INTAKE_PUBLIC_URL") { config.publicURL = v }

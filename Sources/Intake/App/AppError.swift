@@ -13,6 +13,12 @@ public enum AppError: Error, Sendable {
     /// An unsafe request whose Origin (or Referer) is another website: login CSRF and the like.
     case crossSite
     case tooManyAttempts(until: Date)
+    /// The database cannot store anything now (full disk, size cap reached, unwritable file):
+    /// 503 with `Retry-After`, nothing was stored.
+    case storageUnavailable
+
+    /// `Retry-After` of a `storageUnavailable` answer, in seconds.
+    static let storageRetryAfterSeconds = 60
 
     var status: HTTPResponse.Status {
         switch self {
@@ -23,6 +29,7 @@ public enum AppError: Error, Sendable {
         case .methodNotAllowed: .methodNotAllowed
         case .forbidden, .csrfRejected, .crossSite: .forbidden
         case .tooManyAttempts: .tooManyRequests
+        case .storageUnavailable: .serviceUnavailable
         }
     }
 
@@ -53,6 +60,9 @@ public enum AppError: Error, Sendable {
         case .tooManyAttempts(let until):
             LocalizedText(sv: "För många försök. Vänta till klockan \(Self.clockTime(until)) och försök igen.",
                           en: "Too many attempts. Wait until \(Self.clockTime(until)) and try again.")
+        case .storageUnavailable:
+            LocalizedText(sv: "Vi kan inte ta emot rapporter just nu. Ingenting har sparats. Försök igen om en stund.",
+                          en: "We cannot receive reports right now. Nothing has been saved. Please try again in a while.")
         }
     }
 
@@ -79,6 +89,7 @@ public enum AppError: Error, Sendable {
         case 415: LocalizedText(sv: "Formatet stöds inte", en: "Format not supported")
         case 422: LocalizedText(sv: "Uppgifterna kunde inte tas emot", en: "The information could not be accepted")
         case 429: LocalizedText(sv: "För många försök", en: "Too many attempts")
+        case 503: LocalizedText(sv: "Tjänsten är tillfälligt otillgänglig", en: "The service is temporarily unavailable")
         case 500..<600: LocalizedText(sv: "Något gick fel hos oss", en: "Something went wrong on our side")
         default: LocalizedText(sv: "Något gick fel", en: "Something went wrong")
         }

@@ -35,7 +35,7 @@ public struct AppServices: Sendable {
         var catalogue = try CatalogueLoader.load(directory: configuration.formsDirectory)
         if let days = configuration.defaultFeedbackDays { catalogue.defaultFeedbackDays = days }
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
-        let database = try AppDatabase(path: configuration.databasePath)
+        let database = try AppDatabase(path: configuration.databasePath, maxSizeMB: configuration.databaseMaxMB, logger: logger)
         try database.migrate()
         try database.recordAgreementRevisions(catalogue, now: clock())
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)

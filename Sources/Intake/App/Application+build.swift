@@ -61,14 +61,22 @@ public func buildRoutes(services: AppServices) -> RouteTable {
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: RequestLogMiddleware())
-        router.add(middleware: ErrorPageMiddleware(renderer: services.renderer, clock: services.clock))
+        router.add(middleware: ErrorPageMiddleware(renderer: services.renderer, clock: services.clock, storage: services.database.storage))
         router.get("/health") { _, _ -> Response in
-            let healthy = await services.database.isHealthy()
+            // While writes are known to fail (a full disk), the probe write decides, so this
+            // answers 200 again by itself once there is room.
+            let database = services.database
+            var state = "ok"
+            if !(await database.isHealthy()) {
+                state = "unavailable"
+            } else if database.storage.isFailing, !(await database.probeWrites()) {
+                state = "not writable"
+            }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             headers[.cacheControl] = "no-store"
-            return Response(status: healthy ? .ok : .serviceUnavailable, headers: headers,
-                            body: .init(byteBuffer: ByteBuffer(string: healthy ? #"{"status":"ok","database":"ok"}"# : #"{"status":"error","database":"unavailable"}"#)))
+            return Response(status: state == "ok" ? .ok : .serviceUnavailable, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"\(state == "ok" ? "ok" : "error")\",\"database\":\"\(state)\"}")))
         }
         router.add(middleware: StaffSessionMiddleware(services: services))
         PublicReportController(services: services).addRoutes(to: router)

@@ -311,6 +311,7 @@ struct APIController: Sendable {
                 case .notFound: throw Self.notFound
                 case .forbidden: throw Problem(status: .forbidden, detail: AppError.forbidden.message)
                 case .refused(let refusal): throw Problem(status: .unprocessableContent, detail: refusal.message)
+                case .storageUnavailable: throw AppError.storageUnavailable
                 }
             }
             context.logger.info("api action", metadata: ["report": .stringConvertible(id), "token": .stringConvertible(context.apiToken?.id ?? 0)])

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// For the people who run the service: `/metrics` (Prometheus text; nginx lets only localhost
 /// reach it) and `/ready` (can this instance take reports right now?). `/health` stays in
-/// buildRouter: it only says the process and database answer.
+/// buildRouter: it says the process and database answer, and whether writes fail (a full disk).
 struct OperationsController: Sendable {
     let services: AppServices
 
@@ -26,7 +26,7 @@ struct OperationsController: Sendable {
     /// Each check by name, "ok" or what is wrong; 503 unless all are ok.
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
         let checks: [(String, String)] = [
-            ("database", await services.database.isWritable() ? "ok" : "not writable"),
+            ("database", await services.database.canStore() ? "ok" : "not writable"),
             ("catalogue", services.catalogue.regions.isEmpty || services.catalogue.agreements.isEmpty ? "empty" : "ok"),
             ("outbox_worker", services.outboxWorkerStatus.isRunning ? "ok" : "not running"),
         ]

@@ -234,8 +234,15 @@ struct PublicReportController: Sendable {
                                   status: .unprocessableContent)
         case .success(let draft):
             let composer = services.mailComposer
-            let filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
-                composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1)
+            let filed: FiledReport
+            do {
+                filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
+                    composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1)
+                }
+            } catch {
+                // Nothing was stored (a full disk is answered with 503): the attempt does not count.
+                giveBack()
+                throw error
             }
             services.metrics.reportReceived(region: region.key, agreement: draft.agreementKey)
             services.metrics.stateChanged(from: nil, to: filed.stateKey)
@@ -346,6 +353,7 @@ struct PublicReportController: Sendable {
         do {
             try await services.triage.reporterAdds(token: token, text: text, now: services.clock())
         } catch {
+            if error == .storageUnavailable { throw AppError.storageUnavailable }
             guard case .refused(let refusal) = error else { throw AppError.notFound }
             return try await trackingPage(request, context: context, language: Language(parameter: values["lang"]?.first),
                                           error: refusal.message, text: text, status: .unprocessableContent)

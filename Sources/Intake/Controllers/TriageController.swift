@@ -366,6 +366,7 @@ struct TriageController: Sendable {
             case .utfall: try await triage.setOutcome(id, text: form["utfall"]?.first ?? "", publishable: form["publicera"]?.first == "1", by: user, now: now)
             }
         } catch {
+            if error == .storageUnavailable { throw AppError.storageUnavailable }
             guard case .refused(let refusal) = error else { throw error == .forbidden ? AppError.forbidden : AppError.notFound }
             let detail = try await visibleDetail(context, user: user)
             context.logger.info("triage action refused", metadata: ["action": .string(action.rawValue)])

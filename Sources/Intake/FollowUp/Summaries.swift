@@ -182,16 +182,24 @@ struct SummaryService: Service {
     var interval: Duration
 
     func run() async throws {
+        var backoff = RetryBackoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var wait = interval
             do {
                 let queued = try await SummarySender(services: services).sendDue(now: services.clock())
                 if queued > 0 { services.logger.info("summaries queued", metadata: ["mails": .stringConvertible(queued)]) }
                 try await services.facts.pruneChangeLog()
+                backoff.reset()
             } catch {
-                services.logger.error("summary run failed", metadata: ["error": .string(String(reflecting: type(of: error)))])
+                // A full disk: again sooner than the interval, backing off (1 s, 2 s, … 60 s), not in a loop.
+                if services.database.storage.noteFailure(error, during: "summary run") { wait = min(backoff.next(), interval) }
+                services.logger.error("summary run failed", metadata: [
+                    "error": .string(String(reflecting: type(of: error))), "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
+                ])
             }
+            let delay = wait
             try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: delay)
             }
         }
     }

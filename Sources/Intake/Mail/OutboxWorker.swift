@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Sends due outbox messages. Marks each sent only after the server accepted it, so a crash in
 /// between means a message may go twice, never that it is lost. Temporary failures are retried
-/// with growing delays; permanent ones, or too many days of failures, go to dead letter.
+/// with growing delays; permanent ones, or too many days of failures, go to dead letter. While the
+/// database cannot be read or written (a full disk), the worker sends nothing and backs off.
 public struct OutboxWorker: Service {
     let outbox: OutboxRepository
     let transport: any MailTransport
@@ -51,16 +52,27 @@ public struct OutboxWorker: Service {
         defer { status?.set(false) }
         // Graceful shutdown ends the loop after the batch in hand; cancellation (the service group
         // failing, e.g. when the port is taken) ends it too instead of spinning.
+        var backoff = RetryBackoff()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // The batch runs to the end even during shutdown: marking a message sent must not be
             // rolled back by a cancelled task.
-            let processed = await Task.detached { [self] in
-                await self.processDueBatch()
+            let result = await Task.detached { [self] in
+                await self.processBatch()
             }.value
-            if processed == 0 {
-                try? await cancelWhenGracefulShutdown {
-                    try await Task.sleep(for: pollInterval)
-                }
+            let wait: Duration
+            switch result {
+            case .handled(let count):
+                backoff.reset()
+                if count > 0 { continue }
+                wait = pollInterval
+            case .databaseUnavailable:
+                wait = backoff.next()
+                logger.warning("outbox worker paused: the database cannot be written or read", metadata: [
+                    "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
+                ])
+            }
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: wait)
             }
         }
         logger.info("outbox worker stopped")
@@ -69,16 +81,30 @@ public struct OutboxWorker: Service {
     /// Sends one batch of due messages; returns how many were handled.
     @discardableResult
     public func processDueBatch() async -> Int {
+        if case .handled(let count) = await processBatch() { count } else { 0 }
+    }
+
+    enum BatchResult: Equatable {
+        case handled(Int)
+        /// The outbox could not be read, or the results not stored: wait before the next batch.
+        case databaseUnavailable
+    }
+
+    func processBatch() async -> BatchResult {
         let now = clock()
-        if let until = pause.until, now < until { return 0 }
+        if let until = pause.until, now < until { return .handled(0) }
+        // While writes fail, nothing is sent: a result that cannot be recorded means the mail goes again.
+        let database = outbox.database
+        if database.storage.isFailing, !(await database.probeWrites()) { return .databaseUnavailable }
         let due: [OutboxMessage]
         do {
             due = try await outbox.due(now: now, limit: batchSize)
         } catch {
+            database.storage.noteFailure(error, during: "outbox read")
             logger.error("outbox could not be read", metadata: ["error": .string(String(reflecting: type(of: error)))])
-            return 0
+            return .databaseUnavailable
         }
-        guard !due.isEmpty else { return 0 }
+        guard !due.isEmpty else { return .handled(0) }
         // A message whose template is gone cannot be sent by retrying: dead letter, with the reason.
         var unrenderable: [(message: OutboxMessage, result: DeliveryResult)] = []
         var sendable: [(message: OutboxMessage, data: String)] = []
@@ -119,9 +145,12 @@ public struct OutboxWorker: Service {
             }
             for item in decided { item.report() }
         } catch {
+            database.storage.noteFailure(error, during: "outbox update")
+            // These go again once the database can be written: a mail may arrive twice, none is lost.
             logger.error("outbox results could not be stored", metadata: ["outbox_ids": .string(attempted.map { String($0.message.id) }.joined(separator: ","))])
+            return .databaseUnavailable
         }
-        return attempted.count
+        return .handled(attempted.count)
     }
 
     func render(_ message: OutboxMessage) -> MailMessage? {

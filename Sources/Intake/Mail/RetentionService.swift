@@ -9,7 +9,9 @@ struct RetentionService: Service {
 
     func run() async throws {
         let job = RetentionJob(database: services.database, lifecycle: services.catalogue.lifecycle, configuration: services.configuration)
+        var backoff = RetryBackoff()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var wait = interval
             do {
                 let result = try await job.run(now: services.clock())
                 if !result.isEmpty {
@@ -18,11 +20,17 @@ struct RetentionService: Service {
                         "mails_purged": .stringConvertible(result.mailsPurged),
                     ])
                 }
+                backoff.reset()
             } catch {
-                services.logger.error("retention run failed", metadata: ["error": .string(String(reflecting: type(of: error)))])
+                // A full disk: again sooner than the interval, backing off (1 s, 2 s, … 60 s), not in a loop.
+                if services.database.storage.noteFailure(error, during: "retention run") { wait = min(backoff.next(), interval) }
+                services.logger.error("retention run failed", metadata: [
+                    "error": .string(String(reflecting: type(of: error))), "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
+                ])
             }
+            let delay = wait
             try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: delay)
             }
         }
     }

@@ -4,18 +4,26 @@ import Logging
 
 /// Turns every error into a Swedish (or English) error page with the right status. Unknown
 /// errors are logged by type and shown as a plain 500 page, never as a stack trace or message.
+/// A database that cannot store anything (full disk, size cap, unwritable file) is a 503 with
+/// `Retry-After`, in every format, and marks `storage` as failing.
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let renderer: PageRenderer
     let clock: @Sendable () -> Date
+    var storage: StorageHealth?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as AppError {
             var response = page(status: error.status, message: error.message, request: request)
-            if case .tooManyAttempts(let until) = error {
+            switch error {
+            case .tooManyAttempts(let until):
                 response.headers[.retryAfter] = String(max(1, Int(until.timeIntervalSince(clock()).rounded(.up))))
+            case .storageUnavailable:
+                response.headers[.retryAfter] = String(AppError.storageRetryAfterSeconds)
+            default:
+                break
             }
             return response
         } catch let error as HTTPResponseError {
@@ -31,6 +39,12 @@ struct ErrorPageMiddleware: RouterMiddleware {
             default: Self.internalMessage
             }
             return page(status: status, message: message, request: request)
+        } catch where StorageFailure.isStorageError(error) {
+            // Logged once when writes start failing (StorageHealth), not for every refused request.
+            storage?.noteFailure(error, during: request.method.rawValue + " " + (context.endpointPath ?? "?"))
+            var response = page(status: .serviceUnavailable, message: AppError.storageUnavailable.message, request: request)
+            response.headers[.retryAfter] = String(AppError.storageRetryAfterSeconds)
+            return response
         } catch {
             // Log the type only: a message could carry submitted text.
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: type(of: error)))])

@@ -298,6 +298,13 @@ enum AppMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v10-storage-probe") { db in
+            try db.execute(sql: """
+                -- Written and emptied again by AppDatabase.probeWrites while writes fail (a full
+                -- disk): it tells /health, /ready and the workers when there is room again.
+                CREATE TABLE storage_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
+                """)
+        }
         return migrator
     }
 }

@@ -5,6 +5,8 @@ import GRDB
 /// and fsynced, new requests queue up and go into the next one. Each request still waits for
 /// its own commit before it is answered, so a receipt always means "on disk". One failing job
 /// does not take the others with it: the batch is then run again with a savepoint per job.
+/// A storage error (full disk, size cap, unwritable file) is no single job's fault: then every
+/// job of the batch gets it and nothing of the batch is stored.
 ///
 /// The loop runs on its own serial queue, outside Swift's cooperative pool, and calls GRDB's
 /// blocking `write` there: no task hops between batches. Waking the waiting requests is handed
@@ -23,6 +25,9 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private let pool: DatabasePool
     private let wal: WALMonitor?
+    /// Told when a batch failed for lack of room (only the probe says when there is room again:
+    /// a small batch that still fits would make the state flap while the disk is nearly full).
+    private let storage: StorageHealth?
     private let maxBatch: Int
     /// Told how long each batch's transaction took, commit included (metrics).
     private let onCommit: (@Sendable (Duration) -> Void)?
@@ -34,11 +39,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let loopQueue = DispatchQueue(label: "samverkan-intake.group-commit")
     private let completionQueue = DispatchQueue(label: "samverkan-intake.group-commit.completion")
 
-    init(pool: DatabasePool, wal: WALMonitor? = nil, maxBatch: Int = 256, onCommit: (@Sendable (Duration) -> Void)? = nil,
-         onCheckpoint: (@Sendable (Duration) -> Void)? = nil) {
+    init(pool: DatabasePool, wal: WALMonitor? = nil, storage: StorageHealth? = nil, maxBatch: Int = 256,
+         onCommit: (@Sendable (Duration) -> Void)? = nil, onCheckpoint: (@Sendable (Duration) -> Void)? = nil) {
         self.onCheckpoint = onCheckpoint
         self.pool = pool
         self.wal = wal
+        self.storage = storage
         self.maxBatch = maxBatch
         self.onCommit = onCommit
     }
@@ -88,6 +94,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                     }
                 }
                 outcomes = Array(repeating: nil, count: batch.count)
+            } catch where StorageFailure.isStorageError(error) {
+                // The whole transaction was rolled back: every request hears so, none gets a receipt.
+                storage?.noteFailure(error, during: "group commit")
+                outcomes = Array(repeating: error, count: batch.count)
             } catch {
                 outcomes = isolated(batch)
             }
@@ -117,6 +127,9 @@ final class GroupCommitWriter: @unchecked Sendable {
                             return .commit
                         }
                         outcomes.append(nil)
+                    } catch where StorageFailure.isStorageError(error) {
+                        // SQLite may have rolled back the whole transaction already: the batch fails as one.
+                        throw error
                     } catch {
                         outcomes.append(error)
                     }
@@ -124,6 +137,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 return outcomes
             } }
         } catch {
+            storage?.noteFailure(error, during: "group commit")
             return Array(repeating: error, count: batch.count)
         }
     }

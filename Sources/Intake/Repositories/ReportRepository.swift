@@ -12,7 +12,8 @@ public final class ReportRepository: Sendable {
             onCommit = { duration in metrics.databaseWrite("report_commit", duration: duration) }
             onCheckpoint = { duration in metrics.databaseWrite("wal_checkpoint", duration: duration) }
         }
-        writer = GroupCommitWriter(pool: database.pool, wal: database.wal, onCommit: onCommit, onCheckpoint: onCheckpoint)
+        writer = GroupCommitWriter(pool: database.pool, wal: database.wal, storage: database.storage, onCommit: onCommit,
+                                   onCheckpoint: onCheckpoint)
     }
 
     /// Stores a report with its parties, routes and first history entry, and the mails it causes,

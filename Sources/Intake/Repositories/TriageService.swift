@@ -24,6 +24,8 @@ public final class TriageService: Sendable {
         case notFound
         case forbidden
         case refused(Workflow.Refusal)
+        /// The database cannot store anything now (full disk, size cap, unwritable file): nothing was changed.
+        case storageUnavailable
     }
 
     /// The facts about a report every action needs, read inside the action's transaction.
@@ -72,6 +74,9 @@ public final class TriageService: Sendable {
             throw failure
         } catch let refusal as Workflow.Refusal {
             throw .refused(refusal)
+        } catch where StorageFailure.isStorageError(error) {
+            database.storage.noteFailure(error, during: "report action")
+            throw .storageUnavailable
         } catch {
             throw .notFound
         }
@@ -301,6 +306,9 @@ public final class TriageService: Sendable {
             }
         } catch let failure as Failure {
             throw failure
+        } catch where StorageFailure.isStorageError(error) {
+            database.storage.noteFailure(error, during: "reporter addition")
+            throw .storageUnavailable
         } catch {
             throw .notFound
         }
