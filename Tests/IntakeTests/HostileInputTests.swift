@@ -85,13 +85,15 @@ struct HostileInputTests {
         let database = directory + "/intake.sqlite"
         let host = "127.0.0.1:\(port)"
         let formTime = FormGuard.fillTimeToken(shownAt: Date().addingTimeInterval(-3600), key: TestSupport.signingKey)
+        // The binary runs on the real clock: the report's day is yesterday, whatever the date.
+        let occurredOn = CalendarDay(Date()).adding(days: -1).description
 
         func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") async -> RawHTTP.Response {
             await RawHTTP.exchange(port: port, [RawHTTP.request(method: method, path: path, host: host, headers: headers, body: Array(body.utf8))])
         }
         // Setup: one report to add information to, an admin session to read stored reports, a login token.
         let filed = await send("POST", "/rapportera/stockholm", headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                               body: FormEncoder.validLUS.set(FormGuard.fillTimeField, formTime).encoded)
+                               body: FormEncoder.validLUS.set(FormGuard.fillTimeField, formTime).set("occurred_on", occurredOn).encoded)
         let tracking = try #require(filed.header("Location")?.split(separator: "/").last.map { String($0.prefix { $0 != "?" }) },
                                     "a valid report is filed: \(filed.head)")
         func csrfToken() async throws -> String {
@@ -108,6 +110,7 @@ struct HostileInputTests {
         for item in cases {
             func fill(_ text: String) -> String {
                 text.replacingOccurrences(of: "{formulartid}", with: FormEncoder.escape(formTime))
+                    .replacingOccurrences(of: "{occurred_on}", with: occurredOn)
                     .replacingOccurrences(of: "{csrf}", with: FormEncoder.escape(csrf))
                     .replacingOccurrences(of: "{tracking}", with: tracking)
             }

@@ -256,7 +256,7 @@ struct LoginHardeningTests {
     }
 
     @Test("a password change invalidates open reset links: by the user, and by an admin with intake user set-password",
-          .enabled(if: TokenCommandTests.executable != nil, "needs the intake executable (swift build --build-tests)"))
+          .requires(.intakeBinary))
     func resetLinkDiesOnPasswordChange() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try await StaffFixtures.create(in: directory)

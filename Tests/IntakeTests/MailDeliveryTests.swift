@@ -17,6 +17,13 @@ struct MailDeliveryTests {
         return try await queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM outbox_message ORDER BY id") }
     }
 
+    /// The first report's reference number: its year is the real clock's (this suite runs on it).
+    func firstReference(_ directory: String) async throws -> String {
+        let queue = try TestSupport.openDatabase(directory + "/intake.sqlite")
+        let reference = try await queue.read { db in try String.fetchOne(db, sql: "SELECT reference FROM report WHERE id = 1") }
+        return try #require(reference)
+    }
+
     func waitForOutbox(_ directory: String, timeout: TimeInterval = 20, until: ([Row]) -> Bool) async throws -> [Row] {
         let deadline = Date().addingTimeInterval(timeout)
         var rows = try await outbox(directory)
@@ -40,13 +47,14 @@ struct MailDeliveryTests {
         }
 
         let token = String(location.dropFirst("/kvitto/".count))
+        let reference = try await firstReference(directory)
         #expect(mails.count == 3)
         let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
-        #expect(ack.subject == "Vi har tagit emot din rapport SB-2026-00001")
+        #expect(ack.subject == "Vi har tagit emot din rapport \(reference)")
         #expect(ack.to == "asa.oberg@example.se")
         #expect(ack.auto_submitted == "auto-generated")
         #expect(ack.content_type == "multipart/alternative")
-        #expect(ack.text?.contains("SB-2026-00001") == true)
+        #expect(ack.text?.contains("\(reference)") == true)
         #expect(ack.text?.contains("https://samverkan.example.se/arende/\(token)") == true)
         #expect(ack.text?.contains("Hej Åsa Öberg!") == true)
         #expect(ack.html?.contains("href=\"https://samverkan.example.se/arende/\(token)\"") == true)
@@ -54,7 +62,7 @@ struct MailDeliveryTests {
         let owners = mails.filter { $0.envelope_to != ["asa.oberg@example.se"] }
         #expect(Set(owners.flatMap(\.envelope_to)) == ["lus@storsthlm.example.se", "lus@regionstockholm.example.se"])
         for owner in owners {
-            #expect(owner.subject.hasPrefix("Ny samverkansbrist SB-2026-00001: Samverkan vid utskrivning"))
+            #expect(owner.subject.hasPrefix("Ny samverkansbrist \(reference): Samverkan vid utskrivning"))
             #expect(owner.text?.contains("Solna stad") == true)
             // The report's own text, read from the report when the mail was rendered.
             #expect(owner.text?.contains("utan att kommunen fått inskrivningsmeddelande") == true)
@@ -82,12 +90,13 @@ struct MailDeliveryTests {
             return try await smtp.waitFor(3)
         }
 
+        let reference = try await firstReference(directory)
         let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
-        #expect(ack.subject == "We have received your report SB-2026-00001")
+        #expect(ack.subject == "We have received your report \(reference)")
         #expect(ack.text?.contains("?lang=en") == true)
         let owners = mails.filter { $0.envelope_to != ["asa.oberg@example.se"] }
         #expect(owners.count == 2)
-        #expect(owners.allSatisfy { $0.subject.hasPrefix("New collaboration failure SB-2026-00001") && $0.text?.contains("What happened?") == true })
+        #expect(owners.allSatisfy { $0.subject.hasPrefix("New collaboration failure \(reference)") && $0.text?.contains("What happened?") == true })
     }
 
     @Test("451 twice, then accepted: delivered once, attempts recorded")

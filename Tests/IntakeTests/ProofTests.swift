@@ -38,6 +38,8 @@ struct ProofTests {
                                                                 "--after", "1.5", "--binary", ChildProcess.intakeBinary], timeout: 300)
         #expect(status == 0, "\(output.suffix(3000))")
         #expect(output.contains("\"acks_lost\": 0"))
+        #expect(output.contains("\"dead_missing_from_admin_pages\": 0") && output.contains("\"admin_page_shows_dead\": true"),
+                "every dead mail on /admin/utkorg: \(output.suffix(1500))")
     }
 
     /// Deterministic: `scripts/fuzz.sh --ci` runs a fixed seed (INTAKE_TEST_SEED, printed) for

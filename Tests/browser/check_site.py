@@ -12,6 +12,7 @@ Exit 0 when every check passes, 1 with every failure listed, 2 when the browser 
 Called by Tests/IntakeTests/BrowserTests.swift, which starts the server.
 """
 import argparse
+import datetime
 import json
 import os
 import re
@@ -389,9 +390,11 @@ class Site:
                 # The date field takes digits segment by segment, in the browser locale's order.
                 order = self.js("return new Intl.DateTimeFormat().formatToParts(new Date(2026, 10, 20))"
                                 ".map(p => p.type).filter(t => ['year', 'month', 'day'].includes(t))")
-                keys(*[{"year": "2026", "month": "11", "day": "20"}[part] for part in order])
+                # Yesterday: a day in the past whatever the machine's clock says.
+                day = datetime.date.today() - datetime.timedelta(days=1)
+                keys(*[{"year": f"{day.year:04d}", "month": f"{day.month:02d}", "day": f"{day.day:02d}"}[part] for part in order])
                 value = self.js("return document.activeElement.value")
-                if value != "2026-11-20":
+                if value != day.isoformat():
                     raise AssertionError(f"typing the date gave {value!r}")
             elif el.get("type") == "radio" and field.startswith("x_") and field not in seen_options:
                 seen_options.add(field)

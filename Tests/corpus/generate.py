@@ -15,8 +15,9 @@ is rerun after editing it: `python3 Tests/corpus/generate.py`. One JSON object p
                       (`marker` never appears unescaped on any page; mails carry no injected header)
   marker    (accept) a string that must never appear verbatim on a page (e.g. "<script>")
 
-Placeholders filled in by the runner: {formulartid} a valid signed render time, {csrf} the
-login page's token, {tracking} the tracking token of a report filed before the run.
+Placeholders filled in by the runner: {formulartid} a valid signed render time, {occurred_on}
+yesterday (a valid day whatever the machine's clock says), {csrf} the login page's token,
+{tracking} the tracking token of a report filed before the run.
 """
 import base64, json, os, urllib.parse
 
@@ -25,7 +26,7 @@ Q = urllib.parse.quote_plus
 
 VALID = [
     ("avtal", "sthlm-lus"), ("lang", "sv"), ("organisation", "region-stockholm"),
-    ("other_parties", "solna-stad"), ("occurred_on", "2026-11-20"),
+    ("other_parties", "solna-stad"), ("occurred_on", "{occurred_on}"),
     ("what_happened", "Kommunen fick inget inskrivningsmeddelande innan utskrivningen."),
     ("expected", "Enligt överenskommelsen ska kommunen få meddelande inom ett dygn."),
     ("consequences", "Hemtjänsten kunde inte planera."),

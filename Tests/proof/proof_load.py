@@ -16,7 +16,7 @@ address files hundreds of reports a second, right after loading the form); the o
 parts (signed render time, honeypot, Origin check) stay on. Prints one JSON summary line
 (prefixed "RESULT ") and exits 1 on any loss.
 """
-import argparse, glob, http.client, json, os, random, re, signal, sqlite3, subprocess, sys, tempfile, threading, time, urllib.parse
+import argparse, datetime, glob, html, http.client, json, os, random, re, signal, sqlite3, subprocess, sys, tempfile, threading, time, urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -121,7 +121,7 @@ def form_hidden_fields(port):
 
 def submission(hidden, marker, email):
     pairs = [("avtal", "sthlm-lus"), ("lang", "sv"), ("organisation", "region-stockholm"), ("other_parties", "solna-stad"),
-             ("occurred_on", "2026-11-20"), ("what_happened", f"Inget inskrivningsmeddelande kom. Markör {marker}."),
+             ("occurred_on", (datetime.date.today() - datetime.timedelta(days=1)).isoformat()), ("what_happened", f"Inget inskrivningsmeddelande kom. Markör {marker}."),
              ("expected", "Meddelande inom ett dygn enligt överenskommelsen."), ("reporter_email", email), ("webbplats", "")]
     pairs += [(k, v) for k, v in hidden.items() if k not in dict(pairs)]
     return urllib.parse.urlencode(pairs)
@@ -302,7 +302,11 @@ def outage(args):
         pw = "ett långt lösenord för utkorgen"
         add = subprocess.run([args.binary, "user", "add", "--email", "admin2@proof.example.se", "--name", "Proof Admin",
                               "--role", "admin", "--password-stdin"], env=server.env, input=pw + "\n", capture_output=True, text=True)
-        admin_page = admin_outbox_page(port, "admin2@proof.example.se", pw) if add.returncode == 0 else "user add failed: " + add.stderr
+        if add.returncode == 0:
+            admin_page, admin_pages = admin_outbox_dead(port, "admin2@proof.example.se", pw)
+        else:
+            admin_page, admin_pages = "user add failed: " + add.stderr, 0
+            log(admin_page)
         status = server.stop()
     finally:
         if server.proc and server.proc.poll() is None:
@@ -324,13 +328,15 @@ def outage(args):
     not_dead = [e for e in refused_addresses if e not in dead_recipients]
     cli_lines = {line.split("\t")[0] for line in dead_cli.stdout.splitlines() if "\tdead\t" in line}
     cli_missing = [i for i in dead_ids if i not in cli_lines]
-    # The page lists the newest 200 dead mails with their recipients.
-    page_ok = bool(dead) and (len(dead) > 200 or all(r in admin_page for r in dead_recipients))
+    # /admin/utkorg?status=dead, every page of it: each dead mail's id with its recipient.
+    page_missing = [i for i, r in dead if admin_page.get(i) != r] if isinstance(admin_page, dict) else [i for i, _ in dead]
+    page_ok = bool(dead) and not page_missing
     result = {
         "test": "outage", "receipts": len(load.receipts), "stored_reports": stored, "queued_while_down": queued_during,
         "acks_expected": len(good), "acks_lost": len(lost), "ack_duplicates": sum(max(0, delivered.get(e, 0) - 1) for e in good),
         "refused_addresses": len(refused_addresses), "dead": len(dead), "refused_not_dead": len(not_dead),
-        "dead_missing_from_cli": len(cli_missing), "admin_page_shows_dead": page_ok, "outbox_by_status": by_status,
+        "dead_missing_from_cli": len(cli_missing), "admin_pages_read": admin_pages, "dead_on_admin_pages": len(dead) - len(page_missing),
+        "dead_missing_from_admin_pages": len(page_missing), "admin_page_shows_dead": page_ok, "outbox_by_status": by_status,
         "outbox_left_queued": left, "integrity_check": integrity, "exit_status": status, "directory": directory,
     }
     print("RESULT " + json.dumps(result), flush=True)
@@ -341,8 +347,10 @@ def outage(args):
     return 0 if ok else 1
 
 
-def admin_outbox_page(port, email, password):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def admin_outbox_dead(port, email, password):
+    """Logs in and reads /admin/utkorg?status=dead page by page (200 a page, following the "Older
+    messages" link), however many there are. Returns ({id: recipient} of every row, pages read)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", "/login")
     page = conn.getresponse().read().decode()
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -350,11 +358,26 @@ def admin_outbox_page(port, email, password):
                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     response = conn.getresponse()
     response.read()
+    if response.status != 303:
+        raise RuntimeError(f"login as {email} answered {response.status}")
     cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
-    conn.request("GET", "/admin/utkorg?status=dead", headers={"Cookie": cookie})
-    page = conn.getresponse().read().decode()
+    rows, pages, path = {}, 0, "/admin/utkorg?status=dead"
+    # At most 5,000 pages (a million messages), so a paging bug cannot loop forever.
+    while path and pages < 5000:
+        conn.request("GET", path, headers={"Cookie": cookie})
+        response = conn.getresponse()
+        page = response.read().decode()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path} answered {response.status}")
+        pages += 1
+        for row_id, recipient, status in re.findall(
+                r"<tr><td>(\d+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td>", page):
+            if status == "dead":
+                rows[int(row_id)] = html.unescape(recipient)
+        older = re.search(r'<a href="([^"]+)" rel="next">', page)
+        path = html.unescape(older.group(1)) if older else None
     conn.close()
-    return page
+    return rows, pages
 
 
 def main():

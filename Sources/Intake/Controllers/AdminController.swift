@@ -164,7 +164,10 @@ struct AdminController: Sendable {
     @Sendable func outbox(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
         let status = request.uri.queryParameters["status"].flatMap { OutboxMessage.Status(rawValue: String($0)) }
-        let messages = try await services.outbox.list(status: status, limit: 200)
+        // Paged like the audit log: 200 at a time, `fore` = the last id of the previous page.
+        let before = request.uri.queryParameters["fore"].flatMap { Int64(String($0)) }
+        let pageSize = 200
+        let messages = try await services.outbox.list(status: status, limit: pageSize, beforeId: before)
         let counts = try await services.outbox.counts()
         var page = StaffPage.base(request, context: context, title: language == .sv ? "Utkorg" : "Outbox", path: "/admin/utkorg")
         page["notice"] = StaffPage.notice(request, language: language)
@@ -180,6 +183,9 @@ struct AdminController: Sendable {
                 "error": message.lastError ?? "", "dead": message.status == .dead,
                 "retryAction": "/admin/utkorg/\(message.id)/forsok-igen" + language.query,
             ]
+        }
+        if messages.count == pageSize, let last = messages.last {
+            page["olderHref"] = "/admin/utkorg?" + (status.map { "status=\($0.rawValue)&" } ?? "") + "fore=\(last.id)" + language.queryContinuation
         }
         return services.renderer.page("pages/admin-outbox", page)
     }

@@ -162,13 +162,15 @@ public final class OutboxRepository: Sendable {
         }
     }
 
-    public func list(status: OutboxMessage.Status? = nil, limit: Int = 100) async throws -> [OutboxMessage] {
+    /// Newest first; `beforeId` continues a listing after the last message of the previous page.
+    public func list(status: OutboxMessage.Status? = nil, limit: Int = 100, beforeId: Int64? = nil) async throws -> [OutboxMessage] {
         try await database.pool.read { db in
+            let before = beforeId ?? Int64.max
             if let status {
-                return try Row.fetchAll(db, sql: "SELECT * FROM outbox_message WHERE status = ? ORDER BY id DESC LIMIT ?",
-                                        arguments: [status.rawValue, limit]).map(OutboxMessage.init(row:))
+                return try Row.fetchAll(db, sql: "SELECT * FROM outbox_message WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                                        arguments: [status.rawValue, before, limit]).map(OutboxMessage.init(row:))
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM outbox_message ORDER BY id DESC LIMIT ?", arguments: [limit])
+            return try Row.fetchAll(db, sql: "SELECT * FROM outbox_message WHERE id < ? ORDER BY id DESC LIMIT ?", arguments: [before, limit])
                 .map(OutboxMessage.init(row:))
         }
     }

@@ -116,8 +116,9 @@ enum TestSupport {
 /// Builds `application/x-www-form-urlencoded` bodies.
 struct FormEncoder {
     var pairs: [(String, String)] = []
-    /// Adds the signed render time the form page carries (an hour before the fixed test time,
-    /// so neither the fixed nor the real clock finds it too fast), unless the test set its own.
+    /// Adds the signed render time the form page carries (an hour before the fixed test time or
+    /// the machine's clock, whichever is earlier, so neither the fixed nor the real clock finds it
+    /// too fast or from the future, whatever the machine's date), unless the test set its own.
     var includesFillTime = true
 
     init(_ pairs: [(String, String)] = []) { self.pairs = pairs }
@@ -136,7 +137,7 @@ struct FormEncoder {
     var encoded: String {
         var all = pairs
         if includesFillTime && !all.contains(where: { $0.0 == FormGuard.fillTimeField }) {
-            all.append((FormGuard.fillTimeField, FormGuard.fillTimeToken(shownAt: TestSupport.fixedNow.addingTimeInterval(-3600), key: TestSupport.signingKey)))
+            all.append((FormGuard.fillTimeField, FormGuard.fillTimeToken(shownAt: min(TestSupport.fixedNow, Date()).addingTimeInterval(-3600), key: TestSupport.signingKey)))
         }
         return all.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
     }
@@ -169,12 +170,20 @@ struct FormEncoder {
         validLUS.set("avtal", "vet-inte").set("reporter_email", nil)
     }
 
+    /// When the reported failure happened: 20 November 2026 (five days before the fixed test
+    /// time), or yesterday if the machine's clock is earlier, so the day is in the past for the
+    /// fixed clock and for a server on the real clock alike. Tests on the real clock more than
+    /// ten years later must set their own day (`occurred_on` may be at most ten years old).
+    static var occurredOn: String {
+        min(CalendarDay(year: 2026, month: 11, day: 20), CalendarDay(Date()).adding(days: -1)).description
+    }
+
     /// A complete, valid LUS report from Region Stockholm about Solna.
     static var validLUS: FormEncoder {
         FormEncoder([
             ("avtal", "sthlm-lus"), ("lang", "sv"),
             ("organisation", "region-stockholm"), ("other_parties", "solna-stad"), ("other_parties", "sundbybergs-stad"),
-            ("occurred_on", "2026-11-20"),
+            ("occurred_on", occurredOn),
             ("what_happened", "Patienten skrevs ut från sjukhuset en fredag utan att kommunen fått inskrivningsmeddelande."),
             ("expected", "Enligt överenskommelsen ska kommunen få meddelande inom ett dygn efter inskrivning."),
             ("consequences", "Hemtjänsten kunde inte ta emot patienten på kvällen."),

@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import Intake
+
+/// The privacy refusal on every free-text input of every channel, over real HTTP on loopback
+/// with a real SQLite file: every web form field and every agreement's extra text field, staff
+/// replies, notes and outcomes, the staff API's replies and notes, and every Open311 text
+/// parameter and `attribute[...]` of every service. The fields are taken from the catalogue, so
+/// a field added to Forms/ is covered without touching this file.
+@Suite("Privacy refusal on every channel", .serialized)
+struct PrivacyChannelTests {
+    /// What must never be stored: a personnummer, a samordningsnummer, a patient's name.
+    static let personnummer = "Gäller 19121212-1212 som väntade."
+    static let samordningsnummer = "Samordningsnummer 701063-2391 fanns i remissen."
+    static let patientName = "patienten Karin Larsson fick vänta"
+
+    /// The findings each kind of field is tried with (a name test makes no sense in an e-mail address).
+    static func findings(for field: FieldDefinition, key: String) -> [String] {
+        switch key {
+        case CommonField.reporterEmail.rawValue: ["191212121212@example.se"]
+        case CommonField.reporterPhone.rawValue: ["19121212-1212", "701063-2391"]
+        default: field.type == .text ? ["19121212-1212", "701063-2391", "patienten Karin Larsson"] : [personnummer, samordningsnummer, patientName]
+        }
+    }
+
+    /// A valid web form for an agreement (nil: "vet inte") in its region, every required field filled.
+    static func webForm(_ agreement: Agreement?, region: Region) -> FormEncoder {
+        let organisation = region.parties.first { $0.kind == .region } ?? region.parties[0]
+        let other = region.parties.first { $0.kind == .municipality && $0.key != organisation.key } ?? region.parties[1]
+        var form = FormEncoder([
+            ("avtal", agreement?.key ?? "vet-inte"), ("lang", "sv"),
+            ("organisation", organisation.key), ("other_parties", other.key),
+            ("occurred_on", "2026-11-20"),
+            ("what_happened", "Kommunen fick inget meddelande innan utskrivningen."),
+            ("expected", "Meddelande inom ett dygn enligt överenskommelsen."),
+        ])
+        for field in agreement?.fields ?? [] where field.required {
+            let name = ReportForm.extraFieldName(field.key)
+            switch field.type {
+            case .singleChoice, .multiChoice, .yesNo: form.add(name, field.choices(in: .sv)[0].key)
+            case .date: form.add(name, "2026-11-20")
+            case .text, .textarea: form.add(name, "Hjälp med läkemedel.")
+            case .party, .parties: form.add(name, other.key)
+            }
+        }
+        return form
+    }
+
+    static func count(_ directory: String, _ sql: String) throws -> Int {
+        try TestSupport.openDatabase(directory + "/intake.sqlite").read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+    }
+
+    @Test("web form: every common text field and every agreement's extra text field refuses identity numbers and names, storing nothing")
+    func webForm() async throws {
+        let catalogue = try TestSupport.catalogue()
+        let directory = try TestSupport.temporaryDirectory()
+        try await TestSupport.application(directory: directory, clock: TestSupport.Clock(TestSupport.fixedNow).function).test(.live) { client in
+            // (region, agreement, form field name, field definition)
+            var inputs: [(Region, Agreement?, String, FieldDefinition)] = []
+            let stockholm = try #require(catalogue.region("stockholm"))
+            for field in catalogue.form.fields where field.type == .text || field.type == .textarea {
+                inputs.append((stockholm, catalogue.agreement("sthlm-lus"), field.key, field))
+            }
+            for agreement in catalogue.agreements where agreement.isValid(on: CalendarDay(TestSupport.fixedNow)) {
+                let region = try #require(catalogue.region(agreement.regionKey))
+                for field in agreement.fields where field.type == .text || field.type == .textarea {
+                    inputs.append((region, agreement, ReportForm.extraFieldName(field.key), field))
+                }
+            }
+            #expect(inputs.count >= 9, "the form's eight text fields and at least one agreement's extra text field")
+            #expect(inputs.contains { $0.2.hasPrefix("x_") }, "an extra text field is covered")
+
+            for (region, agreement, name, field) in inputs {
+                let valid = Self.webForm(agreement, region: region)
+                for value in Self.findings(for: field, key: name) {
+                    let response = try await client.execute(uri: "/rapportera/\(region.key)", method: .post, headers: .form, body: valid.set(name, value).body)
+                    #expect(response.status == .unprocessableContent, "\(agreement?.key ?? "vet-inte") \(name) = \(value)")
+                    #expect(response.text.contains("error-summary"))
+                    let named = response.text.contains("personnummer eller samordningsnummer") || response.text.contains("namnet på en patient")
+                    #expect(named && response.text.contains(field.label.sv.replacingOccurrences(of: "\"", with: "&quot;")),
+                            "the message names the field and the finding: \(name) = \(value)")
+                }
+            }
+            #expect(try Self.count(directory, "SELECT COUNT(*) FROM report") == 0, "nothing was stored")
+            #expect(try Self.count(directory, "SELECT COUNT(*) FROM outbox_message") == 0)
+            // The same forms without the finding are accepted (so each refusal was the privacy check).
+            var tried = Set<String>()
+            for (region, agreement, _, _) in inputs where tried.insert("\(region.key)|\(agreement?.key ?? "")").inserted {
+                let response = try await client.execute(uri: "/rapportera/\(region.key)", method: .post, headers: .form, body: Self.webForm(agreement, region: region).body)
+                #expect(response.status == .seeOther, "\(agreement?.key ?? "vet-inte") valid form")
+            }
+        }
+    }
+
+    @Test("staff replies, notes and outcomes over HTTP, and the staff API's replies and notes, refuse identity numbers and names")
+    func staffTexts() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await StaffFixtures.create(in: directory)
+        let token = try await APITokens.create(in: directory, for: StaffFixtures.lusHandler.email, readWrite: true)
+        try await TestSupport.application(directory: directory, clock: TestSupport.Clock(TestSupport.fixedNow).function).test(.live) { client in
+            _ = try await TestSupport.fileReport(client)
+            try await DatabaseSnapshot.waitForQuietOutbox(directory)
+            let staff = StaffBrowser(client)
+            try await staff.login(StaffFixtures.lusHandler.email)
+            _ = try await staff.get("/handlaggning/rapporter/1")
+            let before = try DatabaseSnapshot.take(directory)
+            for text in [Self.personnummer, Self.samordningsnummer, Self.patientName] {
+                for (action, field) in [("svar", "text"), ("anteckning", "text"), ("utfall", "utfall")] {
+                    let response = try await staff.post("/handlaggning/rapporter/1/\(action)", [(field, text), ("publicera", "1")])
+                    #expect(response.status == .unprocessableContent, "\(action): \(text)")
+                    #expect(response.text.contains("error-summary"), "\(action): the page says why")
+                }
+                for path in ["replies", "notes"] {
+                    let json = String(data: try JSONSerialization.data(withJSONObject: ["text": text]), encoding: .utf8)!
+                    let response = try await client.execute(uri: "/api/v1/reports/1/\(path)", method: .post, headers: .bearerJSON(token), body: ByteBuffer(string: json))
+                    #expect(response.status == .unprocessableContent, "API \(path): \(text)")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    #expect(!response.text.contains("19121212") && !response.text.contains("701063") && !response.text.contains("Karin"), "not echoed")
+                }
+            }
+            DatabaseSnapshot.expectEqual(before, try DatabaseSnapshot.take(directory), "after refused staff texts")
+            // The same channels accept a text without personal data.
+            #expect(try await staff.post("/handlaggning/rapporter/1/anteckning", [("text", "Patienten fick vänta på hemtjänsten.")]).status == .seeOther)
+            let note = try await client.execute(uri: "/api/v1/reports/1/notes", method: .post, headers: .bearerJSON(token), body: ByteBuffer(string: #"{"text":"Kommunen är kontaktad."}"#))
+            #expect(note.status == .ok)
+        }
+    }
+
+    @Test("Open311: description, names, e-mail, phone and every text attribute of every service refuse identity numbers and names")
+    func open311() async throws {
+        let catalogue = try TestSupport.catalogue()
+        let directory = try TestSupport.temporaryDirectory()
+        try await StaffFixtures.create(in: directory)
+        let key = try await APITokens.create(in: directory, for: StaffFixtures.admin.email, readWrite: true)
+        try await TestSupport.application(directory: directory, clock: TestSupport.Clock(TestSupport.fixedNow).function).test(.live) { client in
+            let services = Open311.services(catalogue, today: CalendarDay(TestSupport.fixedNow))
+            #expect(services.count > catalogue.regions.count)
+            var tried = Set<String>()
+            for service in services {
+                let base = Self.open311Form(service, apiKey: key)
+                // Open311's own parameters, then the service's free-text attributes.
+                var parameters: [(String, [String])] = [
+                    ("description", [Self.personnummer, Self.samordningsnummer, Self.patientName]),
+                    ("first_name", ["19121212-1212"]), ("last_name", ["701063-2391"]),
+                    ("email", ["191212121212@example.se"]), ("phone", ["19121212-1212"]),
+                ]
+                for attribute in Open311.attributes(for: service, catalogue: catalogue) where attribute.datatype == .string || attribute.datatype == .text {
+                    parameters.append(("attribute[\(attribute.code)]", attribute.datatype == .text
+                        ? [Self.personnummer, Self.samordningsnummer, Self.patientName]
+                        : ["19121212-1212", "701063-2391", "patienten Karin Larsson"]))
+                }
+                for (name, values) in parameters {
+                    tried.insert(name)
+                    for value in values {
+                        let response = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: .form, body: base.set(name, value).body)
+                        #expect(response.status == .badRequest, "\(service.code) \(name) = \(value)")
+                        let descriptions = response.array.compactMap { $0["description"] as? String }
+                        let parameter = name == "first_name" || name == "last_name" ? "first_name/last_name" : name
+                        #expect(descriptions.contains { $0.hasPrefix(parameter + ":") && ($0.contains("personnummer") || $0.contains("namnet")) },
+                                "\(service.code) \(name): \(descriptions)")
+                        #expect(!response.text.contains("19121212") && !response.text.contains("701063"), "the number is not echoed")
+                    }
+                }
+            }
+            for attribute in ["attribute[expected]", "attribute[consequences]", "attribute[improvement]", "attribute[reporter_role]", "attribute[x_selfcare_task]"] {
+                #expect(tried.contains(attribute), "\(attribute) was tried")
+            }
+            #expect(try Self.count(directory, "SELECT COUNT(*) FROM report") == 0, "nothing was stored")
+            // Each service's base request is valid: one accepted per service.
+            for service in services {
+                let response = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: .form, body: Self.open311Form(service, apiKey: key).body)
+                #expect(response.status == .created, "\(service.code): \(response.text.prefix(300))")
+            }
+        }
+    }
+
+    /// A valid Open311 request for a service: every required attribute given.
+    static func open311Form(_ service: Open311.Service, apiKey: String) -> FormEncoder {
+        let region = service.region
+        let organisation = region.parties.first { $0.kind == .region } ?? region.parties[0]
+        let other = region.parties.first { $0.kind == .municipality && $0.key != organisation.key } ?? region.parties[1]
+        var form = FormEncoder([
+            ("api_key", apiKey), ("service_code", service.code), ("jurisdiction_id", region.key),
+            ("description", "Kommunen fick inget meddelande innan utskrivningen."),
+            ("attribute[organisation]", organisation.key), ("attribute[other_parties][]", other.key),
+            ("attribute[occurred_on]", "2026-11-20"), ("attribute[expected]", "Meddelande inom ett dygn enligt överenskommelsen."),
+            ("email", "asa.oberg@example.se"), ("first_name", "Åsa"), ("last_name", "Öberg"), ("phone", "08-123 456 78"),
+        ])
+        form.includesFillTime = false
+        for field in service.agreement?.fields ?? [] where field.required {
+            let name = "attribute[\(ReportForm.extraFieldName(field.key))]"
+            switch field.type {
+            case .singleChoice, .yesNo: form.add(name, field.choices(in: .sv)[0].key)
+            case .multiChoice: form.add(name + "[]", field.choices(in: .sv)[0].key)
+            case .date: form.add(name, "2026-11-20")
+            case .text, .textarea: form.add(name, "Hjälp med läkemedel.")
+            case .party, .parties: form.add(name, other.key)
+            }
+        }
+        return form
+    }
+}
