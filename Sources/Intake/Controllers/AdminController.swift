@@ -17,7 +17,7 @@ struct AdminController: Sendable {
         admin.post("anvandare/:id", reads: .init(form: ["csrf", "name", "role", "functions", "active"]), use: updateUser)
         admin.post("anvandare/:id/losenord", reads: .init(form: ["csrf"]), use: sendReset)
         admin.get("logg", reads: .init(query: ["fore"]), use: auditLog)
-        admin.get("utkorg", reads: .init(query: ["status"]), use: outbox)
+        admin.get("utkorg", reads: .init(query: ["status", "fore"]), use: outbox)
         admin.post("utkorg/:id/forsok-igen", reads: .init(form: ["csrf"]), use: retryMail)
         admin.get("nycklar", use: tokens)
         admin.post("nycklar/:id/aterkalla", reads: .init(form: ["csrf"]), use: revokeToken)
@@ -165,7 +165,7 @@ struct AdminController: Sendable {
         let language = PublicReportController.language(request)
         let status = request.uri.queryParameters["status"].flatMap { OutboxMessage.Status(rawValue: String($0)) }
         // Paged like the audit log: 200 at a time, `fore` = the last id of the previous page.
-        let before = request.uri.queryParameters["fore"].flatMap { Int64(String($0)) }
+        let before = BoundedNumber.id(request.uri.queryParameters["fore"])
         let pageSize = 200
         let messages = try await services.outbox.list(status: status, limit: pageSize, beforeId: before)
         let counts = try await services.outbox.counts()
