@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Mustache
 
 /// Renders page and mail templates from Templates/. Fails at start if a template is missing,
@@ -59,52 +58,4 @@ public struct PageRenderer: Sendable {
     public func renderIfPresent(_ template: String, _ context: [String: Any]) -> String? {
         library.render(context, withTemplate: template)
     }
-
-    public func page(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        html(render(template, context), status: status)
-    }
-
-    public func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
-/// The values every page's layout needs: language, the link to the other language, the title.
-enum PageContext {
-    static func base(language: Language, title: String, path: String, extraQuery: [(String, String)] = []) -> [String: Any] {
-        let other: Language = language == .sv ? .en : .sv
-        var switchQuery = extraQuery
-        if other == .en { switchQuery.append(("lang", "en")) }
-        return [
-            "lang": language.rawValue,
-            "sv": language == .sv,
-            "en": language == .en,
-            "title": title,
-            "langQuery": language.query,
-            "langParam": language == .en ? "&lang=en" : "",
-            "switchHref": path + queryString(switchQuery),
-            "switchLang": other.rawValue,
-            "switchLabel": other == .en ? "In English" : "På svenska",
-        ]
-    }
-
-    static func queryString(_ items: [(String, String)]) -> String {
-        guard !items.isEmpty else { return "" }
-        return "?" + items.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
-    }
-
-    static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? value
-    }
-}
-
-extension CharacterSet {
-    static let urlQueryValueAllowed: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._~")
-        return set
-    }()
 }

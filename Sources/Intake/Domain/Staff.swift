@@ -71,6 +71,8 @@ public enum AccessPolicy {
 
 /// Password rules for staff accounts: long rather than complicated (NIST SP 800-63B).
 public enum PasswordPolicy {
+    /// How long a password-reset link is valid, in seconds.
+    public static let resetValidity: TimeInterval = 3600
     public static let minimumLength = 12
     public static let maximumLength = 72 // bcrypt reads at most 72 bytes
 

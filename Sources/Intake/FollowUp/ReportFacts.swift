@@ -1,59 +1,5 @@
 import Foundation
 
-extension CalendarDay {
-    /// Days since 1970-01-01 (proleptic Gregorian). Plain arithmetic, so a million reports can be
-    /// bucketed by day and month without `Calendar`.
-    public var dayNumber: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    public init(dayNumber: Int) {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400
-        self.init(year: m <= 2 ? y + 1 : y, month: m, day: d)
-    }
-
-    /// `year * 12 + month - 1`: consecutive months are consecutive numbers.
-    public var monthNumber: Int { year * 12 + month - 1 }
-    public var firstOfMonth: CalendarDay { CalendarDay(year: year, month: month, day: 1) }
-    public var lastOfMonth: CalendarDay { CalendarDay(year: year, month: month, day: CalendarDay.daysIn(month: month, year: year)) }
-    public var quarter: Int { (month - 1) / 3 + 1 }
-    /// `2026-03`
-    public var monthKey: String { String(format: "%04d-%02d", year, month) }
-}
-
-/// The Swedish calendar day of a UTC instant, with the zone offset cached per UTC hour (Swedish
-/// daylight saving changes on the hour).
-struct SwedishDayConverter {
-    private var offsets: [Int: Int] = [:]
-
-    mutating func day(unixSeconds: Int) -> Int32 {
-        let hour = unixSeconds >= 0 ? unixSeconds / 3600 : (unixSeconds - 3599) / 3600
-        let offset: Int
-        if let cached = offsets[hour] {
-            offset = cached
-        } else {
-            offset = CalendarDay.swedishTimeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(hour * 3600)))
-            offsets[hour] = offset
-        }
-        let local = unixSeconds + offset
-        return Int32(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
-    }
-}
-
 /// Catalogue keys as small numbers, so a million facts stay compact and are counted in arrays.
 /// Keys no longer in the catalogue (a retired agreement) are added as they are met.
 public struct FactKeys: Sendable {

@@ -155,7 +155,7 @@ public struct SummarySender: Sendable {
         if let function = recipient.functionKey, let agreements = Optional(catalogue.agreements.filter { $0.ownerKeys.contains(function) }), agreements.count == 1 {
             query.append(("avtal", agreements[0].key))
         }
-        let dashboardURL = services.configuration.publicURL + "/handlaggning/uppfoljning" + PageContext.queryString(query)
+        let dashboardURL = services.configuration.publicURL + "/handlaggning/uppfoljning" + URLQuery.string(query)
         let context: [String: Any] = [
             "recipientSv": recipient.name.sv, "recipientEn": recipient.name.en,
             "period": period.key, "from": period.from.description, "to": period.to.description,

@@ -205,31 +205,8 @@ public struct MailComposer: Sendable {
     public func passwordReset(user: StaffUser, token: String) -> OutboxDraft {
         let context: [String: Any] = [
             "name": user.name, "resetURL": "\(publicURL)/losenord/aterstall/\(token)",
-            "minutes": Int(StaffRepository.resetValidity / 60), "loginURL": "\(publicURL)/login",
+            "minutes": Int(PasswordPolicy.resetValidity / 60), "loginURL": "\(publicURL)/login",
         ]
         return mail(.passwordReset, template: "password-reset", to: user.email, subject: "Nytt lösenord för Samverkansbrister / New password", context)
-    }
-}
-
-/// A new report's mail, composed before the filing transaction. Inside it, `finish` adds what
-/// the transaction assigns, the reference number (subject and context); everything else, JSON
-/// included, is done beforehand, so the transaction that every submission waits for stays short.
-/// (Staff links with the report's id come with the report's facts when the mail is rendered.)
-public struct PreparedMail: Sendable {
-    let kind: OutboxDraft.Kind
-    let recipient: String
-    let subjectBeforeReference: String
-    let subjectAfterReference: String
-    let template: String
-    /// The context as a JSON object, without `reference`.
-    let contextJSON: String
-
-    func finish(reference: String) -> OutboxDraft {
-        var json = "{\"reference\":"
-        JSONText.append(reference, to: &json)
-        let rest = contextJSON.dropFirst()
-        json += rest == "}" ? "}" : "," + rest
-        return OutboxDraft(kind: kind, recipient: recipient, subject: subjectBeforeReference + reference + subjectAfterReference,
-                           body: .template(template, context: json))
     }
 }

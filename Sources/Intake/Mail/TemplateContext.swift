@@ -5,7 +5,7 @@ import Foundation
 /// and arrays and objects of those.
 enum TemplateContext {
     /// In a stored context: add the report's facts (`MailComposer.factsContext`) when rendering.
-    static let reportFactsKey = "reportFacts"
+    static let reportFactsKey = OutboxDraft.reportFactsKey
 
     /// Serialises a context; anything of another type is left out (never the case for the composer's contexts).
     static func json(_ context: [String: Any]) -> String {

@@ -110,23 +110,7 @@ public struct TrackingView: Sendable {
     public var stateHistory: [(at: Date, stateKey: String)]
 }
 
-/// The report content an owner or escalation mail carries (never contact data).
-public struct ReportFacts: Sendable {
-    public var id: Int64
-    public var reference: String
-    public var regionKey: String
-    public var agreementKey: String?
-    public var organisationKey: String
-    public var otherPartyKeys: [String]
-    public var occurredOn: CalendarDay
-    public var whatHappened: String
-    public var expected: String
-    public var consequences: String?
-    public var improvement: String?
-    public var extraFields: [String: [String]]
-    public var language: Language
-    public var feedbackDueOn: CalendarDay
-
+extension ReportFacts {
     /// From a `report` row; reads the other parties.
     init(row: Row, in db: Database) throws {
         let id: Int64 = row["id"]
@@ -139,24 +123,5 @@ public struct ReportFacts: Sendable {
             consequences: row["consequences"], improvement: row["improvement"],
             extraFields: (try? JSONDecoder().decode([String: [String]].self, from: Data(extraJSON.utf8))) ?? [:],
             language: Language(parameter: row["language"]), feedbackDueOn: row["feedback_due_on"])
-    }
-
-    public init(id: Int64, reference: String, regionKey: String, agreementKey: String?, organisationKey: String, otherPartyKeys: [String],
-                occurredOn: CalendarDay, whatHappened: String, expected: String, consequences: String?, improvement: String?,
-                extraFields: [String: [String]], language: Language, feedbackDueOn: CalendarDay) {
-        self.id = id
-        self.reference = reference
-        self.regionKey = regionKey
-        self.agreementKey = agreementKey
-        self.organisationKey = organisationKey
-        self.otherPartyKeys = otherPartyKeys
-        self.occurredOn = occurredOn
-        self.whatHappened = whatHappened
-        self.expected = expected
-        self.consequences = consequences
-        self.improvement = improvement
-        self.extraFields = extraFields
-        self.language = language
-        self.feedbackDueOn = feedbackDueOn
     }
 }

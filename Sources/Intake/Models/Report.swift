@@ -91,3 +91,40 @@ public enum SecretToken {
         }
     }
 }
+
+/// The report content an owner or escalation mail carries (never contact data).
+public struct ReportFacts: Sendable {
+    public var id: Int64
+    public var reference: String
+    public var regionKey: String
+    public var agreementKey: String?
+    public var organisationKey: String
+    public var otherPartyKeys: [String]
+    public var occurredOn: CalendarDay
+    public var whatHappened: String
+    public var expected: String
+    public var consequences: String?
+    public var improvement: String?
+    public var extraFields: [String: [String]]
+    public var language: Language
+    public var feedbackDueOn: CalendarDay
+
+    public init(id: Int64, reference: String, regionKey: String, agreementKey: String?, organisationKey: String, otherPartyKeys: [String],
+                occurredOn: CalendarDay, whatHappened: String, expected: String, consequences: String?, improvement: String?,
+                extraFields: [String: [String]], language: Language, feedbackDueOn: CalendarDay) {
+        self.id = id
+        self.reference = reference
+        self.regionKey = regionKey
+        self.agreementKey = agreementKey
+        self.organisationKey = organisationKey
+        self.otherPartyKeys = otherPartyKeys
+        self.occurredOn = occurredOn
+        self.whatHappened = whatHappened
+        self.expected = expected
+        self.consequences = consequences
+        self.improvement = improvement
+        self.extraFields = extraFields
+        self.language = language
+        self.feedbackDueOn = feedbackDueOn
+    }
+}

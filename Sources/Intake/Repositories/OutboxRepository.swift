@@ -1,49 +1,13 @@
 import Foundation
 import GRDB
 
-public struct OutboxMessage: Sendable {
-    public enum Status: String, Sendable, CaseIterable {
-        case queued, sent, dead
-    }
-
-    public var id: Int64
-    /// The unique part of the Message-ID header, fixed when the message is queued.
-    public var messageId: String
-    public var kind: String
-    public var reportId: Int64?
-    public var recipient: String
-    public var subject: String
-    /// Empty when `template` is set: then the bodies are rendered when the message is sent.
-    public var textBody: String
-    public var htmlBody: String
-    public var template: String?
-    public var templateContext: String?
-    /// The report's facts, for a context that asks for them; read with the message.
-    public var reportFacts: ReportFacts?
-    public var status: Status
-    public var attempts: Int
-    public var createdAt: Date
-    public var nextAttemptAt: Date
-    public var sentAt: Date?
-    public var lastError: String?
-
+extension OutboxMessage {
+    /// From an `outbox_message` row (the report's facts are read separately, `withFacts`).
     init(row: Row) {
-        id = row["id"]
-        messageId = row["message_id"]
-        kind = row["kind"]
-        reportId = row["report_id"]
-        recipient = row["recipient"]
-        subject = row["subject"]
-        textBody = row["text_body"]
-        htmlBody = row["html_body"]
-        template = row["template"]
-        templateContext = row["template_context"]
-        status = Status(rawValue: row["status"]) ?? .queued
-        attempts = row["attempts"]
-        createdAt = row["created_at"]
-        nextAttemptAt = row["next_attempt_at"]
-        sentAt = row["sent_at"]
-        lastError = row["last_error"]
+        self.init(id: row["id"], messageId: row["message_id"], kind: row["kind"], reportId: row["report_id"], recipient: row["recipient"],
+                  subject: row["subject"], textBody: row["text_body"], htmlBody: row["html_body"], template: row["template"],
+                  templateContext: row["template_context"], status: Status(rawValue: row["status"]) ?? .queued, attempts: row["attempts"],
+                  createdAt: row["created_at"], nextAttemptAt: row["next_attempt_at"], sentAt: row["sent_at"], lastError: row["last_error"])
     }
 }
 
@@ -93,7 +57,7 @@ public final class OutboxRepository: Sendable {
     static func withFacts(_ messages: [OutboxMessage], in db: Database) throws -> [OutboxMessage] {
         var cache: [Int64: ReportFacts] = [:]
         return try messages.map { message in
-            guard let reportId = message.reportId, message.templateContext?.contains("\"\(TemplateContext.reportFactsKey)\":true") == true
+            guard let reportId = message.reportId, message.templateContext?.contains("\"\(OutboxDraft.reportFactsKey)\":true") == true
             else { return message }
             var message = message
             if let facts = cache[reportId] {

@@ -11,7 +11,7 @@ public final class StaffRepository: Sendable {
     /// Idle sessions end after this long; every session ends after `sessionMaximum`.
     public static let sessionIdle: TimeInterval = 8 * 3600
     public static let sessionMaximum: TimeInterval = 24 * 3600
-    public static let resetValidity: TimeInterval = 3600
+    public static let resetValidity = PasswordPolicy.resetValidity
 
     public init(database: AppDatabase, bcryptCost: UInt8 = 12) {
         self.database = database
