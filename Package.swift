@@ -1,12 +1,14 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// The targets and their dependencies, one way only (Sources/ARCHITECTURE.md):
+//   IntakeCLI → IntakeWeb → IntakeServices → IntakeStore, IntakeMail, IntakeForms → IntakeDomain
+// IntakeDomain depends on nothing but Foundation (Tests/IntakeTests/ArchitectureTests.swift).
 let package = Package(
     name: "samverkan-intake",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "intake", targets: ["IntakeCLI"]),
-        .library(name: "Intake", targets: ["Intake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -17,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -25,25 +28,79 @@ let package = Package(
             name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // The rules: catalogue, report form, privacy, routing, lifecycle, access, calendar. Foundation only.
         .target(
-            name: "Intake",
+            name: "IntakeDomain",
+            dependencies: []
+        ),
+        // Forms/*.yaml into the domain's catalogue.
+        .target(
+            name: "IntakeForms",
             dependencies: [
-                "CCurl",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "IntakeDomain",
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Mails: composing from Templates/, MIME, SMTP.
+        .target(
+            name: "IntakeMail",
+            dependencies: [
+                "IntakeDomain",
+                "CCurl",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The database: SQLite through GRDB, migrations, group commit, repositories.
+        .target(
+            name: "IntakeStore",
+            dependencies: [
+                "IntakeDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Use cases and background jobs: triage, reminders, outbox delivery, retention, summaries.
+        .target(
+            name: "IntakeServices",
+            dependencies: [
+                "IntakeDomain",
+                "IntakeForms",
+                "IntakeMail",
+                "IntakeStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // HTTP: the application, middleware and one folder per feature.
+        .target(
+            name: "IntakeWeb",
+            dependencies: [
+                "IntakeDomain",
+                "IntakeForms",
+                "IntakeMail",
+                "IntakeStore",
+                "IntakeServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "IntakeCLI",
             dependencies: [
-                "Intake",
+                "IntakeDomain",
+                "IntakeForms",
+                "IntakeMail",
+                "IntakeStore",
+                "IntakeServices",
+                "IntakeWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -53,7 +110,12 @@ let package = Package(
         .testTarget(
             name: "IntakeTests",
             dependencies: [
-                "Intake",
+                "IntakeDomain",
+                "IntakeForms",
+                "IntakeMail",
+                "IntakeStore",
+                "IntakeServices",
+                "IntakeWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

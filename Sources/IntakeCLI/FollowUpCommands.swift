@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import Intake
+import IntakeForms
+import IntakeMail
+import IntakeServices
+import IntakeStore
 import Logging
 
 struct DemoCommand: AsyncParsableCommand {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import Intake
+import IntakeDomain
+import IntakeForms
+import IntakeMail
+import IntakeServices
+import IntakeStore
+import IntakeWeb
 import Logging
 import Metrics
 import Prometheus

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Intake
+import IntakeServices
+import IntakeStore
 
 /// `intake config check`: the effective configuration (secrets masked); exit 1 on problems.
 struct ConfigCommand: AsyncParsableCommand {

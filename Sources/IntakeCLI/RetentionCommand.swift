@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Intake
+import IntakeServices
 
 struct RetentionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "retention", abstract: "Erase old contact data and mails (the server also does this every hour).",

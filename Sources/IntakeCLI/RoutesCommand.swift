@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Intake
+import IntakeForms
+import IntakeServices
+import IntakeWeb
 import Logging
 
 /// `intake routes`: every route the server answers, with the request values each reads.

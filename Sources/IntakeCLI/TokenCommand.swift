@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Intake
+import IntakeDomain
+import IntakeStore
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage API tokens (staff API bearer tokens and Open311 api_key).",

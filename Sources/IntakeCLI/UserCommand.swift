@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Intake
+import IntakeDomain
+import IntakeStore
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage staff accounts.",

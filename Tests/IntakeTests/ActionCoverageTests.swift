@@ -3,7 +3,12 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The staff actions and operations commands that had no behavioural test: koppla, systemfel,
 /// the assignment mail, the outbox's "försök igen", and the `intake` commands `user

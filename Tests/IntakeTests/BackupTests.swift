@@ -3,7 +3,12 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// A counter shared between the writers and the backup's progress callback.
 final class Tally: @unchecked Sendable {

@@ -2,7 +2,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The pages in a real headless Chromium: Tests/browser/check_site.py runs axe-core (WCAG 2.0
 /// and 2.1, A and AA) on every page in Tests/browser/pages.py, checks languages, 320 px, text

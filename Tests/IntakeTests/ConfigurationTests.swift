@@ -1,7 +1,12 @@
 import Foundation
 import Logging
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 @Suite("Configuration from the environment and INTAKE_CONFIG_FILE")
 struct ConfigurationTests {

@@ -1,5 +1,10 @@
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 @Suite("SHA-256 and HMAC against published vectors")
 struct DigestTests {

@@ -2,7 +2,12 @@ import Foundation
 import GRDB
 import Logging
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The hand-written replacements on the submission path must produce exactly what the library
 /// code they replaced did.

@@ -3,7 +3,12 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Dashboard, exports, summaries, learning page and register on a seeded SQLite file, over HTTP
 /// on loopback; summaries through a real SMTP server. Every expected figure is computed here,

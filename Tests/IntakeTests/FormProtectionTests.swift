@@ -3,7 +3,12 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The public form's abuse protection over real HTTP: honeypot, minimum fill time, rate limit
 /// per client address and the Origin/Referer check. The clock is moved, never slept on.

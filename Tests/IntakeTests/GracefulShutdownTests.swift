@@ -1,7 +1,12 @@
 import Foundation
 import GRDB
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,12 @@
 import Foundation
 import GRDB
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The hostile-input corpus (Tests/corpus/*.jsonl, see generate.py there) against the real
 /// `intake` binary on loopback, byte for byte over a plain socket. Every refused case gets a 4xx

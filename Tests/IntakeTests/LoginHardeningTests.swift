@@ -4,7 +4,12 @@ import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Login and accounts under attack (issue #22, item 3), through HTTP against the real server
 /// on loopback with a real database file.

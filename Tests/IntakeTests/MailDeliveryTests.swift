@@ -3,7 +3,12 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Mail end to end against a real SMTP server (aiosmtpd) on loopback.
 @Suite("Mail delivery over SMTP", .serialized, .requires(.smtpServer))

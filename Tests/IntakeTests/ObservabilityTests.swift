@@ -4,7 +4,12 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Parsed by the official Prometheus client's parser (Tests/ops/parse_metrics.py).
 struct ParsedMetrics: Decodable {

@@ -3,7 +3,12 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Open311 GeoReport v2 over real HTTP on loopback with a real SQLite file: every endpoint in
 /// JSON and XML, filing with the web form's validation, privacy refusal and routing.

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The catalogue as Open311 sees it, checked for every agreement: pure, no HTTP.
 @Suite("Open311 mapping")

@@ -2,7 +2,12 @@ import Foundation
 import GRDB
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// A process that dies comes back (systemd restarts it; here the test does), and the restart
 /// shows: on /metrics after the restart and in the log. The real binary on a real database file.

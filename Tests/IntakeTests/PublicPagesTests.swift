@@ -2,7 +2,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The pages every Swedish public service must have, linked from every page's footer.
 @Suite("Accessibility statement and privacy notice")

@@ -3,7 +3,12 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The retention promise: contact data goes after the configured time, the reports and their
 /// tracking links stay, old mails are purged, and every erasure is in the audit log.

@@ -1,7 +1,12 @@
 import Foundation
 import GRDB
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Every route the router has (from `intake routes --json`, the router's own table, not a hand
 /// list), as every role, each of its path, query, form and JSON values set in turn to extreme

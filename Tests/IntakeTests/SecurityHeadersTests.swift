@@ -2,7 +2,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Every response carries the security headers: each route the router knows, error pages,
 /// the stylesheet and /health.

@@ -4,7 +4,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The real `intake` binary as a child process: SIGTERM under load, the server lock, JSON logs.
 @Suite("The intake binary: graceful shutdown and operations commands", .serialized, .timeLimit(.minutes(3)))

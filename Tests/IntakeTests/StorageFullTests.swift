@@ -4,7 +4,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The real `intake` binary with a database that fills up: by the `INTAKE_DATABASE_MAX_MB` cap
 /// (SQLite's max_page_count, SQLITE_FULL), and on a real 3 MB filesystem (tmpfs, ENOSPC).

@@ -1,7 +1,12 @@
 import Foundation
 import GRDB
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// `intake token create|list|revoke`, run as the real executable against a real database file.
 @Suite("intake token", .serialized)

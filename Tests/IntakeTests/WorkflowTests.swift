@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// The triage rules as plain Swift: lifecycle, escalation ladders, reminders, access, throttling.
 @Suite("Workflow rules")

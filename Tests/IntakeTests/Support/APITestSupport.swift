@@ -5,7 +5,12 @@ import FoundationXML
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// API tokens made directly in a test database (like `intake token create`), and small helpers
 /// for JSON and XML answers.

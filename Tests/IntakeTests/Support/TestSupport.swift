@@ -4,7 +4,12 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
-@testable import Intake
+@testable import IntakeDomain
+@testable import IntakeForms
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+@testable import IntakeWeb
 
 /// Paths, clocks and configurations shared by the suites. Everything real: files on disk,
 /// servers on loopback.

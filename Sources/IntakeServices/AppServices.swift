@@ -1,0 +1,73 @@
+import Foundation
+import IntakeDomain
+import IntakeForms
+import IntakeMail
+import IntakeStore
+import Logging
+
+/// Everything a controller may use, built once at start.
+public struct AppServices: Sendable {
+    public let configuration: AppConfiguration
+    public let catalogue: Catalogue
+    public let database: AppDatabase
+    public let reports: ReportRepository
+    public let outbox: OutboxRepository
+    public let staff: StaffRepository
+    public let cases: CaseRepository
+    public let triage: TriageService
+    public let apiTokens: APITokenRepository
+    /// Templates/api/openapi.yaml, served at /api/openapi.yaml.
+    public let openAPIDocument: String
+    /// Every report as a compact fact for the dashboard, register, summaries and learning page.
+    public let facts: FactStore
+    public let loginThrottle: LockedValue<LoginThrottle>
+    public let renderer: PageRenderer
+    public let mailComposer: MailComposer
+    /// Random per-database key for HMAC signatures (form timestamps, …). Never logged.
+    public let signingKey: [UInt8]
+    public let clock: @Sendable () -> Date
+    public let logger: Logger
+    /// Prometheus metrics of this application (/metrics).
+    public var metrics = AppMetrics()
+    /// Set by the outbox worker while its loop runs (/ready).
+    public var outboxWorkerStatus = WorkerStatus()
+
+    /// Loads the catalogue and templates, opens and migrates the database. Every problem is
+    /// reported here, at start, not at first use.
+    public static func load(configuration: AppConfiguration, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
+                            metrics: AppMetrics = AppMetrics()) async throws -> AppServices {
+        var catalogue = try CatalogueLoader.load(directory: configuration.formsDirectory)
+        if let days = configuration.defaultFeedbackDays { catalogue.defaultFeedbackDays = days }
+        let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
+        let database = try AppDatabase(path: configuration.databasePath, maxSizeMB: configuration.databaseMaxMB, logger: logger)
+        try database.migrate()
+        try database.recordAgreementRevisions(catalogue, now: clock())
+        let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
+        let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
+        _ = await staff.dummyHash()
+        let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
+        guard let openAPI = try? String(contentsOfFile: openAPIPath, encoding: .utf8) else {
+            throw MissingOpenAPIDescription(path: openAPIPath)
+        }
+        var services = AppServices(
+            configuration: configuration, catalogue: catalogue, database: database,
+            reports: ReportRepository(database: database, metrics: metrics), outbox: OutboxRepository(database: database),
+            staff: staff, cases: CaseRepository(database: database, lifecycle: catalogue.lifecycle),
+            triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff, metrics: metrics),
+            apiTokens: APITokenRepository(database: database), openAPIDocument: openAPI,
+            facts: FactStore(database: database, catalogue: catalogue),
+            loginThrottle: LockedValue(LoginThrottle()),
+            renderer: renderer,
+            mailComposer: composer,
+            signingKey: try database.signingKey(),
+            clock: clock, logger: logger)
+        services.metrics = metrics
+        return services
+    }
+}
+
+/// Templates/api/openapi.yaml is served at /api/openapi.yaml; a server without it does not start.
+public struct MissingOpenAPIDescription: Error, CustomStringConvertible {
+    public var path: String
+    public var description: String { "The OpenAPI description is missing: \(path)" }
+}

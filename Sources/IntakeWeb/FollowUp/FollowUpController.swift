@@ -1,0 +1,406 @@
+import Foundation
+import GRDB
+import Hummingbird
+import IntakeDomain
+import IntakeServices
+import IntakeStore
+
+/// Follow-up: the dashboard with its exports, the agreement register (staff), and the public
+/// learning page. Every figure comes from `FactStore`; the CSV export reads the table page by page.
+struct FollowUpController: Sendable {
+    let services: AppServices
+
+    func addRoutes(to router: RouteTable) {
+        let staff = router.group("/handlaggning")
+            .add(middleware: RequireStaffMiddleware(roles: Set(StaffRole.allCases)))
+        staff.get("uppfoljning", reads: .init(query: Self.filterParameters), use: dashboard)
+        staff.get("uppfoljning/rapporter.csv", reads: .init(query: Self.filterParameters + ["separator"]), use: exportReports)
+        staff.get("uppfoljning/sammanstallning.csv", reads: .init(query: Self.filterParameters + ["separator"]), use: exportAggregates)
+        staff.get("overenskommelser", use: register)
+        router.get("/larande", use: learning)
+    }
+
+    /// The follow-up filter's query parameters (see `filter(_:user:)`).
+    static let filterParameters = ["fran", "till", "lan", "avtal", "malgrupp"]
+
+    private var catalogue: Catalogue { services.catalogue }
+    private var today: CalendarDay { CalendarDay(services.clock()) }
+
+    // MARK: names
+
+    func agreementName(_ key: String, _ language: Language) -> String {
+        key.isEmpty ? (language == .sv ? "Ej klassificerad" : "Not classified") : (catalogue.agreement(key)?.name[language] ?? key)
+    }
+
+    func targetGroupName(_ key: String, _ language: Language) -> String {
+        key.isEmpty ? (language == .sv ? "Ej klassificerad" : "Not classified") : (catalogue.targetGroup(key)?.name[language] ?? key)
+    }
+
+    func regionName(_ key: String, _ language: Language) -> String { catalogue.region(key)?.name[language] ?? key }
+    func partyName(_ key: String) -> String { catalogue.party(key)?.name ?? key }
+    func stateName(_ key: String, _ language: Language) -> String { catalogue.lifecycle.state(key)?.name[language] ?? key }
+
+    static func days(_ hours: Int?, _ language: Language) -> String {
+        guard let hours else { return "–" }
+        let text = String(format: "%.1f", Double(hours) / 24)
+        return (language == .sv ? text.replacingOccurrences(of: ".", with: ",") : text) + (language == .sv ? " dagar" : " days")
+    }
+
+    // MARK: filter
+
+    struct FilterProblem: Error { var message: LocalizedText }
+
+    /// The filter from the query (`fran`, `till`, `lan`, `avtal` (or `ingen`), `malgrupp`), in the
+    /// user's scope: a handläggare sees only the reports routed to their functions.
+    func filter(_ request: Request, user: StaffUser) -> (FollowUpFilter, [LocalizedText]) {
+        let query = request.uri.queryParameters
+        func value(_ name: String) -> String? { query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        var problems: [LocalizedText] = []
+        var (from, to) = FollowUpFilter.defaultPeriod(today: today)
+        if let raw = value("fran") {
+            if let day = CalendarDay(iso: raw) { from = day } else { problems.append(LocalizedText(sv: "Från-datum ska skrivas ÅÅÅÅ-MM-DD.", en: "The from date must be written YYYY-MM-DD.")) }
+        }
+        if let raw = value("till") {
+            if let day = CalendarDay(iso: raw) { to = day } else { problems.append(LocalizedText(sv: "Till-datum ska skrivas ÅÅÅÅ-MM-DD.", en: "The to date must be written YYYY-MM-DD.")) }
+        }
+        if to < from {
+            problems.append(LocalizedText(sv: "Till-datum ska vara samma dag som eller efter från-datum. Datumen har bytt plats.", en: "The to date must be on or after the from date. The dates have been swapped."))
+            swap(&from, &to)
+        }
+        if from.days(until: to) > 366 * 10 {
+            from = to.adding(days: -366 * 10)
+            problems.append(LocalizedText(sv: "Perioden får vara högst tio år.", en: "The period may be at most ten years."))
+        }
+        var filter = FollowUpFilter(from: from, to: to)
+        filter.regionKey = value("lan").flatMap { catalogue.region($0)?.key }
+        filter.agreementKey = value("avtal").flatMap { $0 == "ingen" ? "" : catalogue.agreement($0)?.key }
+        filter.targetGroupKey = value("malgrupp").flatMap { catalogue.targetGroup($0)?.key }
+        if user.role == .handlaggare { filter.functionKeys = user.functionKeys }
+        return (filter, problems)
+    }
+
+    func filterQuery(_ filter: FollowUpFilter, language: Language) -> [(String, String)] {
+        var items = [("fran", filter.from.description), ("till", filter.to.description)]
+        if let region = filter.regionKey { items.append(("lan", region)) }
+        if let agreement = filter.agreementKey { items.append(("avtal", agreement.isEmpty ? "ingen" : agreement)) }
+        if let group = filter.targetGroupKey { items.append(("malgrupp", group)) }
+        if language == .en { items.append(("lang", "en")) }
+        return items
+    }
+
+    // MARK: dashboard
+
+    @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try TriageController.user(context)
+        let language = PublicReportController.language(request)
+        let (filter, problems) = filter(request, user: user)
+        let figures = try await services.facts.figures(filter, today: today)
+        let sv = language == .sv
+        let base = "/handlaggning/uppfoljning"
+        var page = StaffPage.base(request, context: context, title: sv ? "Uppföljning" : "Follow-up", path: base)
+        page["problems"] = problems.map { $0[language] }
+        page["hasProblems"] = !problems.isEmpty
+        page["from"] = filter.from.description
+        page["to"] = filter.to.description
+        page["scoped"] = filter.functionKeys != nil
+        page["scopeFunctions"] = (filter.functionKeys ?? []).sorted().compactMap { catalogue.function($0)?.name[language] }.joined(separator: ", ")
+        page["regionOptions"] = catalogue.regions.map { ["value": $0.key, "label": $0.name[language], "selected": filter.regionKey == $0.key] }
+        page["agreementOptions"] = [["value": "ingen", "label": agreementName("", language), "selected": filter.agreementKey == ""]]
+            + catalogue.agreements.sorted { $0.name[language] < $1.name[language] }.map {
+                ["value": $0.key, "label": "\($0.name[language]) (\(regionName($0.regionKey, language)))", "selected": filter.agreementKey == $0.key]
+            }
+        page["targetGroupOptions"] = catalogue.targetGroups.map { ["value": $0.key, "label": $0.name[language], "selected": filter.targetGroupKey == $0.key] }
+        let query = PageContext.queryString(filterQuery(filter, language: language))
+        page["csvHref"] = base + "/rapporter.csv" + query
+        page["csvSemicolonHref"] = base + "/rapporter.csv" + query + (query.isEmpty ? "?" : "&") + "separator=semikolon"
+        page["aggregatesHref"] = base + "/sammanstallning.csv" + query
+        page["aggregatesSemicolonHref"] = base + "/sammanstallning.csv" + query + (query.isEmpty ? "?" : "&") + "separator=semikolon"
+
+        let previous = filter.previous
+        page["previousFrom"] = previous.from.description
+        page["previousTo"] = previous.to.description
+        page["total"] = figures.total
+        page["previousTotal"] = figures.previousTotal
+        page["trend"] = figures.trendPercent.map { ($0 > 0 ? "+" : "") + "\($0) %" } ?? "–"
+        page["open"] = figures.open
+        page["overdue"] = figures.overdue
+        page["closedInPeriod"] = figures.closedInPeriod
+        page["feedbackCount"] = figures.firstFeedback.count
+        page["feedbackMedian"] = Self.days(figures.firstFeedback.medianHours, language)
+        page["feedbackP90"] = Self.days(figures.firstFeedback.p90Hours, language)
+        page["closureCount"] = figures.closure.count
+        page["closureMedian"] = Self.days(figures.closure.medianHours, language)
+        page["closureP90"] = Self.days(figures.closure.p90Hours, language)
+
+        let current = sv ? "Perioden" : "Period"
+        let before = sv ? "Föregående period" : "Previous period"
+        func chart(id: String, title: String, dimension: String, rows: [(label: String, count: Int, previous: Int?)],
+                   columns: Bool = false, limit: Int = 15) -> [String: Any] {
+            let bars = rows.prefix(limit).map { SVGChart.Bar(label: $0.label, value: $0.count, previous: $0.previous) }
+            let description = rows.isEmpty ? (sv ? "Inga rapporter." : "No reports.") : SVGChart.describe(Array(bars), language: language)
+            let svg = columns
+                ? SVGChart.columns(id: id, title: title, description: description, bars: Array(bars))
+                : SVGChart.horizontal(id: id, title: title, description: description, bars: Array(bars),
+                                      currentLabel: current, previousLabel: rows.contains { $0.previous != nil } ? before : nil)
+            let hasPrevious = rows.contains { $0.previous != nil }
+            return [
+                "id": id, "title": title, "svg": svg, "dimension": dimension, "hasPrevious": hasPrevious,
+                "caption": rows.count > limit ? (sv ? "Diagrammet visar de \(limit) största; tabellen visar alla \(rows.count)." : "The chart shows the \(limit) largest; the table shows all \(rows.count).") : "",
+                "rows": rows.map { row -> [String: Any] in
+                    var item: [String: Any] = ["label": row.label, "count": row.count, "hasPrevious": hasPrevious]
+                    if let previous = row.previous {
+                        item["previous"] = previous
+                        item["change"] = previous == 0 ? "–" : ((row.count >= previous ? "+" : "") + "\(Int(((Double(row.count - previous) / Double(previous)) * 100).rounded())) %")
+                    }
+                    return item
+                },
+                "empty": rows.isEmpty,
+            ]
+        }
+        var charts: [[String: Any]] = []
+        charts.append(chart(id: "per-manad", title: sv ? "Rapporter per månad" : "Reports per month", dimension: sv ? "Månad" : "Month",
+                            rows: figures.byMonth.map { ($0.key, $0.count, nil) }, columns: true, limit: 36))
+        charts.append(chart(id: "per-avtal", title: sv ? "Rapporter per överenskommelse" : "Reports per agreement", dimension: sv ? "Överenskommelse" : "Agreement",
+                            rows: figures.byAgreement.map { (agreementName($0.key, language), $0.count, $0.previous) }))
+        charts.append(chart(id: "per-malgrupp", title: sv ? "Rapporter per målgrupp" : "Reports per target group", dimension: sv ? "Målgrupp" : "Target group",
+                            rows: figures.byTargetGroup.map { (targetGroupName($0.key, language), $0.count, $0.previous) }))
+        charts.append(chart(id: "per-lan", title: sv ? "Rapporter per län" : "Reports per county", dimension: sv ? "Län" : "County",
+                            rows: figures.byRegion.map { (regionName($0.key, language), $0.count, $0.previous) }))
+        charts.append(chart(id: "per-status", title: sv ? "Rapporter per status" : "Reports per status", dimension: "Status",
+                            rows: figures.byState.map { (stateName($0.key, language), $0.count, $0.previous) }))
+        charts.append(chart(id: "per-rapportor", title: sv ? "Rapporter per rapporterande part" : "Reports per reporting party", dimension: sv ? "Part" : "Party",
+                            rows: figures.byOrganisation.map { (partyName($0.key), $0.count, $0.previous) }))
+        charts.append(chart(id: "per-part", title: sv ? "Inblandade parter" : "Parties involved", dimension: sv ? "Part" : "Party",
+                            rows: figures.byParty.map { (partyName($0.key), $0.count, $0.previous) }))
+        charts.append(chart(id: "per-partspar", title: sv ? "Partspar (rapporterande part och annan part)" : "Party pairs (reporting party and other party)",
+                            dimension: sv ? "Partspar" : "Party pair",
+                            rows: figures.byPartyPair.map { ("\(partyName($0.first)) – \(partyName($0.second))", $0.count, nil) }))
+        page["charts"] = charts
+        return services.renderer.page("pages/dashboard", page)
+    }
+
+    // MARK: exports
+
+    static func csvHeaders(_ name: String) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+        headers[.cacheControl] = "no-store"
+        return headers
+    }
+
+    @Sendable func exportReports(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try TriageController.user(context)
+        let (filter, _) = filter(request, user: user)
+        var export = ReportExport(database: services.database, catalogue: catalogue)
+        export.language = PublicReportController.language(request)
+        if request.uri.queryParameters["separator"] == "semikolon" { export.separator = UInt8(ascii: ";") }
+        let today = today
+        context.logger.info("report export", metadata: ["role": .string(user.role.rawValue)])
+        // A consistent cut: reports filed during the export are not in it.
+        let maxId = try await services.database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report") ?? 0 }
+        let rangeSize: Int64 = 10_000
+        return Response(status: .ok, headers: Self.csvHeaders("samverkansbrister-\(today).csv"), body: ResponseBody { [export] writer in
+            try await writer.write(export.header())
+            // Two id ranges are read at once on two reader connections and written in order:
+            // at most two ranges (about 3 MB) are in memory, however many rows there are.
+            var start: Int64 = 0
+            while start < maxId {
+                let first = start, second = start + rangeSize
+                async let a = export.range(filter, afterId: first, upToId: first + rangeSize, today: today)
+                async let b = export.range(filter, afterId: second, upToId: second + rangeSize, today: today)
+                let (bytesA, bytesB) = try await (a, b)
+                if bytesA.readableBytes > 0 { try await writer.write(bytesA) }
+                if bytesB.readableBytes > 0 { try await writer.write(bytesB) }
+                start += 2 * rangeSize
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    @Sendable func exportAggregates(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try TriageController.user(context)
+        let language = PublicReportController.language(request)
+        let (filter, _) = filter(request, user: user)
+        let figures = try await services.facts.figures(filter, today: today)
+        let separator = request.uri.queryParameters["separator"] == "semikolon" ? ";" : ","
+        func cell(_ value: String) -> String {
+            value.contains(separator) || value.contains("\"") ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+        }
+        var lines = [["dimension", "nyckel", "namn", "antal", "foregaende_period"].joined(separator: separator)]
+        func add(_ dimension: String, _ key: String, _ name: String, _ count: Int, _ previous: Int?) {
+            lines.append([dimension, key, name, String(count), previous.map(String.init) ?? ""].map(cell).joined(separator: separator))
+        }
+        add("totalt", "", "", figures.total, figures.previousTotal)
+        add("oppna", "", "", figures.open, nil)
+        add("forsenade", "", "", figures.overdue, nil)
+        add("avslutade_i_perioden", "", "", figures.closedInPeriod, nil)
+        add("forsta_aterkoppling_median_timmar", "", "", figures.firstFeedback.medianHours ?? 0, nil)
+        add("forsta_aterkoppling_p90_timmar", "", "", figures.firstFeedback.p90Hours ?? 0, nil)
+        add("avslut_median_timmar", "", "", figures.closure.medianHours ?? 0, nil)
+        add("avslut_p90_timmar", "", "", figures.closure.p90Hours ?? 0, nil)
+        for c in figures.byMonth { add("manad", c.key, c.key, c.count, nil) }
+        for c in figures.byAgreement { add("overenskommelse", c.key, agreementName(c.key, language), c.count, c.previous) }
+        for c in figures.byTargetGroup { add("malgrupp", c.key, targetGroupName(c.key, language), c.count, c.previous) }
+        for c in figures.byRegion { add("lan", c.key, regionName(c.key, language), c.count, c.previous) }
+        for c in figures.byState { add("status", c.key, stateName(c.key, language), c.count, c.previous) }
+        for c in figures.byOrganisation { add("rapporterande_part", c.key, partyName(c.key), c.count, c.previous) }
+        for c in figures.byParty { add("part", c.key, partyName(c.key), c.count, c.previous) }
+        for p in figures.byPartyPair { add("partspar", "\(p.first)|\(p.second)", "\(partyName(p.first)) – \(partyName(p.second))", p.count, nil) }
+        var buffer = ByteBuffer()
+        buffer.writeBytes([0xEF, 0xBB, 0xBF])
+        buffer.writeString(lines.joined(separator: "\r\n") + "\r\n")
+        return Response(status: .ok, headers: Self.csvHeaders("samverkansbrister-sammanstallning-\(today).csv"), body: .init(byteBuffer: buffer))
+    }
+
+    // MARK: agreement register
+
+    /// Per agreement: reports since its current version took effect, the last 90 days against the
+    /// 90 before, and per version filed under.
+    struct RegisterCounts {
+        var sinceRevision = 0
+        var last90 = 0
+        var previous90 = 0
+        var byVersion: [Int: Int] = [:]
+    }
+
+    struct Revision: Sendable {
+        var agreementKey: String
+        var version: Int
+        var validFrom: String
+        var validTo: String?
+    }
+
+    struct PublishedOutcome: Sendable {
+        var agreementKey: String
+        var text: String
+        var at: Date
+    }
+
+    static let risingFactor = 1.5
+    static let risingMinimum = 10
+
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try TriageController.user(context)
+        let language = PublicReportController.language(request)
+        let sv = language == .sv
+        let snapshot = try await services.facts.current()
+        let today = today
+        let todayNumber = Int32(today.dayNumber)
+        let keys = snapshot.keys
+        var scope: [Bool]? = nil
+        if user.role == .handlaggare {
+            scope = keys.functions.map { user.functionKeys.contains($0) }
+        }
+        var validFrom = [Int32](repeating: .max, count: keys.agreements.count)
+        for agreement in catalogue.agreements {
+            if let i = keys.find(agreement.key, kind: .agreement) { validFrom[Int(i)] = Int32(agreement.validFrom.dayNumber) }
+        }
+        var counts = [RegisterCounts](repeating: RegisterCounts(), count: keys.agreements.count)
+        for fact in snapshot.facts where !fact.deleted && fact.agreement != FactKeys.none {
+            if let scope, !snapshot.routes(fact).contains(where: { scope[Int($0)] }) { continue }
+            let i = Int(fact.agreement)
+            counts[i].byVersion[Int(fact.agreementVersion), default: 0] += 1
+            if fact.received >= validFrom[i] { counts[i].sinceRevision += 1 }
+            let age = todayNumber - fact.received
+            if age >= 0 && age < 90 { counts[i].last90 += 1 } else if age >= 90 && age < 180 { counts[i].previous90 += 1 }
+        }
+        let revisions = try await services.database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT agreement_key, version, valid_from, valid_to FROM agreement_revision ORDER BY agreement_key, version")
+                .map { Revision(agreementKey: $0["agreement_key"], version: $0["version"], validFrom: $0["valid_from"], validTo: $0["valid_to"]) }
+        }
+        let history = Dictionary(grouping: revisions, by: \.agreementKey)
+        var warnings = 0
+        var page = StaffPage.base(request, context: context, title: sv ? "Överenskommelser" : "Agreements", path: "/handlaggning/overenskommelser")
+        page["scoped"] = scope != nil
+        page["regions"] = catalogue.regions.map { region -> [String: Any] in
+            let agreements = catalogue.agreements.filter { $0.regionKey == region.key }.sorted { $0.name[language] < $1.name[language] }
+            return [
+                "name": region.name[language],
+                "agreements": agreements.map { agreement -> [String: Any] in
+                    let c = keys.find(agreement.key, kind: .agreement).map { counts[Int($0)] } ?? RegisterCounts()
+                    let pastRevision = agreement.nextRevision.map { $0 < today } ?? false
+                    let expired = agreement.validTo.map { $0 < today } ?? false
+                    let rising = c.last90 >= Self.risingMinimum && Double(c.last90) >= Self.risingFactor * Double(max(c.previous90, 1))
+                    if pastRevision { warnings += 1 }
+                    if rising { warnings += 1 }
+                    let trend = c.previous90 == 0 ? "–" : ((c.last90 >= c.previous90 ? "+" : "") + "\(Int(((Double(c.last90 - c.previous90) / Double(c.previous90)) * 100).rounded())) %")
+                    let versions = (history[agreement.key] ?? []).map { row -> [String: Any] in
+                        ["version": row.version, "validFrom": row.validFrom, "validTo": row.validTo ?? "–", "reports": c.byVersion[row.version] ?? 0,
+                         "current": row.version == agreement.version]
+                    }
+                    return [
+                        "key": agreement.key, "name": agreement.name[language], "version": agreement.version,
+                        "targetGroup": targetGroupName(agreement.targetGroupKey, language),
+                        "validFrom": agreement.validFrom.description, "validTo": agreement.validTo?.description ?? (sv ? "tills vidare" : "until further notice"),
+                        "nextRevision": agreement.nextRevision?.description ?? "–", "demoDates": agreement.demoDates,
+                        "owners": agreement.ownerKeys.compactMap { catalogue.function($0)?.name[language] }.joined(separator: "; "),
+                        "sinceRevision": c.sinceRevision, "last90": c.last90, "previous90": c.previous90, "trend": trend,
+                        "pastRevision": pastRevision, "expired": expired, "rising": rising, "hasWarning": pastRevision || rising || expired,
+                        "versions": versions, "hasHistory": versions.count > 1,
+                        "dashboardHref": "/handlaggning/uppfoljning" + PageContext.queryString([("avtal", agreement.key)] + (sv ? [] : [("lang", "en")])),
+                    ]
+                },
+            ]
+        }
+        page["warnings"] = warnings
+        page["today"] = today.description
+        return services.renderer.page("pages/register", page)
+    }
+
+    // MARK: public learning page
+
+    static func quarterKey(_ day: CalendarDay) -> String { "\(day.year)-K\(day.quarter)" }
+
+    /// "Vad rapporterna har lett till": counts per agreement and quarter, and the outcomes a
+    /// handläggare marked publishable. Nothing else from a report is shown.
+    @Sendable func learning(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = PublicReportController.language(request)
+        let sv = language == .sv
+        let today = today
+        // The last eight quarters, oldest first.
+        var quarters: [CalendarDay] = []
+        var q = CalendarDay(year: today.year, month: (today.quarter - 1) * 3 + 1, day: 1)
+        for _ in 0..<8 {
+            quarters.insert(q, at: 0)
+            q = CalendarDay(dayNumber: q.dayNumber - 1)
+            q = CalendarDay(year: q.year, month: (q.quarter - 1) * 3 + 1, day: 1)
+        }
+        let snapshot = try await services.facts.current()
+        let counts = snapshot.countsByAgreement(from: quarters[0], to: today, bucket: Self.quarterKey)
+        let outcomes = try await services.database.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.agreement_key, o.summary, o.updated_at FROM report_outcome o JOIN report r ON r.id = o.report_id
+                WHERE o.publishable = 1 ORDER BY o.updated_at DESC, o.report_id DESC
+                """).map { PublishedOutcome(agreementKey: ($0["agreement_key"] as String?) ?? "", text: $0["summary"], at: $0["updated_at"]) }
+        }
+        let outcomesByAgreement = Dictionary(grouping: outcomes, by: \.agreementKey)
+        let quarterLabels = quarters.map { "\($0.year) \(sv ? "kv" : "Q")\($0.quarter)" }
+        var page = PageContext.base(language: language, title: sv ? "Vad rapporterna har lett till" : "What the reports have led to", path: "/larande")
+        page["quarters"] = quarterLabels.map { ["label": $0] }
+        page["regions"] = catalogue.regions.compactMap { region -> [String: Any]? in
+            let agreements = catalogue.agreements.filter { a in
+                a.regionKey == region.key && (a.isValid(on: today) || counts[a.key] != nil || outcomesByAgreement[a.key] != nil)
+            }.sorted { $0.name[language] < $1.name[language] }
+            guard !agreements.isEmpty else { return nil }
+            return [
+                "name": region.name[language],
+                "agreements": agreements.map { agreement -> [String: Any] in
+                    let perQuarter = counts[agreement.key] ?? [:]
+                    let published = outcomesByAgreement[agreement.key] ?? []
+                    return [
+                        "name": agreement.name[language],
+                        "counts": quarters.enumerated().map { ["label": quarterLabels[$0.offset], "count": perQuarter[Self.quarterKey($0.element)] ?? 0] },
+                        "total": perQuarter.values.reduce(0, +),
+                        "outcomes": published.map { outcome -> [String: Any] in
+                            let day = CalendarDay(outcome.at)
+                            return ["text": outcome.text, "quarter": "\(day.year) \(sv ? "kv" : "Q")\(day.quarter)"]
+                        },
+                        "hasOutcomes": !published.isEmpty,
+                    ]
+                },
+            ]
+        }
+        return services.renderer.page("pages/learning", page)
+    }
+}

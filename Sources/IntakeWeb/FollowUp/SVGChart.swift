@@ -1,0 +1,89 @@
+import Foundation
+import IntakeDomain
+
+/// Bar charts as inline SVG, drawn on the server: no JavaScript. Every bar carries its value as
+/// text, and the previous period is hatched rather than coloured, so the charts read in greyscale.
+/// The page puts a data table next to each chart; the SVG has a title and a text alternative.
+public enum SVGChart {
+    public struct Bar: Sendable {
+        public var label: String
+        public var value: Int
+        public var previous: Int?
+
+        public init(label: String, value: Int, previous: Int? = nil) {
+            self.label = label
+            self.value = value
+            self.previous = previous
+        }
+    }
+
+    /// Horizontal bars, one row per item; with `previous` values a hatched bar below each.
+    public static func horizontal(id: String, title: String, description: String, bars: [Bar],
+                                  currentLabel: String, previousLabel: String?) -> String {
+        let labelWidth = 300, barArea = 360, width = labelWidth + barArea + 70
+        let showPrevious = previousLabel != nil && bars.contains { $0.previous != nil }
+        let rowHeight = showPrevious ? 34 : 22
+        let legendHeight = showPrevious ? 26 : 0
+        let height = legendHeight + max(1, bars.count) * rowHeight + 8
+        let maxValue = max(1, bars.map { max($0.value, $0.previous ?? 0) }.max() ?? 1)
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc" focusable="false">
+            <title id="\(id)-title">\(XMLText.escape(title))</title><desc id="\(id)-desc">\(XMLText.escape(description))</desc>
+            <defs><pattern id="\(id)-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#333" stroke-width="2.5"/></pattern></defs>
+            """
+        if showPrevious, let previousLabel {
+            svg += """
+                <rect x="0" y="4" width="16" height="12" fill="#1b365d"/><text x="22" y="14" class="chart-text">\(XMLText.escape(currentLabel))</text>
+                <rect x="200" y="4" width="16" height="12" fill="url(#\(id)-hatch)" stroke="#333"/><text x="222" y="14" class="chart-text">\(XMLText.escape(previousLabel))</text>
+                """
+        }
+        for (i, bar) in bars.enumerated() {
+            let y = legendHeight + i * rowHeight
+            let label = bar.label.count > 44 ? String(bar.label.prefix(43)) + "…" : bar.label
+            let w = Int((Double(bar.value) / Double(maxValue) * Double(barArea)).rounded())
+            svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 14)\" text-anchor=\"end\" class=\"chart-text\">\(XMLText.escape(label))</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(max(w, 1))\" height=\"14\" fill=\"#1b365d\"/>"
+            svg += "<text x=\"\(labelWidth + max(w, 1) + 4)\" y=\"\(y + 14)\" class=\"chart-text\">\(bar.value)</text>"
+            if showPrevious, let previous = bar.previous {
+                let pw = Int((Double(previous) / Double(maxValue) * Double(barArea)).rounded())
+                svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 19)\" width=\"\(max(pw, 1))\" height=\"10\" fill=\"url(#\(id)-hatch)\" stroke=\"#333\" stroke-width=\"0.5\"/>"
+                svg += "<text x=\"\(labelWidth + max(pw, 1) + 4)\" y=\"\(y + 28)\" class=\"chart-text chart-small\">\(previous)</text>"
+            }
+        }
+        return svg + "</svg>"
+    }
+
+    /// Vertical columns over time (months), each with its value above it.
+    public static func columns(id: String, title: String, description: String, bars: [Bar]) -> String {
+        let column = 44, height = 220, top = 24, bottom = 40
+        let width = max(1, bars.count) * column + 20
+        let maxValue = max(1, bars.map(\.value).max() ?? 1)
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc" focusable="false">
+            <title id="\(id)-title">\(XMLText.escape(title))</title><desc id="\(id)-desc">\(XMLText.escape(description))</desc>
+            <line x1="10" y1="\(height - bottom)" x2="\(width - 10)" y2="\(height - bottom)" stroke="#333"/>
+            """
+        let area = Double(height - top - bottom)
+        for (i, bar) in bars.enumerated() {
+            let h = Int((Double(bar.value) / Double(maxValue) * area).rounded())
+            let x = 14 + i * column
+            let y = height - bottom - h
+            svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(column - 10)\" height=\"\(max(h, 1))\" fill=\"#1b365d\"/>"
+            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(bar.value)</text>"
+            let parts = bar.label.split(separator: " ", maxSplits: 1).map(String.init)
+            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 15)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts.first ?? ""))</text>"
+            if parts.count > 1 {
+                svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 29)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts[1]))</text>"
+            }
+        }
+        return svg + "</svg>"
+    }
+
+    /// "A 120, B 80, C 14 and 5 more": the chart's content for screen readers.
+    public static func describe(_ bars: [Bar], language: Language, limit: Int = 5) -> String {
+        let shown = bars.prefix(limit).map { "\($0.label): \($0.value)" }.joined(separator: ", ")
+        let rest = bars.count - min(limit, bars.count)
+        guard rest > 0 else { return shown }
+        return shown + (language == .sv ? " och \(rest) till (se tabellen)." : " and \(rest) more (see the table).")
+    }
+}

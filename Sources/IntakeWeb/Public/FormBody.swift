@@ -1,0 +1,83 @@
+import Foundation
+import IntakeDomain
+
+public enum FormBodyError: Error, Sendable, Equatable {
+    case invalidEncoding
+    case invalidUTF8
+    case tooManyFields
+}
+
+/// A small parser for `application/x-www-form-urlencoded` bodies. Stricter and faster than a
+/// general decoder: bad percent-escapes and invalid UTF-8 are errors, never guessed at.
+public enum FormBody {
+    public static let maxFields = 500
+
+    public static func parse(_ bytes: some Collection<UInt8>) throws(FormBodyError) -> FormValues {
+        // On contiguous bytes (a request body is one buffer) the loops index a pointer directly.
+        let parsed = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(FormBodyError) in try parse(buffer: buffer) }
+        }
+        if let parsed { return try parsed.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(FormBodyError) in try parse(buffer: buffer) }
+    }
+
+    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) throws(FormBodyError) -> FormValues {
+        var values: FormValues = [:]
+        var fieldCount = 0
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            let pairStart = start
+            start = end < bytes.count ? end + 1 : end
+            if end == pairStart { continue }
+            fieldCount += 1
+            if fieldCount > maxFields { throw .tooManyFields }
+            var equals = pairStart
+            while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+            let name = try decode(bytes, pairStart..<equals)
+            let value = try decode(bytes, min(equals + 1, end)..<end)
+            values[name, default: []].append(value)
+        }
+        return values
+    }
+
+    static func decode(_ bytes: some Collection<UInt8>) throws(FormBodyError) -> String {
+        try Array(bytes).withUnsafeBufferPointer { buffer throws(FormBodyError) in try decode(buffer, 0..<buffer.count) }
+    }
+
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(FormBodyError) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(range.count)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "+"):
+                output.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard index + 2 < range.upperBound, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
+                    throw .invalidEncoding
+                }
+                output.append(high << 4 | low)
+                index += 2
+            default:
+                output.append(byte)
+            }
+            index += 1
+        }
+        guard let string = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
+        // In valid UTF-8 a zero byte is exactly the NUL character.
+        if output.contains(0) { throw .invalidEncoding }
+        return string
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
