@@ -5,10 +5,10 @@
 # build), then fuzzes for SECONDS (default 30).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: FormBody PrivacyCheck MailMessage
 #   scripts/fuzz.sh --ci [TARGET...]           what the tests run: deterministic, see below
-# Corpora grow in .build/fuzz/corpus-TARGET (seeded from fuzz/seeds/TARGET); a crash leaves
+# Corpora grow in .build/fuzz/corpus-TARGET (seeded from Tests/fuzz/seeds/TARGET); a crash leaves
 # its input in .build/fuzz/crash-* and the script exits 1.
 # --ci: a fixed seed (INTAKE_TEST_SEED, default 20261125) and a fixed number of runs
-# (INTAKE_FUZZ_RUNS, default 20000) over a fresh copy of fuzz/seeds/TARGET plus every saved
+# (INTAKE_FUZZ_RUNS, default 20000) over a fresh copy of Tests/fuzz/seeds/TARGET plus every saved
 # crash input (.build/fuzz/crash-TARGET-*), with deterministic hashing: the same seed gives the
 # same run, and the seed is printed so a failure can be replayed.
 set -euo pipefail
@@ -39,12 +39,12 @@ for target in "${targets[@]}"; do
   # about asan symbols it cannot export; harmless.
   swiftc -O -swift-version 6 -suppress-warnings -sanitize=fuzzer,address -parse-as-library \
     -module-name IntakeDomain -package-name samverkan_intake \
-    "${common[@]}" "${sources[@]}" "fuzz/${target}Target.swift" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
+    "${common[@]}" "${sources[@]}" "Tests/fuzz/${target}Target.swift" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
   if $ci; then
     # A fresh corpus each time: libFuzzer adds to its corpus folder, which would change the next run.
     corpus="$out/ci-corpus-$target"
     rm -rf "$corpus"; mkdir -p "$corpus"
-    cp fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
+    cp Tests/fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
     cp "$out"/crash-"$target"-* "$corpus"/ 2>/dev/null || true
     echo "fuzz: $target --ci: seed $seed, $runs runs over $(ls "$corpus" | wc -l) inputs (replay: INTAKE_TEST_SEED=$seed scripts/fuzz.sh --ci $target)"
     options=(-seed="$seed" -runs="$runs" -reload=0)
@@ -52,7 +52,7 @@ for target in "${targets[@]}"; do
   else
     corpus="$out/corpus-$target"
     mkdir -p "$corpus"
-    [ -d "fuzz/seeds/$target" ] && cp -n fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
+    [ -d "Tests/fuzz/seeds/$target" ] && cp -n Tests/fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
     echo "fuzz: $target for ${seconds}s"
     options=(-max_total_time="$seconds")
   fi

@@ -53,7 +53,7 @@ struct MailMessageTests {
         #expect(refusal?.header == "To")
     }
 
-    /// The fuzz target's invariant (fuzz/MailMessageTarget.swift): CRLF only, no line over 998
+    /// The fuzz target's invariant (Tests/fuzz/MailMessageTarget.swift): CRLF only, no line over 998
     /// octets, exactly the builder's headers.
     func expectInvariant(_ text: String, replyTo: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
         let bytes = Array(text.utf8)

@@ -43,7 +43,7 @@ struct ProofTests {
     }
 
     /// Deterministic: `scripts/fuzz.sh --ci` runs a fixed seed (INTAKE_TEST_SEED, printed) for
-    /// a fixed number of runs over fuzz/seeds and every saved crash input. Long random runs:
+    /// a fixed number of runs over Tests/fuzz/seeds and every saved crash input. Long random runs:
     /// scripts/fuzz.sh.
     @Test("libFuzzer: the form-body parser, the privacy check and the mail builder, fixed seed and runs over the seed corpus")
     func fuzzing() async throws {
