@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import IntakeDomain
+import IntakeStore
 import NIOCore
 
 /// Abuse protection for the public form, without CAPTCHA and without cookies: a honeypot
