@@ -6,6 +6,7 @@ import Testing
 @testable import IntakeStore
 @testable import IntakeWeb
 
+/// Known-answer tests: `Digest` wraps swift-crypto, these are the published vectors.
 @Suite("SHA-256 and HMAC against published vectors")
 struct DigestTests {
     @Test("FIPS 180-4 examples")
