@@ -154,7 +154,7 @@ struct ActionCoverageTests {
         let directory = try TestSupport.temporaryDirectory()
         try await StaffFixtures.create(in: directory, Self.accounts)
         try await TestSupport.application(directory: directory, smtpURL: refusing.url, clock: { Date() }).test(.live) { client in
-            _ = try await TestSupport.fileReport(client, .triageOnly.set("occurred_on", CalendarDay(Date()).adding(days: -1).description))
+            _ = try await TestSupport.fileReport(client, .triageOnly.set("occurred_on", CalendarDay(Date()).adding(days: -1).description).shownAnHourAgo)
             var dead: Row?
             let deadline = Date().addingTimeInterval(20)
             while dead == nil && Date() < deadline {
@@ -305,7 +305,7 @@ struct ActionCoverageTests {
         let directory = try TestSupport.temporaryDirectory()
         let occurred = CalendarDay(Date()).adding(days: -1).description
         try await TestSupport.application(directory: directory, smtpURL: refusing.url, clock: { Date() }).test(.live) { client in
-            for _ in 0..<3 { _ = try await TestSupport.fileReport(client, .triageOnly.set("occurred_on", occurred)) }
+            for _ in 0..<3 { _ = try await TestSupport.fileReport(client, .triageOnly.set("occurred_on", occurred).shownAnHourAgo) }
             let deadline = Date().addingTimeInterval(20)
             while try Self.rows(directory, "SELECT id FROM outbox_message WHERE status = 'dead'").count < 3 && Date() < deadline {
                 try await Task.sleep(for: .milliseconds(50))

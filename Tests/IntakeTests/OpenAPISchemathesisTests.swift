@@ -36,7 +36,7 @@ struct OpenAPISchemathesisTests {
             // Something to read and to write to: reports from the web form and from Open311.
             let yesterday = CalendarDay(Date()).adding(days: -1).description
             _ = try await TestSupport.fileReport(client, FormEncoder.validLUS.set("occurred_on", yesterday).shownAnHourAgo)
-            _ = try await TestSupport.fileReport(client, FormEncoder.validOrebro.set("occurred_on", yesterday), region: "orebro")
+            _ = try await TestSupport.fileReport(client, FormEncoder.validOrebro.set("occurred_on", yesterday).shownAnHourAgo, region: "orebro")
             let filed = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: .form,
                                                  body: FormEncoder.open311LUS(apiKey: apiKey).set("attribute[occurred_on]", yesterday).body)
             #expect(filed.status == .created)

@@ -66,7 +66,7 @@ struct StorageFullTests {
                         var attempts = 0
                         while refusedInARow < 5 && attempts < 3000 {
                             attempts += 1
-                            let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.body)
+                            let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
                             let body = response.body.map { String(buffer: $0) } ?? ""
                             result.withLock { filled in
                                 switch response.status.code {
@@ -138,11 +138,11 @@ struct StorageFullTests {
         try topUp()
         try await TestClient.withClient(host: "127.0.0.1", port: port) { http in
             // The web form: 503, Retry-After, the Swedish page (English with lang=en), nothing stored.
-            let form = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.body)
+            let form = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
             #expect(form.status == .serviceUnavailable)
             #expect(form.headers[.retryAfter] == "60")
             #expect(form.body.map { String(buffer: $0) }?.contains(Self.refusal) == true)
-            let english = try await http.post("/rapportera/stockholm?lang=en", headers: .form, body: FormEncoder.validLUS.set("lang", "en").body)
+            let english = try await http.post("/rapportera/stockholm?lang=en", headers: .form, body: FormEncoder.validLUS.set("lang", "en").shownAnHourAgo.body)
             #expect(english.status == .serviceUnavailable)
             #expect(english.body.map { String(buffer: $0) }?.contains("We cannot receive reports right now. Nothing has been saved.") == true)
 
@@ -214,7 +214,7 @@ struct StorageFullTests {
             #expect(health.body.map { String(buffer: $0) } == #"{"status":"ok","database":"ok"}"#)
             let ready = try await http.get("/ready")
             #expect(ready.status == .ok, "\(ready.body.map { String(buffer: $0) } ?? "")")
-            let form = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.body)
+            let form = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
             #expect(form.status == .seeOther)
         }
         // The outbox worker comes back from its back-off and sends what waited.
