@@ -197,6 +197,32 @@ struct MailDeliveryTests {
         #expect(try await smtp.waitFor(1).map(\.envelope_to) == [["c@example.se"]])
     }
 
+    @Test("a queued mail to an address no header can carry (not ASCII, over 254 octets) goes to dead letter with a reason naming no address; the others are sent")
+    func unwritableRecipientIsDeadLetter() async throws {
+        let smtp = try SMTPTestServer.started()
+        defer { smtp.stop() }
+        let directory = try TestSupport.temporaryDirectory()
+        let services = try await AppServices.load(configuration: TestSupport.configuration(directory: directory, smtpURL: smtp.url),
+                                                  clock: { Date() }, logger: TestSupport.quietLogger)
+        // Written straight to the outbox, as a row from before the address check would be.
+        let long = String(repeating: "a", count: 250) + "@example.se"
+        try await services.outbox.enqueue([
+            OutboxDraft(kind: .reply, recipient: "åsa@exempel.se", subject: "Inte ASCII", textBody: "Hej", htmlBody: "<p>Hej</p>"),
+            OutboxDraft(kind: .reply, recipient: long, subject: "För lång", textBody: "Hej", htmlBody: "<p>Hej</p>"),
+            OutboxDraft(kind: .reply, recipient: "c@example.se", subject: "Skrivbar", textBody: "Hej", htmlBody: "<p>Hej</p>"),
+        ], now: Date())
+        let worker = try OutboxWorker.make(services: services)
+        #expect(await worker.processDueBatch() == 3)
+
+        let rows = try await outbox(directory)
+        #expect(rows.map { $0["status"] as String } == ["dead", "dead", "sent"])
+        let errors = rows.prefix(2).map { ($0["last_error"] as String?) ?? "" }
+        #expect(errors == ["the To address cannot be written in a mail header: it is not ASCII-only",
+                           "the To address cannot be written in a mail header: it is longer than 254 octets"])
+        #expect(!errors.contains { $0.contains("exempel") || $0.contains("example") })
+        #expect(try await smtp.waitFor(1).map(\.envelope_to) == [["c@example.se"]])
+    }
+
     @Test("CR/LF in the name or e-mail field is refused and sends nothing")
     func headerInjectionRefused() async throws {
         let smtp = try SMTPTestServer.started()

@@ -35,6 +35,8 @@ public final class APITokenRepository: Sendable {
         case inactiveUser
         case notFound
         case ambiguous
+        /// The database cannot be written right now (a full disk): nothing was changed.
+        case storageUnavailable
 
         public var message: String {
             switch self {
@@ -42,6 +44,7 @@ public final class APITokenRepository: Sendable {
             case .inactiveUser: "The account is not active."
             case .notFound: "No such token."
             case .ambiguous: "Several tokens start like that; give the id or a longer prefix."
+            case .storageUnavailable: "The database cannot be written (full disk?); nothing was changed."
             }
         }
     }
@@ -69,6 +72,8 @@ public final class APITokenRepository: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
+            // A full disk or unwritable database is a 503, not "not found".
+            if database.storage.noteFailure(error, during: "api token") { throw .storageUnavailable }
             throw .notFound
         }
     }
@@ -118,6 +123,8 @@ public final class APITokenRepository: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
+            // A full disk or unwritable database is a 503, not "not found".
+            if database.storage.noteFailure(error, during: "api token") { throw .storageUnavailable }
             throw .notFound
         }
     }

@@ -30,6 +30,8 @@ public final class StaffRepository: Sendable {
         case weakPassword(LocalizedText)
         case notFound
         case lastAdmin
+        /// The database cannot be written right now (a full disk): nothing was changed.
+        case storageUnavailable
 
         public var message: LocalizedText {
             switch self {
@@ -42,6 +44,7 @@ public final class StaffRepository: Sendable {
             case .weakPassword(let text): text
             case .notFound: LocalizedText(sv: "Kontot finns inte.", en: "The account does not exist.")
             case .lastAdmin: LocalizedText(sv: "Det måste finnas minst en aktiv administratör.", en: "There must be at least one active administrator.")
+            case .storageUnavailable: LocalizedText(sv: "Det går inte att spara just nu. Ingenting har ändrats. Försök igen om en stund.", en: "Nothing can be saved right now. Nothing was changed. Try again in a while.")
             }
         }
     }
@@ -130,6 +133,8 @@ public final class StaffRepository: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
+            // A full disk or unwritable database is a 503, not "not found".
+            if database.storage.noteFailure(error, during: "staff account") { throw .storageUnavailable }
             throw .notFound
         }
     }
@@ -253,6 +258,8 @@ public final class StaffRepository: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
+            // A full disk or unwritable database is a 503, not "not found".
+            if database.storage.noteFailure(error, during: "staff account") { throw .storageUnavailable }
             throw .notFound
         }
     }
@@ -362,6 +369,8 @@ public final class StaffRepository: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
+            // A full disk or unwritable database is a 503, not "not found".
+            if database.storage.noteFailure(error, during: "staff account") { throw .storageUnavailable }
             throw .notFound
         }
         return user

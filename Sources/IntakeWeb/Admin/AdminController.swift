@@ -102,6 +102,7 @@ struct AdminController: Sendable {
                       functionKeys: role == .handlaggare ? (form["functions"] ?? []) : [], password: password, mustChangePassword: true),
                 catalogue: catalogue, by: actor, now: now)
         } catch {
+            if error == .storageUnavailable { throw AppError.storageUnavailable }
             return try await userForm(request, context: context, user: nil, values: form, error: error.message, status: .unprocessableContent)
         }
         context.logger.info("staff account created", metadata: ["user": .stringConvertible(created.id)])
@@ -127,6 +128,7 @@ struct AdminController: Sendable {
                                                 functionKeys: role == .handlaggare ? (form["functions"] ?? []) : [],
                                                 active: form["active"]?.first == "1", catalogue: catalogue, by: try actor(context), now: now)
         } catch let problem as StaffRepository.Problem {
+            if problem == .storageUnavailable { throw AppError.storageUnavailable }
             return try await userForm(request, context: context, user: user, values: form, error: problem.message, status: .unprocessableContent)
         }
         return StaffPage.redirect("/admin/anvandare", message: "sparad", language: PublicReportController.language(request))
@@ -226,7 +228,7 @@ struct AdminController: Sendable {
             let token = try await services.apiTokens.revoke(String(id), by: try actor(context), now: now)
             context.logger.info("api token revoked", metadata: ["token": .stringConvertible(token.id)])
         } catch {
-            throw AppError.notFound
+            throw (error as? APITokenRepository.Problem) == .storageUnavailable ? AppError.storageUnavailable : AppError.notFound
         }
         return StaffPage.redirect("/admin/nycklar", message: "aterkallad", language: PublicReportController.language(request))
     }

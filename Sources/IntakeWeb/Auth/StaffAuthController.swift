@@ -241,6 +241,7 @@ struct StaffAuthController: Sendable {
         do {
             _ = try await services.staff.completePasswordReset(token: token, password: password, now: now)
         } catch {
+            if error == .storageUnavailable { throw AppError.storageUnavailable }
             guard case .weakPassword(let text) = error else { return expiredReset(request, context: context) }
             return passwordPage(request, context: context, mode: "reset", title: Self.resetTitle, path: path, error: text, status: .unprocessableContent)
         }
@@ -277,6 +278,7 @@ struct StaffAuthController: Sendable {
             try await services.staff.setPassword(userId: session.user.id, password: password, keepSession: session.idHash,
                                                  by: .user(id: session.user.id, name: session.user.name), now: now)
         } catch {
+            if error == .storageUnavailable { throw AppError.storageUnavailable }
             return again(error.message)
         }
         return StaffPage.redirect("/handlaggning", message: "losenord", language: PublicReportController.language(request))
