@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 packages=(libsqlite3-dev libcurl4-openssl-dev openssl)
-if [ "${1:-}" = "--with-test-tools" ]; then packages+=(chromium chromium-driver); fi
+# dovecot-imapd: the real IMAP server the mail-intake tests start on loopback (its own config,
+# as the current user; the system's dovecot service is not used).
+if [ "${1:-}" = "--with-test-tools" ]; then packages+=(chromium chromium-driver dovecot-imapd); fi
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

@@ -13,6 +13,7 @@ public struct OutboxDraft: Sendable, Hashable {
         case summary
         case statusChange = "status-change"
         case reporterAddition = "reporter-addition"
+        case mailRefused = "mail-refused"
     }
 
     /// The bodies, or what to render them from.

@@ -297,7 +297,7 @@ public struct ReportForm: Sendable {
     /// letters, digits and `-`, a top-level domain of two or more letters; at most 254 bytes.
     /// Everything it accepts, `MailAddress.problem` accepts too (ASCII only, ≤ 254 octets).
     /// By hand, as the regular expression it replaces cost a percent of a submission.
-    static func isPlausibleEmail(_ value: String) -> Bool {
+    package static func isPlausibleEmail(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         guard bytes.count <= 254, let at = bytes.firstIndex(of: 0x40), at > 0 else { return false }
         func isAlphanumeric(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }

@@ -6,12 +6,20 @@ public struct MailComposer: Sendable {
     let renderer: PageRenderer
     let catalogue: Catalogue
     let publicURL: String
+    /// Replies to mails to a reporter come back to a mailbox the service reads
+    /// (`INTAKE_MAIL_REPLY_TO` and a mailbox configured): the mails then say so.
+    public var repliesReachReports = false
 
-    public init(renderer: PageRenderer, catalogue: Catalogue, publicURL: String) {
+    public init(renderer: PageRenderer, catalogue: Catalogue, publicURL: String, repliesReachReports: Bool = false) {
         self.renderer = renderer
         self.catalogue = catalogue
         self.publicURL = publicURL
+        self.repliesReachReports = repliesReachReports
     }
+
+    /// `[SB-2026-00042]`: how the reference stands in the subject of every mail to a reporter, so a
+    /// reply finds its report even when the mail program drops In-Reply-To.
+    public static func subjectReference(_ reference: String) -> String { "[\(reference)]" }
 
     /// A queued message's text and HTML bodies: as stored, or rendered now from its template and
     /// context, with the report's facts added when the context asks for them. Nil when the
@@ -40,7 +48,8 @@ public struct MailComposer: Sendable {
     /// The acknowledgement to the reporter (when they left an e-mail) and one notification per
     /// owning function. Composed before the filing transaction, without what it assigns (the
     /// reference number and the report's id); the bodies are rendered when the mails are sent.
-    public func reportFiled(_ draft: ReportDraft, trackingToken: String, feedbackDueOn: CalendarDay) -> [PreparedMail] {
+    public func reportFiled(_ draft: ReportDraft, trackingToken: String, feedbackDueOn: CalendarDay, viaMail: Bool = false,
+                            missingLabels: [String] = []) -> [PreparedMail] {
         let language = draft.language
         let agreement = draft.agreementKey.flatMap(catalogue.agreement)
         let region = catalogue.region(draft.regionKey)
@@ -59,8 +68,17 @@ public struct MailComposer: Sendable {
             context.add("feedbackDate", feedbackDueOn.formatted(language))
             context.add("trackingURL", trackingURL(token: trackingToken, language: language))
             if let name = draft.reporterName { context.add("reporterName", name) }
-            let subject = language == .sv ? "Vi har tagit emot din rapport " : "We have received your report "
-            mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "",
+            context.add("replyable", repliesReachReports)
+            if viaMail {
+                context.add("viaMail", true)
+                context.add("formURL", "\(publicURL)/rapportera/\(draft.regionKey)" + (draft.agreementKey.map { "?avtal=\($0)" } ?? ""))
+                if !missingLabels.isEmpty {
+                    context.add("hasMissing", true)
+                    context.add("missing", objects: missingLabels.map { ["label": $0] })
+                }
+            }
+            let subject = language == .sv ? "Vi har tagit emot din rapport [" : "We have received your report ["
+            mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "]",
                                       template: "acknowledgement", contextJSON: context.json))
         }
 
@@ -147,18 +165,20 @@ public struct MailComposer: Sendable {
         let context: [String: Any] = [
             "sv": language == .sv, "en": language == .en, "reference": reference,
             "stateName": state.name[language], "stateDescription": state.description[language], "closed": !state.isOpen,
-            "trackingURL": trackingURL(token: token, language: language),
+            "trackingURL": trackingURL(token: token, language: language), "replyable": repliesReachReports,
         ]
-        let subject = language == .sv ? "Ny status för din rapport \(reference): \(state.name.sv)" : "New status for your report \(reference): \(state.name.en)"
+        let tag = Self.subjectReference(reference)
+        let subject = language == .sv ? "Ny status för din rapport \(tag): \(state.name.sv)" : "New status for your report \(tag): \(state.name.en)"
         return mail(.statusChange, template: "status-change", to: recipient, subject: subject, context)
     }
 
     public func reply(reference: String, token: String, language: Language, text: String, recipient: String) -> OutboxDraft {
         let context: [String: Any] = [
             "sv": language == .sv, "en": language == .en, "reference": reference, "text": text,
-            "trackingURL": trackingURL(token: token, language: language),
+            "trackingURL": trackingURL(token: token, language: language), "replyable": repliesReachReports,
         ]
-        let subject = language == .sv ? "Svar om din rapport \(reference)" : "Reply about your report \(reference)"
+        let tag = Self.subjectReference(reference)
+        let subject = language == .sv ? "Svar om din rapport \(tag)" : "Reply about your report \(tag)"
         return mail(.reply, template: "reply", to: recipient, subject: subject, context)
     }
 
@@ -185,8 +205,8 @@ public struct MailComposer: Sendable {
         return mail(.escalation, template: "escalation", to: level.mailbox, subject: subject, context)
     }
 
-    public func reporterAdded(reference: String, reportId: Int64, text: String, recipient: String) -> OutboxDraft {
-        let context: [String: Any] = ["reference": reference, "text": text, "staffURL": staffReportURL(id: reportId)]
+    public func reporterAdded(reference: String, reportId: Int64, text: String, recipient: String, byMail: Bool = false) -> OutboxDraft {
+        let context: [String: Any] = ["reference": reference, "text": text, "staffURL": staffReportURL(id: reportId), "byMail": byMail]
         return mail(.reporterAddition, template: "reporter-addition", to: recipient,
                     subject: "Ny information från rapportören: \(reference) / New information from the reporter", context)
     }
@@ -201,6 +221,17 @@ public struct MailComposer: Sendable {
             ? "Försenad återkoppling: \(reference) / Feedback overdue"
             : "Påminnelse: återkoppling senast \(feedbackDue.formatted(.sv)) för \(reference) / Reminder"
         return mail(.reminder, template: "reminder", to: recipient, subject: subject, context)
+    }
+
+    /// To the sender of a mail that was not stored because it carried a personnummer,
+    /// samordningsnummer or a name: why (without quoting it) and how to send again.
+    public func mailRefused(finding: PrivacyFinding, recipient: String, regionKey: String, agreementKey: String?) -> OutboxDraft {
+        let context: [String: Any] = [
+            "identityNumber": finding != .patientName, "name": finding == .patientName,
+            "formURL": "\(publicURL)/rapportera/\(regionKey)" + (agreementKey.map { "?avtal=\($0)" } ?? ""),
+        ]
+        return mail(.mailRefused, template: "mail-refused", to: recipient,
+                    subject: "Din rapport kunde inte tas emot / Your report could not be received", context)
     }
 
     public func passwordReset(user: StaffUser, token: String) -> OutboxDraft {

@@ -11,7 +11,7 @@ public struct PageRenderer: Sendable {
         "pages/admin-users", "pages/admin-user", "pages/admin-log", "pages/admin-outbox", "pages/admin-tokens",
         "pages/dashboard", "pages/register", "pages/learning",
     ] + ["acknowledgement", "owner-notification", "status-change", "reply", "assignment", "escalation",
-         "reporter-addition", "reminder", "password-reset", "summary"].flatMap { ["mail/\($0).text", "mail/\($0).html"] }
+         "reporter-addition", "mail-refused", "reminder", "password-reset", "summary"].flatMap { ["mail/\($0).text", "mail/\($0).html"] }
 
     public struct MissingTemplates: Error, CustomStringConvertible {
         public var directory: String

@@ -31,6 +31,8 @@ public struct AppServices: Sendable {
     public var metrics = AppMetrics()
     /// Set by the outbox worker while its loop runs (/ready).
     public var outboxWorkerStatus = WorkerStatus()
+    /// Each mailbox's read problems while they last (/ready's warnings).
+    public var mailIntakeStatus = MailIntakeStatus()
 
     /// Loads the catalogue and templates, opens and migrates the database. Every problem is
     /// reported here, at start, not at first use.
@@ -42,7 +44,10 @@ public struct AppServices: Sendable {
         let database = try AppDatabase(path: configuration.databasePath, maxSizeMB: configuration.databaseMaxMB, logger: logger)
         try database.migrate()
         try database.recordAgreementRevisions(catalogue, now: clock())
-        let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL)
+        let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL,
+                                    repliesReachReports: configuration.mail.replyTo != nil && !configuration.imap.mailboxes.isEmpty)
+        let routeProblems = MailIntakeService.routeProblems(configuration.imap.mailboxes, catalogue: catalogue)
+        if !routeProblems.isEmpty { throw AppConfiguration.Problem(problems: routeProblems) }
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
         _ = await staff.dummyHash()
         let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")

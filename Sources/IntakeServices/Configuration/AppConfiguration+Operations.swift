@@ -1,4 +1,5 @@
 import Foundation
+import IntakeMail
 import IntakeDomain
 import Logging
 
@@ -112,7 +113,7 @@ extension AppConfiguration {
             s("INTAKE_MAIL_RETRY_DELAYS", mail.retryDelaysSeconds.map(String.init).joined(separator: ",")),
             s("INTAKE_MAIL_MAX_RETRY_SECONDS", mail.maxRetrySeconds),
             s("INTAKE_MAIL_DIRECTORY", mail.fileDirectory),
-        ]
+        ] + imap.settings.map { Setting(key: $0.key, value: $0.value, isSecret: $0.isSecret) }
     }
 
     /// Variables that are never printed in clear, whatever feature adds them.
@@ -129,7 +130,7 @@ extension AppConfiguration {
 
     /// `INTAKE_*` names in `values` that no setting reads: most likely typing mistakes.
     public func unknownVariables(in values: [String: String]) -> [String] {
-        let known = Set(settings.map(\.key)).union(["INTAKE_CONFIG_FILE"])
+        let known = Set(settings.map(\.key)).union(["INTAKE_CONFIG_FILE"]).union(IMAPConfiguration.knownVariables)
         return values.keys.filter { $0.hasPrefix("INTAKE_") && !$0.hasPrefix("INTAKE_TEST_") && !known.contains($0) }.sorted()
     }
 }

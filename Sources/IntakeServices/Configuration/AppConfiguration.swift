@@ -20,6 +20,8 @@ public struct AppConfiguration: Sendable {
     /// Demo mode: mails go to .eml files when no SMTP server is configured, demo users are created.
     public var demo = false
     public var mail = MailConfiguration()
+    /// Mailboxes read over IMAP (mail intake); none by default.
+    public var imap = IMAPConfiguration()
     /// How long reporter contact data is kept after a report is closed (shown on the form).
     public var contactRetentionDays = 90
     /// Where people write about accessibility problems and personal data (shown on those pages).
@@ -93,6 +95,11 @@ public struct AppConfiguration: Sendable {
         config.readOperationsSettings(&env)
         do {
             config.mail = try MailConfiguration.fromEnvironment(environment)
+        } catch {
+            env.problems.append(contentsOf: error.problems)
+        }
+        do {
+            config.imap = try IMAPConfiguration.fromEnvironment(environment)
         } catch {
             env.problems.append(contentsOf: error.problems)
         }

@@ -317,6 +317,28 @@ public final class TriageService: Sendable {
         }
     }
 
+    /// A reply by e-mail from the report's own address (matched by the mail intake): stored as
+    /// the reporter's addition, the handlers notified, and the mail recorded as handled, all in
+    /// one transaction. False when the mail was already handled.
+    public func reporterAddsByMail(reportId: Int64, text: String, mail: InboundMailRecord, now: Date) async throws -> Bool {
+        let catalogue = catalogue
+        let composer = composer
+        let staff = staff
+        return try await database.pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM inbound_mail WHERE message_key = ?", arguments: [mail.key]) == true { return false }
+            guard let core = try Self.core(reportId, in: db) else { throw Failure.notFound }
+            try Self.insertMessage(reportId, kind: .reporter, author: nil, body: text, now: now, in: db)
+            try db.execute(sql: "UPDATE report SET updated_at = ? WHERE id = ?", arguments: [now, reportId])
+            try AuditLog.record(AuditEntry(actor: .reporter, action: .reporterAdded, reportId: reportId, after: "e-post"), at: now, in: db)
+            for recipient in try Self.handlerRecipients(core, catalogue: catalogue, staff: staff, in: db) {
+                try OutboxRepository.insert(composer.reporterAdded(reference: core.reference, reportId: reportId, text: text, recipient: recipient, byMail: true),
+                                            reportId: reportId, now: now, in: db)
+            }
+            try InboundMailRepository.record(mail, outcome: .addition, reportId: reportId, now: now, in: db)
+            return true
+        }
+    }
+
     /// Who hears about a report's news: its functions' mailboxes and the assigned handläggare
     /// (if still active in one of them), each once, in a stable order.
     static func handlerRecipients(_ core: Core, catalogue: Catalogue, staff: StaffRepository, in db: Database) throws -> [String] {

@@ -306,6 +306,22 @@ enum AppMigrations {
                 CREATE TABLE storage_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
                 """)
         }
+        migrator.registerMigration("v11-mail-intake") { db in
+            try db.execute(sql: """
+                -- Every mail read from an IMAP mailbox, by its Message-ID (or "sha256:" and the hash of
+                -- the message when it has none): written in the transaction of what the mail caused,
+                -- so a mail is handled exactly once even when the IMAP move after it did not happen.
+                CREATE TABLE inbound_mail (
+                    message_key TEXT PRIMARY KEY,
+                    mailbox TEXT NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('report', 'addition', 'refused', 'ignored')),
+                    report_id INTEGER REFERENCES report(id) ON DELETE SET NULL,
+                    handled_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                -- The form fields a mailed report could not fill, comma-separated ("behöver kompletteras").
+                ALTER TABLE report ADD COLUMN missing_fields TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -161,3 +161,67 @@ final class LockedFlag: @unchecked Sendable {
         set { lock.withLock { _value = newValue } }
     }
 }
+
+// MARK: mail intake (IMAP)
+
+extension AppMetrics {
+    nonisolated(unsafe) private static let mailIntakeUp = MetricNameDescriptor(
+        namespace: "intake", metricName: "mail_intake_up", unitName: "",
+        helpText: "1 when the last poll of the mailbox worked, 0 while its IMAP server cannot be read (retrying with backoff).")
+    nonisolated(unsafe) private static let mailIntakeFailures = MetricNameDescriptor(
+        namespace: "intake", metricName: "mail_intake_consecutive_failures", unitName: "",
+        helpText: "Polls of the mailbox that failed in a row (0 after a good poll).")
+    nonisolated(unsafe) private static let mailIntakeLastSuccess = MetricNameDescriptor(
+        namespace: "intake", metricName: "mail_intake_last_success", unitName: "seconds",
+        helpText: "When the mailbox was last read without error, in Unix seconds.")
+    nonisolated(unsafe) private static let mailIntakeMessages = MetricNameDescriptor(
+        namespace: "intake", metricName: "mail_intake_messages", unitName: "total",
+        helpText: "Mails read from the mailbox, by what they became: report, addition, refused, ignored.")
+
+    /// A poll of `mailbox` ended: fine, or failing for the `failures`-th time in a row.
+    public func mailIntakePoll(mailbox: String, ok: Bool, failures: Int, at date: Date) {
+        registry.makeGauge(descriptor: Self.mailIntakeUp, labels: [("mailbox", mailbox)]).set(to: ok ? 1 : 0)
+        registry.makeGauge(descriptor: Self.mailIntakeFailures, labels: [("mailbox", mailbox)]).set(to: Double(failures))
+        if ok { registry.makeGauge(descriptor: Self.mailIntakeLastSuccess, labels: [("mailbox", mailbox)]).set(to: date.timeIntervalSince1970) }
+    }
+
+    public func mailIntakeMessage(mailbox: String, outcome: String) {
+        registry.makeCounter(descriptor: Self.mailIntakeMessages, labels: [("mailbox", mailbox), ("outcome", outcome)]).increment()
+    }
+}
+
+/// Each mailbox's state for /ready: nil while fine, else what fails and since when.
+public final class MailIntakeStatus: Sendable {
+    public struct Problem: Sendable, Hashable {
+        public var since: Date
+        public var failures: Int
+        public var reason: String
+    }
+
+    private let state = LockedMap()
+    public init() {}
+
+    public var problems: [(mailbox: String, problem: Problem)] { state.all() }
+    public func ok(_ mailbox: String) { state.set(mailbox, nil) }
+    public func failing(_ mailbox: String, reason: String, at date: Date) -> Int {
+        state.update(mailbox) { old in
+            Problem(since: old?.since ?? date, failures: (old?.failures ?? 0) + 1, reason: reason)
+        }
+    }
+
+    final class LockedMap: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: Problem] = [:]
+        func set(_ key: String, _ value: Problem?) { lock.withLock { values[key] = value } }
+        func update(_ key: String, _ change: (Problem?) -> Problem) -> Int {
+            lock.withLock {
+                let new = change(values[key])
+                values[key] = new
+                return new.failures
+            }
+        }
+        func all() -> [(mailbox: String, problem: Problem)] {
+            lock.withLock { values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        }
+    }
+}

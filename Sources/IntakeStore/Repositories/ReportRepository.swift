@@ -22,6 +22,7 @@ public final class ReportRepository: Sendable {
     /// the tracking token and feedback date and runs before the transaction.
     public func file(
         _ draft: ReportDraft, initialState: String, now: Date, filedWithToken tokenId: Int64? = nil,
+        missingFields: [String] = [], inboundMail: InboundMailRecord? = nil,
         mails: (_ trackingToken: String, _ feedbackDueOn: CalendarDay) -> [PreparedMail] = { _, _ in [] }
     ) async throws -> FiledReport {
         let token = SecretToken.generateOrdered(now: now)
@@ -53,6 +54,12 @@ public final class ReportRepository: Sendable {
             let id = db.lastInsertedRowID
             if let tokenId {
                 try db.execute(sql: "UPDATE report SET filed_with_token_id = ? WHERE id = ?", arguments: [tokenId, id])
+            }
+            if !missingFields.isEmpty {
+                try db.execute(sql: "UPDATE report SET missing_fields = ? WHERE id = ?", arguments: [missingFields.joined(separator: ","), id])
+            }
+            if let inboundMail {
+                try InboundMailRepository.record(inboundMail, outcome: .report, reportId: id, now: stamp, in: db)
             }
             for party in draft.otherPartyKeys {
                 try db.cachedStatement(sql: "INSERT INTO report_party (report_id, party_key) VALUES (?, ?)").execute(arguments: [id, party])

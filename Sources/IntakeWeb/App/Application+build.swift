@@ -44,6 +44,9 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "samverkan-intake"),
         logger: logger)
     app.addServices(mailWorker, ReminderService(services: services), RetentionService(services: services))
+    if !configuration.imap.mailboxes.isEmpty {
+        app.addServices(MailIntakeService(services: services, mailboxes: configuration.imap.mailboxes))
+    }
     if configuration.summaryScheduler {
         app.addServices(SummaryService(services: services, interval: .milliseconds(Int64(configuration.summaryCheckSeconds * 1000))))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import IntakeDomain
 import IntakeServices
 
 /// For the people who run the service: `/metrics` (Prometheus text; nginx lets only localhost
@@ -32,7 +33,21 @@ struct OperationsController: Sendable {
             ("outbox_worker", services.outboxWorkerStatus.isRunning ? "ok" : "not running"),
         ]
         let ready = checks.allSatisfy { $0.1 == "ok" }
-        let fields = checks.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
+        var fields = checks.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
+        // A mailbox that cannot be read does not stop this instance taking reports: a warning, still 200.
+        if !services.configuration.imap.mailboxes.isEmpty {
+            let problems = services.mailIntakeStatus.problems
+            fields += ",\"mail_intake\":\"\(problems.isEmpty ? "ok" : "warning")\""
+            if !problems.isEmpty {
+                var warnings = ",\"warnings\":["
+                for (index, item) in problems.enumerated() {
+                    if index > 0 { warnings += "," }
+                    let since = ISO8601DateFormatter().string(from: item.problem.since)
+                    JSONText.append("mailbox \(item.mailbox) cannot be read since \(since) (\(item.problem.failures) failed polls, retrying): \(item.problem.reason)", to: &warnings)
+                }
+                fields += warnings + "]"
+            }
+        }
         let body = "{\"status\":\"\(ready ? "ready" : "not ready")\",\(fields)}"
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
