@@ -20,7 +20,7 @@ public enum MailReport {
                 || lower.hasPrefix("________________________________") {
                 break
             }
-            if (lower.hasSuffix("skrev:") || lower.hasSuffix("wrote:")) && (lower.hasPrefix("den ") || lower.hasPrefix("on ") || lower.contains("@")) {
+            if lower.hasSuffix(":") && (lower.contains(" skrev") || lower.contains(" wrote")) && (lower.hasPrefix("den ") || lower.hasPrefix("on ") || lower.contains("@")) {
                 break
             }
             if lower.hasPrefix("från:") || lower.hasPrefix("from:") {
@@ -110,7 +110,7 @@ public enum MailReport {
                 if let key = labels[normalisedLabel(head)] {
                     close()
                     current = key
-                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    let value = line[line.index(after: colon)...].drop { $0 == ":" || $0.isWhitespace }.trimmingCharacters(in: .whitespaces)
                     if !value.isEmpty { buffer.append(value) }
                     continue
                 }

@@ -107,6 +107,7 @@ public final class IMAPSession: @unchecked Sendable {
             _ = intake_setopt_string(handle, CURLOPT_USERNAME, username)
             _ = intake_setopt_string(handle, CURLOPT_PASSWORD, password)
         }
+        if ProcessInfo.processInfo.environment["INTAKE_TEST_IMAP_VERBOSE"] != nil { _ = intake_setopt_long(handle, CURLOPT_VERBOSE, 1) }
         let code = curl_easy_perform(handle)
         if sink.overflow { throw IMAPError(kind: .refused, description: "the server's answer is larger than \(limit) bytes") }
         if code != CURLE_OK { throw classify(code) }
@@ -148,7 +149,7 @@ public final class IMAPSession: @unchecked Sendable {
     public func pendingUIDs(limit: Int = 200) throws(IMAPError) -> [UInt32] {
         let answer = try command("UID SEARCH UNDELETED")
         var uids: [UInt32] = []
-        for line in answer.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) where line.hasPrefix("* SEARCH") {
+        for line in answer.split(whereSeparator: \.isNewline) where line.hasPrefix("* SEARCH") {
             for word in line.dropFirst("* SEARCH".count).split(separator: " ") {
                 if let uid = UInt32(word) { uids.append(uid) }
             }

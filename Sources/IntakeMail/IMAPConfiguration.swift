@@ -67,7 +67,7 @@ public struct IMAPConfiguration: Sendable, Hashable {
         var env = EnvironmentReader(environment)
         var config = IMAPConfiguration()
         let defaultDone = env.value("INTAKE_IMAP_DONE_FOLDER") ?? "Behandlade"
-        let defaultPoll = env.int("INTAKE_IMAP_POLL_SECONDS", range: 5...86_400) ?? 60
+        let defaultPoll = env.int("INTAKE_IMAP_POLL_SECONDS", range: 1...86_400) ?? 60
         for name in [""] + (1...maxNumbered).map(String.init) {
             let prefix = prefix(name)
             guard let url = env.value(prefix + "URL") else {
@@ -102,7 +102,7 @@ public struct IMAPConfiguration: Sendable, Hashable {
                 if FileManager.default.isReadableFile(atPath: v) { mailbox.caFile = v }
                 else { env.problems.append("\(prefix)CA_FILE=\(v) is not a readable file") }
             }
-            mailbox.pollSeconds = name.isEmpty ? defaultPoll : (env.int(prefix + "POLL_SECONDS", range: 5...86_400) ?? defaultPoll)
+            mailbox.pollSeconds = name.isEmpty ? defaultPoll : (env.int(prefix + "POLL_SECONDS", range: 1...86_400) ?? defaultPoll)
             let done = name.isEmpty ? defaultDone : (env.value(prefix + "DONE_FOLDER") ?? defaultDone)
             if done.isEmpty || done.utf8.count > 200 || done.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" || $0 == "*" || $0 == "%" }) {
                 env.problems.append("\(prefix)DONE_FOLDER=\(done) must be a folder name without quotes, backslashes, * or %")
@@ -121,7 +121,12 @@ public struct IMAPConfiguration: Sendable, Hashable {
     /// Every variable of every configured mailbox with its value (for `intake config check`).
     public var settings: [(key: String, value: String, isSecret: Bool)] {
         var out: [(String, String, Bool)] = []
-        if mailboxes.isEmpty { return [("INTAKE_IMAP_URL", "", false)] }
+        if mailboxes.isEmpty {
+            // None configured: the variables of the unnumbered mailbox with their defaults.
+            return [("INTAKE_IMAP_URL", "", false), ("INTAKE_IMAP_USERNAME", "", false), ("INTAKE_IMAP_PASSWORD", "", true),
+                    ("INTAKE_IMAP_STARTTLS", "required", false), ("INTAKE_IMAP_CA_FILE", "", false), ("INTAKE_IMAP_POLL_SECONDS", "60", false),
+                    ("INTAKE_IMAP_ROUTE", "", false), ("INTAKE_IMAP_DONE_FOLDER", "Behandlade", false)]
+        }
         for mailbox in mailboxes {
             let prefix = Self.prefix(mailbox.name)
             out.append((prefix + "URL", mailbox.url, false))

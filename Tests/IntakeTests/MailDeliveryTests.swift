@@ -55,7 +55,7 @@ struct MailDeliveryTests {
         let reference = try await firstReference(directory)
         #expect(mails.count == 3)
         let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
-        #expect(ack.subject == "Vi har tagit emot din rapport \(reference)")
+        #expect(ack.subject == "Vi har tagit emot din rapport [\(reference)]")
         #expect(ack.to == "asa.oberg@example.se")
         #expect(ack.auto_submitted == "auto-generated")
         #expect(ack.content_type == "multipart/alternative")

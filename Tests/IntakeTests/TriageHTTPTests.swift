@@ -52,9 +52,9 @@ struct TriageHTTPTests {
 
             let mails = try await smtp.waitFor(5)
             let toReporter = mails.filter { $0.envelope_to == ["asa.oberg@example.se"] }
-            let status = try #require(toReporter.first { $0.subject.hasPrefix("Ny status för din rapport SB-2026-00001") })
+            let status = try #require(toReporter.first { $0.subject.hasPrefix("Ny status för din rapport [SB-2026-00001]") })
             #expect(status.text?.contains("Under utredning") == true)
-            let replyMail = try #require(toReporter.first { $0.subject == "Svar om din rapport SB-2026-00001" })
+            let replyMail = try #require(toReporter.first { $0.subject == "Svar om din rapport [SB-2026-00001]" })
             #expect(replyMail.text?.contains("Vi har tagit kontakt med Solna stad") == true)
             #expect(replyMail.text?.contains("https://samverkan.example.se/arende/\(token)") == true)
             #expect(mails.allSatisfy { $0.text?.contains("ring enhetschefen") != true }, "internal notes are never mailed")

@@ -146,7 +146,13 @@ def list_messages(args):
             msg = email.message_from_bytes(header, policy=policy.default)
             out.append({"uid": int(uid), "seen": "\\Seen" in flags, "deleted": "\\Deleted" in flags,
                         "message_id": str(msg.get("Message-ID", "")), "subject": str(msg.get("Subject", ""))})
-    print(json.dumps({"exists": typ == "OK", "messages": out}))
+    text = json.dumps({"exists": typ == "OK", "messages": out})
+    if args.output:
+        with open(args.output + ".tmp", "w") as f:
+            f.write(text)
+        os.rename(args.output + ".tmp", args.output)
+    else:
+        print(text)
     imap.logout()
 
 
@@ -159,6 +165,7 @@ def main():
         if c is not s:
             c.add_argument("--port", type=int, required=True); c.add_argument("--folder", default="INBOX")
     sub.choices["append"].add_argument("--file", required=True)
+    sub.choices["list"].add_argument("--output")
     a = p.parse_args()
     {"serve": serve, "append": append, "list": list_messages}[a.cmd](a)
 

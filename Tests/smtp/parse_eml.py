@@ -26,6 +26,7 @@ for path in sys.argv[2:]:
         "subject": str(msg["Subject"]),
         "message_id": str(msg["Message-ID"]),
         "auto_submitted": str(msg["Auto-Submitted"]),
+        "reply_to": str(msg["Reply-To"]) if msg["Reply-To"] is not None else None,
         "content_type": msg.get_content_type(),
         "header_names": [k.lower() for k in msg.keys()],
         "text": text.get_content() if text is not None else None,

@@ -103,7 +103,6 @@ public struct MailIntakeService: Service {
             }
             var handled = 0
             for uid in uids {
-                if Task.isShuttingDownGracefully { break }
                 guard let bytes = try await onQueue(queue, { () throws(IMAPError) in try session.fetch(uid: uid) }) else {
                     logger.warning("mail too large or gone; moved to the done folder unread", metadata: ["mailbox": .string(mailbox.label), "uid": .stringConvertible(uid)])
                     try await onQueue(queue) { () throws(IMAPError) in try session.finish(uid: uid) }

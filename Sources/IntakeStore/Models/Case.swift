@@ -16,6 +16,9 @@ public struct CaseSummary: Sendable, Hashable {
     public var assignedName: String?
     public var systemfel: Bool
     public var escalationLevel: String?
+    /// Form fields a mailed report could not fill ("behöver kompletteras"); empty when complete.
+    public var missingFields: [String] = []
+    public var needsCompletion: Bool { !missingFields.isEmpty }
 }
 
 /// A message on a report: an internal note, a reply to the reporter, or information the reporter added.

@@ -147,13 +147,14 @@ struct TriageController: Sendable {
                 "reference": row.reference,
                 "href": "/handlaggning/rapporter/\(row.id)" + language.query,
                 "agreement": row.agreementKey.flatMap { catalogue.agreement($0)?.name[language] } ?? (language == .sv ? "Ej klassificerad" : "Not classified"),
-                "organisation": catalogue.party(row.organisationKey)?.name ?? row.organisationKey,
+                "organisation": row.organisationKey.isEmpty ? "–" : catalogue.party(row.organisationKey)?.name ?? row.organisationKey,
                 "state": lifecycle.state(row.stateKey)?.name[language] ?? row.stateKey,
                 "received": CalendarDay(row.receivedAt).description,
                 "due": row.feedbackDueOn.description,
                 "overdue": overdue,
                 "assigned": row.assignedName ?? "–",
                 "systemfel": row.systemfel,
+                "needsCompletion": row.needsCompletion,
             ]
         }
         page["hasRows"] = !result.rows.isEmpty
@@ -215,6 +216,15 @@ struct TriageController: Sendable {
         page["due"] = summary.feedbackDueOn.formatted(language)
         page["overdue"] = (state?.isOpen ?? false) && summary.feedbackDueOn < today
         page["organisation"] = catalogue.party(summary.organisationKey)?.name ?? summary.organisationKey
+        if summary.needsCompletion {
+            // A mailed report: what the mail did not say, by the form's labels.
+            let form = catalogue.region(summary.regionKey).map { ReportForm(catalogue: catalogue, region: $0, agreement: agreement) }
+            page["missing"] = summary.missingFields.map { key -> [String: Any] in
+                let field = form?.commonFields.first { $0.key == key } ?? form?.extraFields.first { ReportForm.extraFieldName($0.key) == key }
+                return ["label": field?.label[language] ?? key]
+            }
+            page["needsCompletion"] = true
+        }
         page["otherParties"] = detail.facts.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", ")
         page["occurredOn"] = detail.facts.occurredOn.formatted(language)
         page["whatHappened"] = detail.facts.whatHappened

@@ -75,6 +75,7 @@ final class SMTPTestServer: @unchecked Sendable {
         var subject: String
         var message_id: String
         var auto_submitted: String
+        var reply_to: String?
         var content_type: String
         var header_names: [String]
         var text: String?

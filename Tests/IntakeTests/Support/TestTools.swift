@@ -4,12 +4,15 @@ import Testing
 /// The tools suites run for real. A missing one fails each test it guards with the install
 /// hint; nothing skips (`scripts/test.sh` with CI=true fails on any skip).
 enum TestTool: Sendable {
-    case smtpServer, schemathesis, prometheusClient, intakeBinary
+    case smtpServer, imapServer, schemathesis, prometheusClient, intakeBinary
 
     /// Nil when the tool is there, otherwise what is missing and how to install it.
     var problem: String? {
         switch self {
         case .smtpServer: Self.smtpServerProblem
+        case .imapServer:
+            FileManager.default.isExecutableFile(atPath: IMAPTestServer.dovecot) ? nil
+                : "Debian's dovecot-imapd is missing (\(IMAPTestServer.dovecot)): apt-get install dovecot-imapd, or run scripts/setup.sh --with-test-tools (scripts/test.sh does it)"
         case .schemathesis: Self.schemathesisProblem
         case .prometheusClient: Self.prometheusClientProblem
         case .intakeBinary:

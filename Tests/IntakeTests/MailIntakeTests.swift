@@ -1,0 +1,293 @@
+import Foundation
+import GRDB
+import HummingbirdTesting
+import Testing
+@testable import IntakeDomain
+@testable import IntakeMail
+@testable import IntakeServices
+@testable import IntakeStore
+
+/// The mail intake end to end: the real `intake serve` binary reads a real IMAP server (Debian's
+/// dovecot, started on loopback with its own configuration) and sends its mails to a real SMTP
+/// server (aiosmtpd); what it stored is read from the database file.
+@Suite("Mail intake over IMAP (dovecot + aiosmtpd + the intake binary)", .serialized, .timeLimit(.minutes(5)),
+       .requires(.imapServer, .smtpServer, .intakeBinary))
+struct MailIntakeTests {
+    static let replyTo = "rapport@samverkan.example.se"
+    static let sender = "asa.oberg@example.se"
+
+    /// dovecot, aiosmtpd and the intake binary reading INBOX every second, routing to `route`.
+    final class Harness: @unchecked Sendable {
+        let directory: String
+        let imap: IMAPTestServer
+        let smtp: SMTPTestServer
+        var server: ChildProcess?
+        var port = 0
+        let route: String
+
+        init(route: String = "sthlm-bus") throws {
+            directory = try TestSupport.temporaryDirectory("mail-intake")
+            imap = try IMAPTestServer.started()
+            smtp = try SMTPTestServer.started()
+            self.route = route
+        }
+
+        var environment: [String: String] {
+            var env = ShutdownTests.environment(directory: directory)
+            env["INTAKE_SMTP_URL"] = smtp.url
+            env["INTAKE_SMTP_STARTTLS"] = "off"
+            env["INTAKE_MAIL_RETRY_DELAYS"] = "1"
+            env["INTAKE_MAIL_FROM"] = "Samverkansbrister <no-reply@samverkan.example.se>"
+            env["INTAKE_MAIL_REPLY_TO"] = MailIntakeTests.replyTo
+            env["INTAKE_IMAP_URL"] = imap.url
+            env["INTAKE_IMAP_USERNAME"] = imap.user
+            env["INTAKE_IMAP_PASSWORD"] = imap.password
+            env["INTAKE_IMAP_STARTTLS"] = "off"
+            env["INTAKE_IMAP_POLL_SECONDS"] = "1"
+            env["INTAKE_IMAP_ROUTE"] = route
+            return env
+        }
+
+        func start() async throws {
+            let server = try ChildProcess.spawn(ChildProcess.intakeBinary, ["serve", "--port", "0"], environment: environment,
+                                                logPath: directory + "/serve-\(UUID().uuidString.prefix(4)).log")
+            self.server = server
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if let match = server.log.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/), let port = Int(match.1) {
+                    self.port = port
+                    return
+                }
+                if server.waitForExit(timeout: 0) != nil { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            server.stop()
+            throw ShutdownTests.ServerDidNotStart(log: server.log)
+        }
+
+        func stop() {
+            server?.stop()
+            imap.stop()
+            smtp.stop()
+        }
+
+        func database() throws -> DatabaseQueue { try TestSupport.openDatabase(directory + "/intake.sqlite") }
+
+        func reports() throws -> [Row] {
+            try database().read { db in try Row.fetchAll(db, sql: "SELECT * FROM report ORDER BY id") }
+        }
+
+        func inbound() throws -> [Row] {
+            try database().read { db in try Row.fetchAll(db, sql: "SELECT * FROM inbound_mail ORDER BY handled_at") }
+        }
+
+        func get(_ path: String) async throws -> (Int, String) {
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { http in
+                let response = try await http.get(path)
+                return (Int(response.status.code), response.body.map { String(buffer: $0) } ?? "")
+            }
+        }
+    }
+
+    static func mail(from: String = sender, name: String = "Åsa Öberg", subject: String, messageId: String = "<\(UUID().uuidString)@example.se>",
+                     headers: [String] = [], body: String, contentType: String = "text/plain; charset=utf-8") -> String {
+        ([
+            "From: \(name.isEmpty ? "" : "=?utf-8?B?\(Data(name.utf8).base64EncodedString())?= ")<\(from)>",
+            "To: BUS-sekretariatet <bus@samverkan.example.se>",
+            "Subject: =?utf-8?B?\(Data(subject.utf8).base64EncodedString())?=",
+            "Date: Wed, 25 Nov 2026 09:00:00 +0100",
+            "Message-ID: \(messageId)",
+            "MIME-Version: 1.0",
+        ] + headers + [
+            "Content-Type: \(contentType)",
+            "Content-Transfer-Encoding: 8bit",
+            "",
+            body,
+        ]).joined(separator: "\n")
+    }
+
+    static let plainBody = """
+        Hej,
+
+        En remiss från elevhälsan till BUP skickades tillbaka två gånger utan att någon tog kontakt med skolan.
+        Ingen visste vem som skulle ta nästa steg.
+
+        Med vänliga hälsningar
+        Åsa Öberg
+        Skolsköterska, Solna stad
+        08-123 456 78
+
+        Den 24 nov. 2026 skrev Kalle <kalle@example.se>:
+        > Gammal text som inte ska med.
+        """
+
+    @Test("a plain mail becomes a report on the mailbox's agreement: text without signature or quote, the rest marked to be completed, acknowledged with Reply-To and [SB-…], moved to Behandlade")
+    func plainMail() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        try await harness.start()
+        try harness.imap.append(Self.mail(subject: "Remiss till BUP kom tillbaka", body: Self.plainBody))
+        let done = try await harness.imap.waitUntilHandled(1)
+        #expect(done.messages.count == 1)
+        #expect(done.messages.allSatisfy { $0.seen })
+
+        let reports = try harness.reports()
+        try #require(reports.count == 1, "\(harness.server?.log ?? "")")
+        let report = reports[0]
+        #expect(report["region_key"] as String == "stockholm")
+        #expect(report["agreement_key"] as String? == "sthlm-bus")
+        let text: String = report["what_happened"]
+        #expect(text.hasPrefix("Remiss till BUP kom tillbaka\n\n"))
+        #expect(text.contains("En remiss från elevhälsan till BUP skickades tillbaka två gånger"))
+        #expect(!text.contains("Med vänliga hälsningar"))
+        #expect(!text.contains("08-123"))
+        #expect(!text.contains("Gammal text"))
+        #expect(report["reporter_email"] as String? == Self.sender)
+        #expect(report["organisation_key"] as String == "")
+        let missing: String = try #require(report["missing_fields"])
+        #expect(missing.split(separator: ",").map(String.init) == ["organisation", "other_parties", "occurred_on", "expected"])
+
+        // The acknowledgement to the sender and one notification per owning function.
+        let mails = try await harness.smtp.waitFor(3)
+        let ack = try #require(mails.first { $0.envelope_to == [Self.sender] })
+        let reference: String = report["reference"]
+        #expect(ack.subject == "Vi har tagit emot din rapport [\(reference)]")
+        #expect(ack.reply_to == Self.replyTo)
+        #expect(ack.text?.contains("Nästa gång kan du använda webbformuläret") == true)
+        #expect(ack.text?.contains("https://samverkan.example.se/rapportera/stockholm?avtal=sthlm-bus") == true)
+        #expect(ack.text?.contains("- Din organisation") == true)
+        #expect(ack.text?.contains("Svara på det här mejlet") == true)
+        #expect(mails.filter { $0.envelope_to != [Self.sender] }.count == 2)
+
+        // The staff queue shows it as to be completed.
+        let inbound = try harness.inbound()
+        #expect(inbound.map { $0["outcome"] as String } == ["report"])
+        let log = harness.server?.log ?? ""
+        #expect(!log.contains(Self.sender), "no reporter address in the log")
+    }
+
+    @Test("an HTML-only mail: its text without tags, styles or the quoted blockquote")
+    func htmlOnlyMail() async throws {
+        let harness = try Harness(route: "stockholm")
+        defer { harness.stop() }
+        try await harness.start()
+        let html = """
+            <html><head><style>p { color: red; }</style></head><body>
+            <p>Hemtj&auml;nsten fick inget <b>inskrivningsmeddelande</b> fr&aring;n sjukhuset.</p>
+            <div>Kommunen kunde inte planera hemg&aring;ngen.<br>Det blev fel.</div>
+            <blockquote>Citerad gammal text</blockquote>
+            </body></html>
+            """
+        try harness.imap.append(Self.mail(subject: "Utskrivning utan meddelande", body: html, contentType: "text/html; charset=utf-8"))
+        _ = try await harness.imap.waitUntilHandled(1)
+        let reports = try harness.reports()
+        try #require(reports.count == 1, "\(harness.server?.log ?? "")")
+        #expect(reports[0]["agreement_key"] as String? == nil)
+        let text: String = reports[0]["what_happened"]
+        #expect(text.contains("Hemtjänsten fick inget inskrivningsmeddelande från sjukhuset."))
+        #expect(text.contains("Kommunen kunde inte planera hemgången.\nDet blev fel."))
+        #expect(!text.contains("<"))
+        #expect(!text.contains("color"))
+        #expect(!text.contains("Citerad"))
+        // Region route: the region's central triage.
+        let routes = try await harness.database().read { db in try String.fetchAll(db, sql: "SELECT function_key FROM report_route") }
+        #expect(routes == ["stockholm-triage"])
+    }
+
+    @Test("a mail with a filled .docx form: its labelled answers fill the fields, nothing left to complete")
+    func docxMail() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        try await harness.start()
+        let docx = harness.directory + "/rapport.docx"
+        try TestProcess.run(SMTPTestServer.python, [TestSupport.repositoryRoot + "/Tests/imap/make_docx.py", docx,
+                                                    "Din organisation=Solna stad",
+                                                    "Vilken eller vilka andra parter gäller det?=Region Stockholm",
+                                                    "Datum=\(FormEncoder.occurredOn)",
+                                                    "Vad hände?=Elevhälsans remiss till BUP skickades tillbaka utan kontakt med skolan.",
+                                                    "Vad borde ha hänt enligt överenskommelsen?=BUP och elevhälsan skulle ha haft ett gemensamt möte.",
+                                                    "Din yrkesroll=Skolsköterska"])
+        let encoded = try Data(contentsOf: URL(fileURLWithPath: docx)).base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed])
+        let body = """
+            --GRANS
+            Content-Type: text/plain; charset=utf-8
+
+            Hej! Här kommer vår rapport enligt mallen.
+
+            --GRANS
+            Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; name="rapport.docx"
+            Content-Disposition: attachment; filename="rapport.docx"
+            Content-Transfer-Encoding: base64
+
+            \(encoded)
+            --GRANS--
+            """
+        try harness.imap.append(Self.mail(subject: "Samverkansbrist BUS", body: body, contentType: "multipart/mixed; boundary=\"GRANS\""))
+        _ = try await harness.imap.waitUntilHandled(1)
+        let reports = try harness.reports()
+        try #require(reports.count == 1, "\(harness.server?.log ?? "")")
+        let report = reports[0]
+        #expect(report["organisation_key"] as String == "solna-stad")
+        #expect(report["occurred_on"] as String == FormEncoder.occurredOn)
+        #expect(report["what_happened"] as String == "Elevhälsans remiss till BUP skickades tillbaka utan kontakt med skolan.")
+        #expect(report["expected"] as String == "BUP och elevhälsan skulle ha haft ett gemensamt möte.")
+        #expect(report["reporter_role"] as String? == "Skolsköterska")
+        #expect(report["missing_fields"] as String? == nil)
+        let parties = try await harness.database().read { db in try String.fetchAll(db, sql: "SELECT party_key FROM report_party") }
+        #expect(parties == ["region-stockholm"])
+        let mails = try await harness.smtp.waitFor(3)
+        let ack = try #require(mails.first { $0.envelope_to == [Self.sender] })
+        #expect(ack.text?.contains("behöver kompletteras") == false)
+    }
+
+    @Test("a mail with a personnummer is not stored; the sender is told why, without the number, and how to send again")
+    func personnummerRefused() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        try await harness.start()
+        try harness.imap.append(Self.mail(subject: "Remissen studsade", body: "Eleven 20121212-1212 fick vänta i tre månader på BUP."))
+        _ = try await harness.imap.waitUntilHandled(1)
+        #expect(try harness.reports().isEmpty)
+        let refusals = try await harness.smtp.waitFor(1)
+        try #require(refusals.count == 1)
+        let refusal = refusals[0]
+        #expect(refusal.envelope_to == [Self.sender])
+        #expect(refusal.subject == "Din rapport kunde inte tas emot / Your report could not be received")
+        #expect(refusal.text?.contains("personnummer eller samordningsnummer") == true)
+        #expect(refusal.text?.contains("1212") == false)
+        #expect(refusal.text?.contains("webbformuläret") == true)
+        #expect(refusal.html?.contains("1212") == false)
+        #expect(try harness.inbound().map { $0["outcome"] as String } == ["refused"])
+        // Nothing of the text anywhere in the database.
+        let outbox = try await harness.database().read { db in try String.fetchAll(db, sql: "SELECT text_body || html_body || subject FROM outbox_message") }
+        #expect(!outbox.joined().contains("1212"))
+        #expect(!outbox.joined().contains("tre månader"))
+    }
+
+    @Test("auto-replies, bounces, list mail and our own mail are moved without becoming anything; the same message twice is one report")
+    func ignoredAndDuplicates() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        try await harness.start()
+        try harness.imap.append(Self.mail(subject: "Frånvaro", headers: ["Auto-Submitted: auto-replied"], body: "Jag är ledig till måndag."))
+        try harness.imap.append(Self.mail(from: "mailer-daemon@example.se", name: "", subject: "Undeliverable: rapport", headers: ["Return-Path: <>"],
+                                          body: "Delivery failed."))
+        try harness.imap.append(Self.mail(subject: "Nyhetsbrev", headers: ["Precedence: bulk", "List-Id: <nyheter.example.se>"], body: "Nyheter."))
+        try harness.imap.append(Self.mail(from: "no-reply@samverkan.example.se", name: "", subject: "Vi har tagit emot din rapport", body: "Eko."))
+        let twice = Self.mail(subject: "Samma mejl två gånger", messageId: "<samma-mejl-1@example.se>", body: "BUP svarade inte på remissen.")
+        try harness.imap.append(twice)
+        try harness.imap.append(twice)
+        let done = try await harness.imap.waitUntilHandled(6)
+        #expect(done.messages.count == 6)
+        let reports = try harness.reports()
+        #expect(reports.count == 1)
+        #expect(reports.first?["what_happened"] as String? == "Samma mejl två gånger\n\nBUP svarade inte på remissen.")
+        let outcomes = try harness.inbound().map { $0["outcome"] as String }.sorted()
+        #expect(outcomes == ["ignored", "ignored", "ignored", "ignored", "report"])
+        // Only the one report's mails: acknowledgement and two owner notifications.
+        let mails = try await harness.smtp.waitFor(3)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try harness.smtp.received().count == mails.count)
+        #expect(mails.count == 3)
+    }
+}
