@@ -27,7 +27,11 @@ public enum MailReport {
                 // An Outlook header block of the quoted message.
                 break
             }
-            if signatureOpenings.contains(where: { lower == $0 || lower.hasPrefix($0 + ",") || lower.hasPrefix($0 + " ") && lower.count <= $0.count + 2 }) {
+            // A closing alone, with a comma, or followed by a short name ("Mvh Åsa").
+            if signatureOpenings.contains(where: { opening in
+                lower == opening || lower.hasPrefix(opening + ",") || lower.hasPrefix(opening + "!")
+                    || (lower.hasPrefix(opening + " ") && lower.count <= opening.count + 40 && !lower.contains(where: { ".?:;".contains($0) }))
+            }) {
                 break
             }
             if trimmed.hasPrefix(">") { continue }

@@ -97,7 +97,7 @@ struct MailDeliveryTests {
 
         let reference = try await firstReference(directory)
         let ack = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] })
-        #expect(ack.subject == "We have received your report \(reference)")
+        #expect(ack.subject == "We have received your report [\(reference)]")
         #expect(ack.text?.contains("?lang=en") == true)
         let owners = mails.filter { $0.envelope_to != ["asa.oberg@example.se"] }
         #expect(owners.count == 2)

@@ -24,6 +24,8 @@ struct MailIntakeTests {
         var server: ChildProcess?
         var port = 0
         let route: String
+        /// More environment for the next start.
+        var extra: [String: String] = [:]
 
         init(route: String = "sthlm-bus") throws {
             directory = try TestSupport.temporaryDirectory("mail-intake")
@@ -45,6 +47,7 @@ struct MailIntakeTests {
             env["INTAKE_IMAP_STARTTLS"] = "off"
             env["INTAKE_IMAP_POLL_SECONDS"] = "1"
             env["INTAKE_IMAP_ROUTE"] = route
+            env.merge(extra) { _, new in new }
             return env
         }
 
@@ -289,5 +292,139 @@ struct MailIntakeTests {
         try await Task.sleep(for: .seconds(2))
         #expect(try harness.smtp.received().count == mails.count)
         #expect(mails.count == 3)
+    }
+
+    @Test("a reply to the acknowledgement from the report's address is the reporter's addition: on the report and tracking page, handlers notified; from another address it is a new report to triage")
+    func replyReachesReport() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        try await harness.start()
+        try harness.imap.append(Self.mail(subject: "Remiss till BUP kom tillbaka", body: "Remissen skickades tillbaka utan kontakt."))
+        _ = try await harness.imap.waitUntilHandled(1)
+        let first = try await harness.smtp.waitFor(3)
+        let ack = try #require(first.first { $0.envelope_to == [Self.sender] })
+        let report = try #require(try harness.reports().first)
+        let reference: String = report["reference"]
+
+        // The reply as a mail program writes it: Re: subject, In-Reply-To and References, the quote below.
+        let reply = Self.mail(subject: "SV: \(ack.subject)", headers: ["In-Reply-To: \(ack.message_id)", "References: \(ack.message_id)"], body: """
+            Skolan har nu fått en ny tid hos BUP, men först efter tre veckor.
+
+            Mvh Åsa
+
+            Den 25 nov. 2026 skrev Samverkansbrister <no-reply@samverkan.example.se>:
+            > Tack för din rapport. Vi har tagit emot den.
+            """)
+        try harness.imap.append(reply)
+        // From someone else, with the reference in the subject: not attached, a new report to triage.
+        try harness.imap.append(Self.mail(from: "kalle@example.se", name: "Kalle", subject: "Ang. \(reference)", body: "Vi på BUP har en annan bild."))
+        _ = try await harness.imap.waitUntilHandled(3)
+
+        let messages = try await harness.database().read { db in
+            try Row.fetchAll(db, sql: "SELECT report_id, kind, body FROM report_message ORDER BY id")
+        }
+        try #require(messages.count == 1, "\(harness.server?.log ?? "")")
+        #expect(messages[0]["report_id"] as Int64 == report["id"] as Int64)
+        #expect(messages[0]["kind"] as String == "reporter")
+        #expect(messages[0]["body"] as String == "Skolan har nu fått en ny tid hos BUP, men först efter tre veckor.")
+        let reports = try harness.reports()
+        #expect(reports.count == 2)
+        let other = try #require(reports.last)
+        #expect(other["agreement_key"] as String? == nil)
+        #expect(other["reporter_email"] as String? == "kalle@example.se")
+        let otherId: Int64 = other["id"]
+        let otherRoutes = try await harness.database().read { db in
+            try String.fetchAll(db, sql: "SELECT function_key FROM report_route WHERE report_id = ?", arguments: [otherId])
+        }
+        #expect(otherRoutes == ["stockholm-triage"])
+        #expect(try harness.inbound().map { $0["outcome"] as String }.sorted() == ["addition", "report", "report"])
+
+        // The owning functions hear of the addition.
+        let all = try await harness.smtp.waitFor(3 + 2 + 2)
+        let notices = all.filter { $0.subject.contains("Ny information från rapportören: \(reference)") }
+        #expect(notices.count == 2)
+        #expect(notices.allSatisfy { $0.text?.contains("Skolan har nu fått en ny tid hos BUP") == true })
+        #expect(notices.allSatisfy { $0.text?.contains("Tack för din rapport") == false })
+
+        // The reporter sees it on the tracking page.
+        let token: String = report["tracking_token"]
+        let (status, page) = try await harness.get("/arende/\(token)")
+        #expect(status == 200)
+        #expect(page.contains("Skolan har nu fått en ny tid hos BUP"))
+    }
+
+    @Test("kill -9 between the report's commit and the IMAP move: after the restart exactly one report, the mail moved")
+    func crashBetweenCommitAndMove() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        harness.extra["INTAKE_TEST_IMAP_PAUSE_BEFORE_MOVE"] = "30"
+        try await harness.start()
+        try harness.imap.append(Self.mail(subject: "Remissen studsade", messageId: "<krasch-1@example.se>", body: "BUP skickade tillbaka remissen."))
+        let server = try #require(harness.server)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !server.log.contains("test pause between commit and IMAP move") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try harness.reports().count == 1)
+        server.send(SIGKILL)
+        #expect(await server.exit(timeout: 30) == -SIGKILL)
+        // Committed, not moved: still in INBOX, not \Seen.
+        let inbox = try harness.imap.list()
+        #expect(inbox.messages.count == 1)
+        #expect(inbox.messages.first?.seen == false)
+
+        harness.extra["INTAKE_TEST_IMAP_PAUSE_BEFORE_MOVE"] = nil
+        try await harness.start()
+        let done = try await harness.imap.waitUntilHandled(1)
+        #expect(done.messages.count == 1)
+        #expect(try harness.reports().count == 1)
+        #expect(try harness.inbound().count == 1)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try harness.reports().count == 1)
+        // One acknowledgement, not two.
+        let mails = try await harness.smtp.waitFor(3)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try harness.smtp.received().filter { $0.envelope_to == [Self.sender] }.count == 1)
+        #expect(mails.count >= 3)
+    }
+
+    @Test("the IMAP server down: the poller retries, /ready warns (still 200), /metrics shows it; back up, nothing lost")
+    func imapDown() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        try await harness.start()
+        try harness.imap.append(Self.mail(subject: "Före avbrottet", body: "Första mejlet."))
+        _ = try await harness.imap.waitUntilHandled(1)
+        harness.imap.stop()
+
+        var ready = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let (status, body) = try await harness.get("/ready")
+            ready = body
+            if body.contains("\"mail_intake\":\"warning\"") {
+                #expect(status == 200)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(ready.contains("\"mail_intake\":\"warning\""), "\(ready)")
+        #expect(ready.contains("mailbox default cannot be read since"), "\(ready)")
+        #expect(ready.contains("IMAP server not reachable"), "\(ready)")
+        let (_, metrics) = try await harness.get("/metrics")
+        #expect(metrics.contains(#/intake_mail_intake_up\{mailbox="default"\} 0/#), "\(metrics.split(separator: "\n").filter { $0.contains("mail_intake") })")
+        #expect(metrics.contains(#/intake_mail_intake_consecutive_failures\{mailbox="default"\} [1-9]/#))
+        let log = harness.server?.log ?? ""
+        #expect(log.contains("mailbox could not be read; retrying"))
+
+        // Back up on the same port: the mail sent meanwhile becomes a report, the warning goes.
+        try harness.imap.start()
+        try harness.imap.append(Self.mail(subject: "Under avbrottet", body: "Andra mejlet."))
+        _ = try await harness.imap.waitUntilHandled(2)
+        #expect(try harness.reports().count == 2)
+        let (_, after) = try await harness.get("/ready")
+        #expect(after.contains("\"mail_intake\":\"ok\""), "\(after)")
+        let (_, metricsAfter) = try await harness.get("/metrics")
+        #expect(metricsAfter.contains(#/intake_mail_intake_up\{mailbox="default"\} 1/#))
     }
 }

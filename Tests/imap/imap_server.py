@@ -90,7 +90,8 @@ namespace inbox {{
 """
     with open(d + "/dovecot.conf", "w") as f:
         f.write(conf)
-    proc = subprocess.Popen([DOVECOT, "-F", "-c", d + "/dovecot.conf"], stdout=subprocess.DEVNULL, stderr=open(d + "/dovecot.stderr", "w"))
+    proc = subprocess.Popen([DOVECOT, "-F", "-c", d + "/dovecot.conf"], stdout=subprocess.DEVNULL, stderr=open(d + "/dovecot.stderr", "w"),
+                            start_new_session=True)
     deadline = time.time() + 20
     while time.time() < deadline:
         if proc.poll() is not None:

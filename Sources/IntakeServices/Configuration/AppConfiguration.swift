@@ -22,6 +22,9 @@ public struct AppConfiguration: Sendable {
     public var mail = MailConfiguration()
     /// Mailboxes read over IMAP (mail intake); none by default.
     public var imap = IMAPConfiguration()
+    /// `INTAKE_TEST_IMAP_PAUSE_BEFORE_MOVE`: seconds the mail intake waits between a mail's commit
+    /// and its IMAP move, so a test can kill the process in between. Never set in production.
+    public var imapTestPauseBeforeMove: Int?
     /// How long reporter contact data is kept after a report is closed (shown on the form).
     public var contactRetentionDays = 90
     /// Where people write about accessibility problems and personal data (shown on those pages).
@@ -98,6 +101,7 @@ public struct AppConfiguration: Sendable {
         } catch {
             env.problems.append(contentsOf: error.problems)
         }
+        config.imapTestPauseBeforeMove = env.int("INTAKE_TEST_IMAP_PAUSE_BEFORE_MOVE", range: 1...600)
         do {
             config.imap = try IMAPConfiguration.fromEnvironment(environment)
         } catch {

@@ -117,6 +117,11 @@ public struct MailIntakeService: Service {
                     return .failure(PollFailure(description: "the mail could not be stored: the database cannot be written"))
                 }
                 services.metrics.mailIntakeMessage(mailbox: mailbox.label, outcome: outcome)
+                if let pause = services.configuration.imapTestPauseBeforeMove {
+                    // Tests only: a window between the commit and the IMAP move to kill the process in.
+                    logger.notice("test pause between commit and IMAP move", metadata: ["pause_s": .stringConvertible(pause)])
+                    try? await Task.sleep(for: .seconds(pause))
+                }
                 try await onQueue(queue) { () throws(IMAPError) in try session.finish(uid: uid) }
                 handled += 1
             }

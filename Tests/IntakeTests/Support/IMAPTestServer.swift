@@ -55,12 +55,16 @@ final class IMAPTestServer: @unchecked Sendable {
     /// Stops dovecot (the script's child too): the server is down until `start()` again on the same port.
     func stop() {
         guard let process else { return }
-        kill(process.processIdentifier, SIGTERM)
-        TestProcess.waitForExit(process, timeout: 10)
-        // The master's pid file: make sure no dovecot of this folder is left.
-        if let pid = (try? String(contentsOfFile: directory + "/run/master.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+        // SIGKILL: children inherit the test process's blocked signal mask, so SIGTERM would wait.
+        // dovecot runs in its own session: the whole group (master, login and mail processes) goes.
+        let pidFile = directory + "/run/master.pid"
+        if let pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }), pid > 1 {
+            kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
         }
+        kill(process.processIdentifier, SIGKILL)
+        TestProcess.waitForExit(process, timeout: 10)
+        try? FileManager.default.removeItem(atPath: pidFile)
         self.process = nil
         usleep(300_000)
     }
