@@ -40,7 +40,7 @@ public struct MailComposer: Sendable {
     /// The acknowledgement to the reporter (when they left an e-mail) and one notification per
     /// owning function. Composed before the filing transaction, without what it assigns (the
     /// reference number and the report's id); the bodies are rendered when the mails are sent.
-    public func reportFiled(_ draft: ReportDraft, trackingToken: String, feedbackDueOn: CalendarDay) -> [PreparedMail] {
+    public func reportFiled(_ draft: ReportDraft, channel: ReportChannel, trackingToken: String, feedbackDueOn: CalendarDay) -> [PreparedMail] {
         let language = draft.language
         let agreement = draft.agreementKey.flatMap(catalogue.agreement)
         let region = catalogue.region(draft.regionKey)
@@ -58,6 +58,8 @@ public struct MailComposer: Sendable {
             context.add("triage", draft.routes.contains(where: \.isTriage))
             context.add("feedbackDate", feedbackDueOn.formatted(language))
             context.add("trackingURL", trackingURL(token: trackingToken, language: language))
+            // A caller's report was written down by a handläggare: the mail says so.
+            context.add("byPhone", channel == .phone)
             if let name = draft.reporterName { context.add("reporterName", name) }
             let subject = language == .sv ? "Vi har tagit emot din rapport " : "We have received your report "
             mails.append(PreparedMail(kind: .acknowledgement, recipient: email, subjectBeforeReference: subject, subjectAfterReference: "",

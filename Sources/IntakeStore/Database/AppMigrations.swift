@@ -306,6 +306,15 @@ enum AppMigrations {
                 CREATE TABLE storage_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
                 """)
         }
+        migrator.registerMigration("v11-report-channel") { db in
+            try db.execute(sql: """
+                -- How each report arrived (ReportChannel's keys: webb, open311, e-post, telefon).
+                -- Reports filed before this column existed came by the web form or by Open311;
+                -- Open311 ones are those filed with an API token.
+                ALTER TABLE report ADD COLUMN channel TEXT NOT NULL DEFAULT 'webb';
+                UPDATE report SET channel = 'open311' WHERE filed_with_token_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -16,14 +16,15 @@ public final class CaseRepository: Sendable {
 
     static let summaryColumns = """
         r.id, r.reference, r.region_key, r.agreement_key, r.organisation_key, r.state, r.received_at, r.feedback_due_on,
-        r.assigned_user_id, u.name AS assigned_name, r.systemfel, r.escalation_level
+        r.assigned_user_id, u.name AS assigned_name, r.systemfel, r.escalation_level, r.channel
         """
 
     static func summary(_ row: Row) -> CaseSummary {
         CaseSummary(id: row["id"], reference: row["reference"], regionKey: row["region_key"], agreementKey: row["agreement_key"],
                     organisationKey: row["organisation_key"], stateKey: row["state"], receivedAt: row["received_at"],
                     feedbackDueOn: row["feedback_due_on"], assignedUserId: row["assigned_user_id"], assignedName: row["assigned_name"],
-                    systemfel: row["systemfel"], escalationLevel: row["escalation_level"])
+                    systemfel: row["systemfel"], escalationLevel: row["escalation_level"],
+                    channelKey: row["channel"])
     }
 
     // MARK: queues

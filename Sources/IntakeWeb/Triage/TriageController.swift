@@ -154,6 +154,7 @@ struct TriageController: Sendable {
                 "overdue": overdue,
                 "assigned": row.assignedName ?? "–",
                 "systemfel": row.systemfel,
+                "channel": row.channel?.name[language] ?? row.channelKey,
             ]
         }
         page["hasRows"] = !result.rows.isEmpty
@@ -229,6 +230,7 @@ struct TriageController: Sendable {
             return ["label": field?.label[language] ?? key, "value": values.map { field?.displayValue($0, in: language) ?? $0 }.joined(separator: ", ")]
         }
         page["systemfel"] = summary.systemfel
+        page["channel"] = summary.channel?.name[language] ?? summary.channelKey
         page["assigned"] = summary.assignedName ?? (language == .sv ? "Ingen" : "Nobody")
         page["escalation"] = summary.escalationLevel.flatMap { key in region?.escalation.first { $0.key == key }?.name[language] } ?? ""
         if let contact = detail.contact {
