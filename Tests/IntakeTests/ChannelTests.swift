@@ -29,9 +29,7 @@ struct ChannelTests {
     func migrationBackfill() throws {
         let directory = try TestSupport.temporaryDirectory()
         let database = try AppDatabase(path: directory + "/intake.sqlite")
-        try database.pool.write { db in
-            try AppMigrations.migrator.migrate(db, upTo: "v10-storage-probe")
-        }
+        try AppMigrations.migrator.migrate(database.pool, upTo: "v10-storage-probe")
         try database.pool.write { db in
             try db.execute(sql: """
                 INSERT INTO staff_user (id, email, name, role, password_hash, created_at) VALUES (1, 'a@example.se', 'A', 'admin', 'x', '2026-01-01 00:00:00.000');
@@ -63,7 +61,7 @@ struct ChannelTests {
                                                    body: FormEncoder.open311LUS(apiKey: writer).body)
             #expect(open311.status == .created)
 
-            let stored = try StaffFixtures.database(directory).read { db in try String.fetchAll(db, sql: "SELECT channel FROM report ORDER BY id") }
+            let stored = try await StaffFixtures.database(directory).read { db in try String.fetchAll(db, sql: "SELECT channel FROM report ORDER BY id") }
             #expect(stored == ["webb", "open311"])
 
             let staff = StaffBrowser(client)
