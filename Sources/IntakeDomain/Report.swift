@@ -8,15 +8,18 @@ public struct FiledReport: Sendable, Hashable {
     public var receivedAt: Date
     public var feedbackDueOn: CalendarDay
     public var stateKey: String
+    public var channel: ReportChannel
     public var draft: ReportDraft
 
-    package init(id: Int64, reference: String, trackingToken: String, receivedAt: Date, feedbackDueOn: CalendarDay, stateKey: String, draft: ReportDraft) {
+    package init(id: Int64, reference: String, trackingToken: String, receivedAt: Date, feedbackDueOn: CalendarDay, stateKey: String,
+                 channel: ReportChannel, draft: ReportDraft) {
         self.id = id
         self.reference = reference
         self.trackingToken = trackingToken
         self.receivedAt = receivedAt
         self.feedbackDueOn = feedbackDueOn
         self.stateKey = stateKey
+        self.channel = channel
         self.draft = draft
     }
 }

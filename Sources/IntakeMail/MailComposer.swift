@@ -48,7 +48,7 @@ public struct MailComposer: Sendable {
     /// The acknowledgement to the reporter (when they left an e-mail) and one notification per
     /// owning function. Composed before the filing transaction, without what it assigns (the
     /// reference number and the report's id); the bodies are rendered when the mails are sent.
-    public func reportFiled(_ draft: ReportDraft, trackingToken: String, feedbackDueOn: CalendarDay, viaMail: Bool = false,
+    public func reportFiled(_ draft: ReportDraft, channel: ReportChannel, trackingToken: String, feedbackDueOn: CalendarDay,
                             missingLabels: [String] = []) -> [PreparedMail] {
         let language = draft.language
         let agreement = draft.agreementKey.flatMap(catalogue.agreement)
@@ -67,9 +67,11 @@ public struct MailComposer: Sendable {
             context.add("triage", draft.routes.contains(where: \.isTriage))
             context.add("feedbackDate", feedbackDueOn.formatted(language))
             context.add("trackingURL", trackingURL(token: trackingToken, language: language))
+            // A caller's report was written down by a handläggare: the mail says so.
+            context.add("byPhone", channel == .phone)
             if let name = draft.reporterName { context.add("reporterName", name) }
             context.add("replyable", repliesReachReports)
-            if viaMail {
+            if channel == .email {
                 context.add("viaMail", true)
                 context.add("formURL", "\(publicURL)/rapportera/\(draft.regionKey)" + (draft.agreementKey.map { "?avtal=\($0)" } ?? ""))
                 if !missingLabels.isEmpty {

@@ -112,6 +112,13 @@ struct BrowserTests {
                 _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: headers, body: FormEncoder.triageOnly.shownAnHourAgo.body)
             }
 
+            // A report the handläggare registered from a phone call, for its confirmation page.
+            let phone = StaffBrowser(client)
+            try await phone.login("handlaggare@browser-test.example.se", password: "Webbläsartest-2026-lösen")
+            _ = try await phone.get("/handlaggning/telefon/stockholm?avtal=sthlm-lus")
+            let registered = try await phone.post("/handlaggning/telefon/stockholm", PhoneReportTests.fields().filter { $0.0 != "reporter_email" })
+            let phoneRegistered = try #require(registered.headers[.location], "the phone report was registered")
+
             // The acknowledgement and owner mails of the seeded report, as the demo transport writes them.
             let mails = directory + "/mail-outbox"
             for _ in 0..<100 where ((try? FileManager.default.contentsOfDirectory(atPath: mails)) ?? []).filter({ $0.hasSuffix(".eml") }).count < 3 {
@@ -120,7 +127,8 @@ struct BrowserTests {
 
             let run = try await Self.check(
                 baseURL: "http://127.0.0.1:\(port)",
-                arguments: ["--mails", mails, "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)"]
+                arguments: ["--mails", mails, "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)",
+                            "--var", "phone_registered=\(phoneRegistered)"]
                     + logins.flatMap { ["--login", $0] },
                 artifacts: TestSupport.repositoryRoot + "/test-artifacts/browser")
             if run.status == 2 {

@@ -139,6 +139,7 @@ struct MailIntakeTests {
         let report = reports[0]
         #expect(report["region_key"] as String == "stockholm")
         #expect(report["agreement_key"] as String? == "sthlm-bus")
+        #expect(report["channel"] as String == "e-post")
         let text: String = report["what_happened"]
         #expect(text.hasPrefix("Remiss till BUP kom tillbaka\n\n"))
         #expect(text.contains("En remiss från elevhälsan till BUP skickades tillbaka två gånger"))

@@ -84,7 +84,7 @@ struct ObservabilityTests {
         let form = ReportForm(catalogue: services.catalogue, region: region, agreement: services.catalogue.agreement("sthlm-lus"))
         guard case .success(let draft) = form.validate(try FormBody.parse(Array(FormEncoder.validLUS.encoded.utf8)), language: .sv,
                                                       today: CalendarDay(TestSupport.fixedNow)) else { Issue.record("invalid form"); return }
-        let filed = try await services.reports.file(draft, initialState: services.catalogue.lifecycle.initialKey, now: TestSupport.fixedNow)
+        let filed = try await services.reports.file(draft, channel: .web, initialState: services.catalogue.lifecycle.initialKey, now: TestSupport.fixedNow)
         let handler = try #require(try await services.staff.user(email: StaffFixtures.lusHandler.email))
 
         try await services.triage.changeState(filed.id, to: "ej-samverkansbrist", by: handler, now: TestSupport.fixedNow)
@@ -97,7 +97,7 @@ struct ObservabilityTests {
     @Test("each application has its own registry: two apps in one process do not mix their counts")
     func registryPerApplication() async throws {
         let first = AppMetrics(), second = AppMetrics()
-        first.reportReceived(region: "stockholm", agreement: "sthlm-lus")
+        first.reportReceived(region: "stockholm", agreement: "sthlm-lus", channel: .web)
         #expect(try ParsedMetrics.parse(first.exposition()).value("intake_reports_received_total") == 1)
         #expect(try ParsedMetrics.parse(second.exposition()).value("intake_reports_received_total") == nil)
     }

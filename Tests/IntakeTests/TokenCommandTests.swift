@@ -92,8 +92,8 @@ struct TokenCommandTests {
         guard case .success(let draft) = form.validate(try FormBody.parse(Array(FormEncoder.validLUS.encoded.utf8)), language: .sv,
                                                       today: CalendarDay(TestSupport.fixedNow)) else { Issue.record("invalid form"); return }
         let composer = services.mailComposer
-        let filed = try await services.reports.file(draft, initialState: services.catalogue.lifecycle.initialKey, now: TestSupport.fixedNow) {
-            composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1)
+        let filed = try await services.reports.file(draft, channel: .web, initialState: services.catalogue.lifecycle.initialKey, now: TestSupport.fixedNow) {
+            composer.reportFiled(draft, channel: .web, trackingToken: $0, feedbackDueOn: $1)
         }
         let messages = try await services.outbox.list()
         #expect(messages.count == 3 && messages.allSatisfy { $0.template != nil && $0.textBody.isEmpty })

@@ -154,7 +154,7 @@ struct TriageHTTPTests {
             _ = try await TestSupport.fileReport(client)
             let unsafe = ["/login", "/logout", "/losenord/glomt", "/losenord/aterstall/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "/konto/losenord",
                           "/admin/anvandare", "/admin/anvandare/1", "/admin/anvandare/1/losenord", "/admin/utkorg/1/forsok-igen"]
-                + TriageController.Action.allCases.map { "/handlaggning/rapporter/1/\($0.rawValue)" }
+                + TriageController.Action.allCases.map { "/handlaggning/rapporter/1/\($0.rawValue)" } + ["/handlaggning/telefon/stockholm"]
             let admin = StaffBrowser(client)
             try await admin.login(StaffFixtures.admin.email)
             let before = try outbox(directory).count

@@ -304,6 +304,53 @@ class Site:
         self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 700})
         self.driver.save_screenshot(str(target / f"{page.name}.png"))
 
+    def fill_report_form(self, texts):
+        """Tabs through the report form from the current focus to its submit button, filling each
+        control with the keyboard only: arrows for the organisation, Space for a checkbox and the
+        agreement's radio questions, digits for the date, typing for the texts in `texts`."""
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.common.action_chains import ActionChains
+        keys = lambda *k: ActionChains(self.driver).send_keys(*k).perform()  # noqa: E731
+        seen_options = set()
+        for _ in range(120):
+            keys(Keys.TAB)
+            el = self.active()
+            if problem := self.focus_visible():
+                raise AssertionError(f"focus not visible in the form: {problem}")
+            if el.get("name") == "webbplats":
+                raise AssertionError("the honeypot field got keyboard focus")
+            if el["tag"] == "button":
+                break
+            field = el.get("name") or ""
+            if el["tag"] == "select" and field == "organisation":
+                keys(Keys.ARROW_DOWN)  # first party: Region Stockholm
+                if not self.js("return document.activeElement.value"):
+                    raise AssertionError("arrow key did not choose an organisation")
+            elif el.get("type") == "checkbox" and field == "other_parties" and "other" not in seen_options:
+                seen_options.add("other")
+                # The first party is the reporter's own organisation; tick the next one.
+                keys(Keys.TAB)
+                keys(Keys.SPACE)
+                if not self.js("return document.activeElement.checked"):
+                    raise AssertionError("Space did not tick a checkbox")
+            elif el.get("type") == "date" and field == "occurred_on":
+                # The date field takes digits segment by segment, in the browser locale's order.
+                order = self.js("return new Intl.DateTimeFormat().formatToParts(new Date(2026, 10, 20))"
+                                ".map(p => p.type).filter(t => ['year', 'month', 'day'].includes(t))")
+                # Yesterday: a day in the past whatever the machine's clock says.
+                day = datetime.date.today() - datetime.timedelta(days=1)
+                keys(*[{"year": f"{day.year:04d}", "month": f"{day.month:02d}", "day": f"{day.day:02d}"}[part] for part in order])
+                value = self.js("return document.activeElement.value")
+                if value != day.isoformat():
+                    raise AssertionError(f"typing the date gave {value!r}")
+            elif el.get("type") == "radio" and field.startswith("x_") and field not in seen_options:
+                seen_options.add(field)
+                keys(Keys.SPACE)
+            elif field in texts:
+                keys(texts[field])
+        else:
+            raise AssertionError("the submit button was not reached with Tab")
+
     # ---------- the keyboard-only reporting flow
 
     def keyboard_flow(self, lang: str):
@@ -360,49 +407,10 @@ class Site:
 
         # The form: every control in Tab order, filled with the keyboard.
         # "expected" is left empty on purpose: the error summary must lead back to it by keyboard.
-        texts = {
+        self.fill_report_form({
             "what_happened": "Utskrivningen planerades inte enligt överenskommelsen. Kommunen fick inget meddelande i tid.",
             "reporter_role": "Undersköterska",
-        }
-        seen_options = set()
-        for _ in range(120):
-            keys(Keys.TAB)
-            el = self.active()
-            if problem := self.focus_visible():
-                raise AssertionError(f"focus not visible in the form: {problem}")
-            if el.get("name") == "webbplats":
-                raise AssertionError("the honeypot field got keyboard focus")
-            if el["tag"] == "button":
-                break
-            field = el.get("name") or ""
-            if el["tag"] == "select" and field == "organisation":
-                keys(Keys.ARROW_DOWN)  # first party: Region Stockholm
-                if not self.js("return document.activeElement.value"):
-                    raise AssertionError("arrow key did not choose an organisation")
-            elif el.get("type") == "checkbox" and field == "other_parties" and "other" not in seen_options:
-                seen_options.add("other")
-                # The first party is the reporter's own organisation; tick the next one.
-                keys(Keys.TAB)
-                keys(Keys.SPACE)
-                if not self.js("return document.activeElement.checked"):
-                    raise AssertionError("Space did not tick a checkbox")
-            elif el.get("type") == "date" and field == "occurred_on":
-                # The date field takes digits segment by segment, in the browser locale's order.
-                order = self.js("return new Intl.DateTimeFormat().formatToParts(new Date(2026, 10, 20))"
-                                ".map(p => p.type).filter(t => ['year', 'month', 'day'].includes(t))")
-                # Yesterday: a day in the past whatever the machine's clock says.
-                day = datetime.date.today() - datetime.timedelta(days=1)
-                keys(*[{"year": f"{day.year:04d}", "month": f"{day.month:02d}", "day": f"{day.day:02d}"}[part] for part in order])
-                value = self.js("return document.activeElement.value")
-                if value != day.isoformat():
-                    raise AssertionError(f"typing the date gave {value!r}")
-            elif el.get("type") == "radio" and field.startswith("x_") and field not in seen_options:
-                seen_options.add(field)
-                keys(Keys.SPACE)
-            elif field in texts:
-                keys(texts[field])
-        else:
-            raise AssertionError("the submit button was not reached with Tab")
+        })
         page_changes(lambda: keys(Keys.ENTER))
 
         # The form comes back with an error summary; its link takes the keyboard to the field.
@@ -432,6 +440,65 @@ class Site:
         page_changes(lambda: keys(Keys.ENTER))
         if "/arende/" not in self.driver.current_url:
             raise AssertionError("Enter on the tracking link did not open the tracking page")
+
+    def phone_keyboard_flow(self):
+        """A handläggare registers a phone call with the keyboard only: the header link → county →
+        agreement → form → the confirmation with the reference number."""
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.common.action_chains import ActionChains
+        self.viewport(1280)
+        self.text_size(100)
+        self.logged_in_as = None  # the public flows dropped the cookies
+        self.login("handlaggare")
+        self.driver.get(self.base + "/handlaggning")
+        keys = lambda *k: ActionChains(self.driver).send_keys(*k).perform()  # noqa: E731
+
+        def tab_to(predicate, what, limit=80):
+            for _ in range(limit):
+                keys(Keys.TAB)
+                el = self.active()
+                if problem := self.focus_visible():
+                    raise AssertionError(f"focus not visible while looking for {what}: {problem}")
+                if el and predicate(el):
+                    return el
+            raise AssertionError(f"{what} not reached with Tab")
+
+        def page_changes(action):
+            mark_page(self.driver)
+            action()
+            wait_for_new_page(self.driver)
+
+        tab_to(lambda e: e["tag"] == "a" and (e.get("href") or "").endswith("/handlaggning/telefon"), "the header's phone link")
+        page_changes(lambda: keys(Keys.ENTER))
+        tab_to(lambda e: e["tag"] == "a" and "/handlaggning/telefon/stockholm" in (e.get("href") or ""), "the Stockholm link")
+        page_changes(lambda: keys(Keys.ENTER))
+        radio = tab_to(lambda e: e.get("type") == "radio", "the agreement radio group")
+        for _ in range(60):
+            if radio.get("value") == "sthlm-lus" and radio.get("checked"):
+                break
+            keys(Keys.ARROW_DOWN)
+            radio = self.active()
+        else:
+            raise AssertionError("arrow keys did not reach the LUS agreement")
+        tab_to(lambda e: e["tag"] == "button" and self.js("return !!document.activeElement.closest('main')"), "the Continue button")
+        page_changes(lambda: keys(Keys.SPACE))
+        if "/handlaggning/telefon/stockholm?" not in self.driver.current_url or "avtal=sthlm-lus" not in self.driver.current_url:
+            raise AssertionError(f"did not reach the phone form: {self.driver.current_url}")
+        # Past the staff navigation (its logout button) into the content, then the whole form.
+        keys(Keys.TAB)
+        if "skip-link" not in (self.active() or {}).get("cls", ""):
+            raise AssertionError("the skip link is not the first Tab stop")
+        keys(Keys.ENTER)
+        self.fill_report_form({
+            "what_happened": "Uppringaren berättar att utskrivningen inte planerades enligt överenskommelsen.",
+            "expected": "Kommunen skulle ha fått inskrivningsmeddelande inom ett dygn.",
+        })
+        page_changes(lambda: keys(Keys.ENTER))
+        if "/handlaggning/telefon/registrerad/" not in self.driver.current_url:
+            errors = self.js("return [...document.querySelectorAll('.error-summary li')].map(e => e.textContent.trim())")
+            raise AssertionError(f"the phone report was not registered: {self.driver.current_url} {errors}")
+        if "Referensnummer att ge uppringaren" not in self.driver.find_element("tag name", "body").text:
+            raise AssertionError("the confirmation does not show the reference to give the caller")
 
     # ---------- HTML mails
 
@@ -520,6 +587,13 @@ class Site:
                 except Exception as error:
                     self.fail(f"keyboard-flow-{lang}", "keyboard-flow", f"{type(error).__name__}: {error}".strip())
                     self.screenshot(Page(f"keyboard-flow-{lang}-failed", "/"), "failures")
+            if "handlaggare" in self.logins:
+                try:
+                    self.phone_keyboard_flow()
+                    self.passed += 1
+                except Exception as error:
+                    self.fail("keyboard-flow-phone", "keyboard-flow", f"{type(error).__name__}: {error}".strip())
+                    self.screenshot(Page("keyboard-flow-phone-failed", "/"), "failures")
 
 
 def mark_page(driver):

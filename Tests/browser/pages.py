@@ -23,6 +23,7 @@ class Page:
 
 
 FORM = "/rapportera/stockholm?avtal=sthlm-lus"
+PHONE_FORM = "/handlaggning/telefon/stockholm?avtal=sthlm-lus"
 
 PAGES = [
     Page("home", "/", expect="Välj län för att börja"),
@@ -61,6 +62,15 @@ PAGES = [
     Page("queue-triage", "/handlaggning/ko/stockholm-triage", login="handlaggare"),
     Page("case", "/handlaggning/rapporter/1", login="handlaggare", expect="SB-"),
     Page("case-en", "/handlaggning/rapporter/1?lang=en", lang="en", login="handlaggare", expect="SB-"),
+    # A report registered from a phone call (#21.4): the public form's pages in the staff layout.
+    Page("phone-start", "/handlaggning/telefon", login="handlaggare", expect="Vilket län gäller samtalet?"),
+    Page("phone-start-en", "/handlaggning/telefon?lang=en", lang="en", login="handlaggare", expect="Which county is the call about?"),
+    Page("phone-choose-agreement", "/handlaggning/telefon/stockholm", login="handlaggare", expect="Du registrerar en rapport för någon som ringde"),
+    Page("phone-form", PHONE_FORM, login="handlaggare", expect="Registrera rapporten"),
+    Page("phone-form-en", PHONE_FORM + "&lang=en", lang="en", login="handlaggare", expect="Register the report"),
+    Page("phone-form-errors-422", PHONE_FORM, login="handlaggare", action="submit", expect="Rapporten är inte skickad"),
+    Page("phone-registered", "{phone_registered}", login="handlaggare", expect="Referensnummer att ge uppringaren"),
+    Page("phone-registered-en", "{phone_registered}?lang=en", lang="en", login="handlaggare", expect="Reference number to give the caller"),
     Page("change-password", "/konto/losenord", login="handlaggare"),
     Page("analyst-home", "/handlaggning", login="analytiker"),
     Page("admin-users", "/admin/anvandare", login="admin"),

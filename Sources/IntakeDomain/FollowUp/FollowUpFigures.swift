@@ -88,6 +88,16 @@ public struct FollowUpFigures: Sendable {
         public var count: Int
     }
 
+    /// One month of the period with its reports per channel.
+    public struct ChannelMonth: Sendable, Equatable {
+        /// `2026-03`.
+        public var month: String
+        /// Indexed by `ReportChannel.index` (`ReportChannel.allCases` order).
+        public var counts: [Int]
+
+        public func count(_ channel: ReportChannel) -> Int { counts[channel.index] }
+    }
+
     public var filter: FollowUpFilter
     public var total = 0
     public var previousTotal = 0
@@ -102,6 +112,10 @@ public struct FollowUpFigures: Sendable {
     public var byPartyPair: [PairCount] = []
     /// One entry per month of the period, `2026-03`, in order (`previous`: 0).
     public var byMonth: [Count] = []
+    /// How the reports came in (`ReportChannel` keys), every channel in `allCases` order.
+    public var byChannel: [Count] = []
+    /// One entry per month of the period, like `byMonth`, split by channel.
+    public var byChannelMonth: [ChannelMonth] = []
     public var byState: [Count] = []
     /// Reports of the period still open with their feedback day passed (as of `today`).
     public var overdue = 0
@@ -148,6 +162,9 @@ extension FactSnapshot {
         var stateNow = [Int](repeating: 0, count: keys.states.count), stateBefore = stateNow
         let firstMonth = filter.from.monthNumber
         var months = [Int](repeating: 0, count: max(0, filter.to.monthNumber - firstMonth + 1))
+        let channelCount = ReportChannel.allCases.count
+        var channelMonths = [Int](repeating: 0, count: months.count * channelCount)
+        var channelNow = [Int](repeating: 0, count: channelCount), channelBefore = channelNow
         let cap = 24 * 366 * 3
         var feedbackHistogram = [Int](repeating: 0, count: cap + 1), closeHistogram = feedbackHistogram
         var feedbackCount = 0, closeCount = 0
@@ -188,6 +205,10 @@ extension FactSnapshot {
                 stateNow[Int(fact.state)] += 1
                 let month = CalendarDay(dayNumber: Int(fact.received)).monthNumber - firstMonth
                 if month >= 0 && month < months.count { months[month] += 1 }
+                if fact.channel < channelCount {
+                    channelNow[Int(fact.channel)] += 1
+                    if month >= 0 && month < months.count { channelMonths[month * channelCount + Int(fact.channel)] += 1 }
+                }
                 let isOpen = keys.stateIsOpen[Int(fact.state)]
                 if isOpen {
                     result.open += 1
@@ -214,6 +235,7 @@ extension FactSnapshot {
                 organisationBefore[Int(fact.organisation)] += 1
                 partyBefore[Int(fact.organisation)] += 1
                 stateBefore[Int(fact.state)] += 1
+                if fact.channel < channelCount { channelBefore[Int(fact.channel)] += 1 }
                 if fact.party0 != none, fact.party0 != fact.organisation { partyBefore[Int(fact.party0)] += 1 }
                 if fact.party1 != none, fact.party1 != fact.organisation { partyBefore[Int(fact.party1)] += 1 }
                 if fact.moreParties, let more = extraParties[fact.id] { for p in more where p != fact.organisation { partyBefore[Int(p)] += 1 } }
@@ -235,6 +257,11 @@ extension FactSnapshot {
         result.byMonth = months.indices.map { i in
             let n = firstMonth + i
             return FollowUpFigures.Count(key: String(format: "%04d-%02d", n / 12, n % 12 + 1), count: months[i], previous: 0)
+        }
+        // Channels in a fixed order, also those with no reports: the figure compares them over time.
+        result.byChannel = ReportChannel.allCases.map { FollowUpFigures.Count(key: $0.key, count: channelNow[$0.index], previous: channelBefore[$0.index]) }
+        result.byChannelMonth = result.byMonth.indices.map { i in
+            FollowUpFigures.ChannelMonth(month: result.byMonth[i].key, counts: Array(channelMonths[(i * channelCount)..<((i + 1) * channelCount)]))
         }
         var pairList: [FollowUpFigures.PairCount] = []
         for a in 0..<partyCount { for b in 0..<partyCount where pairs[a * partyCount + b] > 0 {

@@ -19,7 +19,7 @@ public struct MailIntakeService: Service {
     let mailboxes: [IMAPMailbox]
     let inbound: InboundMailRepository
     /// The channel mailed reports are filed under.
-    public static let channel = "e-post"
+    public static let channel = ReportChannel.email
 
     public init(services: AppServices, mailboxes: [IMAPMailbox]) {
         self.services = services
@@ -205,14 +205,15 @@ public struct MailIntakeService: Service {
         let filed: FiledReport
         do {
             filed = try await services.reports.file(
-                result.draft, initialState: catalogue.lifecycle.initialKey, now: now, missingFields: result.missing, inboundMail: record,
-                mails: { token, due in composer.reportFiled(result.draft, trackingToken: token, feedbackDueOn: due, viaMail: true, missingLabels: labels) })
+                result.draft, channel: Self.channel, initialState: catalogue.lifecycle.initialKey, now: now, missingFields: result.missing,
+                inboundMail: record,
+                mails: { token, due in composer.reportFiled(result.draft, channel: Self.channel, trackingToken: token, feedbackDueOn: due, missingLabels: labels) })
         } catch {
             // Another poll stored it meanwhile (the key is unique): nothing more to do.
             if (try? await inbound.outcome(of: key)) != nil { return "duplicate" }
             throw error
         }
-        services.metrics.reportReceived(region: filed.draft.regionKey, agreement: filed.draft.agreementKey)
+        services.metrics.reportReceived(region: filed.draft.regionKey, agreement: filed.draft.agreementKey, channel: Self.channel)
         services.metrics.stateChanged(from: nil, to: filed.stateKey)
         logger.info("mail filed as report", metadata: log.merging([
             "report_id": .stringConvertible(filed.id), "missing_fields": .string(result.missing.joined(separator: ",")),

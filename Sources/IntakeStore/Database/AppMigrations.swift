@@ -306,7 +306,16 @@ enum AppMigrations {
                 CREATE TABLE storage_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
                 """)
         }
-        migrator.registerMigration("v11-mail-intake") { db in
+        migrator.registerMigration("v11-report-channel") { db in
+            try db.execute(sql: """
+                -- How each report arrived (ReportChannel's keys: webb, open311, e-post, telefon).
+                -- Reports filed before this column existed came by the web form or by Open311;
+                -- Open311 ones are those filed with an API token.
+                ALTER TABLE report ADD COLUMN channel TEXT NOT NULL DEFAULT 'webb';
+                UPDATE report SET channel = 'open311' WHERE filed_with_token_id IS NOT NULL;
+                """)
+        }
+        migrator.registerMigration("v12-mail-intake") { db in
             try db.execute(sql: """
                 -- Every mail read from an IMAP mailbox, by its Message-ID (or "sha256:" and the hash of
                 -- the message when it has none): written in the transaction of what the mail caused,

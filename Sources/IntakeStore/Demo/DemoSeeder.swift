@@ -90,8 +90,8 @@ public struct DemoSeeder: Sendable {
                     INSERT INTO report (reference, tracking_token, region_key, agreement_key, agreement_version, form_version,
                         organisation_key, occurred_on, what_happened, expected, consequences, improvement, extra_fields,
                         reporter_name, reporter_role, reporter_email, reporter_phone, language, state, received_at, updated_at,
-                        feedback_due_on, first_feedback_at, closed_at, systemfel, escalation_level)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, '{}', ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        feedback_due_on, first_feedback_at, closed_at, systemfel, escalation_level, channel)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, '{}', ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 let insertParty = try db.makeStatement(sql: "INSERT OR IGNORE INTO report_party (report_id, party_key) VALUES (?, ?)")
                 let insertRoute = try db.makeStatement(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)")
@@ -141,6 +141,10 @@ public struct DemoSeeder: Sendable {
                     let contact = random.chance(0.02)
                     let n = done + 1
                     let escalation: String? = random.chance(0.03) ? region.escalation.first?.key : nil
+                    // Mostly the web form; mail was more common before people changed habits.
+                    // From the running number, not the generator, so the rest of the data stays as it was.
+                    let slot = n % 20
+                    let channel: ReportChannel = slot < 2 ? .phone : slot < (ageDays > 365 ? 7 : 4) ? .email : slot == 19 ? .open311 : .web
                     try insertReport.execute(arguments: [
                         ReferenceNumber.format(year: year, sequence: sequence), token, region.key, agreement?.key, agreement?.version,
                         1, organisation.key, CalendarDay(dayNumber: receivedDay.dayNumber - random.int(10)).description,
@@ -148,7 +152,7 @@ public struct DemoSeeder: Sendable {
                         contact ? "Exempel Exempelsson" : nil, contact ? "Undersköterska" : nil, contact ? "rapportor\(n)@example.se" : nil,
                         random.chance(0.95) ? "sv" : "en", state.key, Self.timestamp(receivedSeconds),
                         Self.timestamp(max(receivedSeconds, closedAt ?? firstFeedback ?? receivedSeconds)), due.description,
-                        firstFeedback.map(Self.timestamp), closedAt.map(Self.timestamp), random.chance(0.03), escalation,
+                        firstFeedback.map(Self.timestamp), closedAt.map(Self.timestamp), random.chance(0.03), escalation, channel.key,
                     ])
                     let id = db.lastInsertedRowID
                     for other in others.sorted() { try insertParty.execute(arguments: [id, other]) }

@@ -82,7 +82,8 @@ public actor FactStore {
         CAST(strftime('%s', received_at) AS INTEGER),
         CAST(julianday(feedback_due_on) - 2440587.5 AS INTEGER),
         CAST(strftime('%s', first_feedback_at) AS INTEGER),
-        CAST(strftime('%s', closed_at) AS INTEGER)
+        CAST(strftime('%s', closed_at) AS INTEGER),
+        channel
         """
 
     static func fact(_ row: Row, keys: inout FactKeys, days: inout SwedishDayConverter) -> ReportFact {
@@ -90,6 +91,7 @@ public actor FactStore {
         let firstFeedback: Int? = row[8]
         let closed: Int? = row[9]
         let agreementKey: String? = row[2]
+        let channelKey: String = row[10]
         return ReportFact(
             id: row[0],
             region: keys.intern(row[1], kind: .region),
@@ -102,7 +104,8 @@ public actor FactStore {
             closedDay: closed.map { days.day(unixSeconds: $0) } ?? -1,
             feedbackHours: firstFeedback.map { Int32(clamping: max(0, $0 - received) / 3600) } ?? -1,
             closeHours: closed.map { Int32(clamping: max(0, $0 - received) / 3600) } ?? -1,
-            route0: FactKeys.none, route1: FactKeys.none, party0: FactKeys.none, party1: FactKeys.none)
+            route0: FactKeys.none, route1: FactKeys.none, party0: FactKeys.none, party1: FactKeys.none,
+            channel: ReportChannel(key: channelKey).map { UInt8($0.index) } ?? ReportFact.unknownChannel)
     }
 
     static func loadAll(keys: FactKeys, in db: Database) throws -> FactSnapshot {

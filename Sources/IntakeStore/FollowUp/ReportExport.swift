@@ -19,7 +19,7 @@ public struct ReportExport: Sendable {
     public static let columns = [
         "referens", "lan", "overenskommelse", "overenskommelse_namn", "overenskommelse_version", "malgrupp",
         "rapporterande_part", "ovriga_parter", "status", "status_namn", "oppen", "mottagen", "aterkoppling_senast",
-        "forsta_aterkoppling", "avslutad", "forsenad", "systemfel", "eskaleringsniva",
+        "forsta_aterkoppling", "avslutad", "forsenad", "systemfel", "eskaleringsniva", "kanal", "kanal_namn",
     ]
 
     let database: AppDatabase
@@ -84,7 +84,7 @@ public struct ReportExport: Sendable {
             SELECT r.id, r.reference, r.region_key, r.agreement_key, r.agreement_version, r.organisation_key,
                    (SELECT group_concat(party_key, '|') FROM report_party p WHERE p.report_id = r.id),
                    r.state, r.received_at, r.feedback_due_on, r.first_feedback_at, r.closed_at,
-                   r.systemfel, r.escalation_level
+                   r.systemfel, r.escalation_level, r.channel
             FROM report r WHERE r.id > ? AND r.id <= ? AND \(clause) ORDER BY r.id\(pageSize == Int.max ? "" : " LIMIT \(pageSize)")
             """
         let catalogue = catalogue, language = language, separator = separator
@@ -102,6 +102,7 @@ public struct ReportExport: Sendable {
             // Data or Row per cell on this path.
             var agreementNames: [(key: [UInt8], name: String, group: String)] = []
             var stateNames: [(key: [UInt8], name: String, open: Bool)] = []
+            let channelNames = ReportChannel.allCases.map { (key: Array($0.key.utf8), name: $0.name[language]) }
             let quote = UInt8(ascii: "\"")
             func column(_ index: Int32) -> UnsafeRawBufferPointer? {
                 guard sqlite3_column_type(sqlite, index) != SQLITE_NULL, let text = sqlite3_column_text(sqlite, index) else { return nil }
@@ -176,7 +177,10 @@ public struct ReportExport: Sendable {
                 writeTimestamp(column(11)); buffer.writeInteger(separator)
                 buffer.writeBytes(state.open && due.lexicographicallyPrecedes(todayBytes) ? yes : no); buffer.writeInteger(separator)
                 buffer.writeBytes(sqlite3_column_int64(sqlite, 12) != 0 ? yes : no); buffer.writeInteger(separator)
-                write(column(13))
+                write(column(13)); buffer.writeInteger(separator)
+                let channelKey = column(14) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                write(channelKey); buffer.writeInteger(separator)
+                if let channel = channelNames.first(where: { $0.key.elementsEqual(channelKey) }) { write(channel.name) }
                 buffer.writeString("\r\n")
             }
             return (buffer, lastId, count)

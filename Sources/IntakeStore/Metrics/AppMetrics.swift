@@ -1,4 +1,5 @@
 import Foundation
+import IntakeDomain
 import Prometheus
 
 /// The application's Prometheus metrics, owned by one application (so tests running several
@@ -22,7 +23,7 @@ public final class AppMetrics: Sendable {
 
     nonisolated(unsafe) private static let reportsReceived = MetricNameDescriptor(
         namespace: "intake", metricName: "reports_received", unitName: "total",
-        helpText: "Reports stored, by region and agreement (vet-inte when the reporter did not know).")
+        helpText: "Reports stored, by region, agreement (vet-inte when the reporter did not know) and channel.")
     nonisolated(unsafe) private static let stateChanges = MetricNameDescriptor(
         namespace: "intake", metricName: "report_state_changes", unitName: "total",
         helpText: "Changes of a report's state, by previous and new state (new: entering the first state).")
@@ -72,9 +73,10 @@ public final class AppMetrics: Sendable {
         }.increment()
     }
 
-    public func reportReceived(region: String, agreement: String?) {
-        counters.get("received " + region + " " + (agreement ?? "")) {
-            registry.makeCounter(descriptor: Self.reportsReceived, labels: [("region", region), ("agreement", agreement ?? "vet-inte")])
+    public func reportReceived(region: String, agreement: String?, channel: ReportChannel) {
+        counters.get("received " + region + " " + (agreement ?? "") + " " + channel.key) {
+            registry.makeCounter(descriptor: Self.reportsReceived,
+                                 labels: [("region", region), ("agreement", agreement ?? "vet-inte"), ("channel", channel.key)])
         }.increment()
     }
 

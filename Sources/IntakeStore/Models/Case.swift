@@ -16,6 +16,10 @@ public struct CaseSummary: Sendable, Hashable {
     public var assignedName: String?
     public var systemfel: Bool
     public var escalationLevel: String?
+    /// How the report came in, as stored (`ReportChannel`'s keys).
+    public var channelKey: String
+    /// nil only for a key written by a newer version of the service.
+    public var channel: ReportChannel? { ReportChannel(key: channelKey) }
     /// Form fields a mailed report could not fill ("behöver kompletteras"); empty when complete.
     public var missingFields: [String] = []
     public var needsCompletion: Bool { !missingFields.isEmpty }

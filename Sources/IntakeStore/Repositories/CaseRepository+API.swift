@@ -45,6 +45,7 @@ public struct APIReportFilter: Sendable {
     /// "" for reports with no agreement.
     public var agreementKey: String?
     public var regionKey: String?
+    public var channel: ReportChannel?
     public var partyKey: String?
     public var from: CalendarDay?
     public var to: CalendarDay?
@@ -137,6 +138,10 @@ extension CaseRepository {
             if let region = filter.regionKey {
                 conditions.append("r.region_key = ?")
                 arguments.append(region)
+            }
+            if let channel = filter.channel {
+                conditions.append("r.channel = ?")
+                arguments.append(channel.key)
             }
             Self.appendReportFilters(agreementKey: filter.agreementKey, partyKey: filter.partyKey, from: filter.from, to: filter.to,
                                      assigned: filter.assigned, to: &conditions, &arguments)

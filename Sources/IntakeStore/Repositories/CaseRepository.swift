@@ -16,7 +16,7 @@ public final class CaseRepository: Sendable {
 
     static let summaryColumns = """
         r.id, r.reference, r.region_key, r.agreement_key, r.organisation_key, r.state, r.received_at, r.feedback_due_on,
-        r.assigned_user_id, u.name AS assigned_name, r.systemfel, r.escalation_level, r.missing_fields
+        r.assigned_user_id, u.name AS assigned_name, r.systemfel, r.escalation_level, r.channel, r.missing_fields
         """
 
     static func summary(_ row: Row) -> CaseSummary {
@@ -24,6 +24,7 @@ public final class CaseRepository: Sendable {
                     organisationKey: row["organisation_key"], stateKey: row["state"], receivedAt: row["received_at"],
                     feedbackDueOn: row["feedback_due_on"], assignedUserId: row["assigned_user_id"], assignedName: row["assigned_name"],
                     systemfel: row["systemfel"], escalationLevel: row["escalation_level"],
+                    channelKey: row["channel"],
                     missingFields: (row["missing_fields"] as String?).map { $0.split(separator: ",").map(String.init) } ?? [])
     }
 

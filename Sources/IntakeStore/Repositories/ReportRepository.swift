@@ -19,9 +19,12 @@ public final class ReportRepository: Sendable {
 
     /// Stores a report with its parties, routes and first history entry, and the mails it causes,
     /// all in one transaction. Returns only once that transaction is committed. `mails` is given
-    /// the tracking token and feedback date and runs before the transaction.
+    /// the tracking token and feedback date and runs before the transaction. `channel` is how the
+    /// report came in; `registeredBy` is who the history names as filing it (the reporter, or the
+    /// handläggare who registered a phone call).
     public func file(
-        _ draft: ReportDraft, initialState: String, now: Date, filedWithToken tokenId: Int64? = nil,
+        _ draft: ReportDraft, channel: ReportChannel, initialState: String, now: Date,
+        registeredBy actor: AuditActor = .reporter, filedWithToken tokenId: Int64? = nil,
         missingFields: [String] = [], inboundMail: InboundMailRecord? = nil,
         mails: (_ trackingToken: String, _ feedbackDueOn: CalendarDay) -> [PreparedMail] = { _, _ in [] }
     ) async throws -> FiledReport {
@@ -43,13 +46,13 @@ public final class ReportRepository: Sendable {
                 INSERT INTO report (reference, tracking_token, region_key, agreement_key, agreement_version, form_version,
                     organisation_key, occurred_on, what_happened, expected, consequences, improvement, extra_fields,
                     reporter_name, reporter_role, reporter_email, reporter_phone, language, state, received_at, updated_at,
-                    feedback_due_on)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    feedback_due_on, channel)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     reference, token, draft.regionKey, draft.agreementKey, draft.agreementVersion, draft.formVersion,
                     draft.organisationKey, draft.occurredOn, draft.whatHappened, draft.expected, draft.consequences,
                     draft.improvement, extraJSON, draft.reporterName, draft.reporterRole, draft.reporterEmail,
-                    draft.reporterPhone, draft.language.rawValue, initialState, stamp, stamp, due,
+                    draft.reporterPhone, draft.language.rawValue, initialState, stamp, stamp, due, channel.key,
                 ])
             let id = db.lastInsertedRowID
             if let tokenId {
@@ -68,9 +71,9 @@ public final class ReportRepository: Sendable {
                 try db.cachedStatement(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)")
                     .execute(arguments: [id, route.functionKey, route.isTriage, stamp])
             }
-            try AuditLog.record(AuditEntry(actor: .reporter, action: .received, reportId: id, after: initialState), at: stamp, in: db)
+            try AuditLog.record(AuditEntry(actor: actor, action: .received, reportId: id, after: initialState), at: stamp, in: db)
             let filed = FiledReport(id: id, reference: reference, trackingToken: token, receivedAt: now,
-                                    feedbackDueOn: due, stateKey: initialState, draft: draft)
+                                    feedbackDueOn: due, stateKey: initialState, channel: channel, draft: draft)
             for mail in prepared {
                 try OutboxRepository.insert(mail.finish(reference: reference), reportId: id, now: stamp, in: db)
             }
@@ -95,6 +98,22 @@ public final class ReportRepository: Sendable {
                 language: Language(parameter: row["language"]), receivedAt: row["received_at"],
                 feedbackDueOn: row["feedback_due_on"], routes: routes, hasEmail: row["has_email"])
         }
+    }
+
+    /// A report registered from a phone call, for its confirmation page: the receipt, the tracking
+    /// token (to give the caller) and the staff user the history names as registering it.
+    /// nil for an unknown id or a report that came in another way.
+    public func phoneRegistration(id: Int64) async throws -> (receipt: ReportReceipt, trackingToken: String, registeredBy: Int64?)? {
+        let found = try await database.pool.read { db -> (String, Int64?)? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT tracking_token, channel FROM report WHERE id = ?", arguments: [id]),
+                  row["channel"] as String == ReportChannel.phone.key else { return nil }
+            let registeredBy = try Int64.fetchOne(db, sql: """
+                SELECT actor_user_id FROM audit_log WHERE report_id = ? AND action = ? ORDER BY id LIMIT 1
+                """, arguments: [id, AuditAction.received.rawValue])
+            return (row["tracking_token"], registeredBy)
+        }
+        guard let (token, registeredBy) = found, let receipt = try await receipt(token: token) else { return nil }
+        return (receipt, token, registeredBy)
     }
 
     public func count() async throws -> Int {

@@ -116,7 +116,7 @@ struct APIController: Sendable {
 
     static func bad(_ sv: String, _ en: String) -> Problem { Problem(status: .badRequest, detail: LocalizedText(sv: sv, en: en)) }
 
-    static let listParameters = ["function", "status", "agreement", "region", "party", "from", "to", "assigned", "open", "overdue", "sort", "order", "page", "page_size"]
+    static let listParameters = ["function", "status", "agreement", "region", "channel", "party", "from", "to", "assigned", "open", "overdue", "sort", "order", "page", "page_size"]
 
     static func filter(_ request: Request, user: StaffUser, lifecycle: Lifecycle) throws -> APIReportFilter {
         let query = request.uri.queryParameters
@@ -167,6 +167,13 @@ struct APIController: Sendable {
             filter.agreementKey = agreement == "none" ? "" : agreement
         }
         filter.regionKey = try key("region")
+        if let channel = value("channel") {
+            guard let parsed = ReportChannel(key: channel) else {
+                let valid = ReportChannel.allCases.map(\.key).joined(separator: ", ")
+                throw bad("Okänd kanal \(channel). Giltiga: \(valid).", "Unknown channel \(channel). Valid: \(valid).")
+            }
+            filter.channel = parsed
+        }
         filter.partyKey = try key("party")
         filter.from = try day("from")
         filter.to = try day("to")
@@ -210,6 +217,7 @@ struct APIController: Sendable {
         ]
         if let id = s.assignedUserId { fields.append(("assigned", .object([("id", .int(Int(id))), ("name", .text(s.assignedName ?? ""))]))) }
         fields.append(("systemfel", .bool(s.systemfel)))
+        fields.append(("channel", .text(s.channelKey)))
         if let level = s.escalationLevel { fields.append(("escalation_level", .text(level))) }
         fields.append(("functions", .list(item: "function", functions.map { .text($0) })))
         return .object(fields)

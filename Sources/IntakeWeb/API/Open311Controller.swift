@@ -314,9 +314,9 @@ struct Open311Controller: Sendable {
                 throw Failure(.badRequest, list: rejection.errors.map { "\(Self.parameterName($0.fieldKey)): \($0.message[language])" })
             case .success(let draft):
                 let composer = services.mailComposer
-                let filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock(),
-                                                            filedWithToken: token.id) { composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1) }
-                services.metrics.reportReceived(region: draft.regionKey, agreement: draft.agreementKey)
+                let filed = try await services.reports.file(draft, channel: .open311, initialState: catalogue.lifecycle.initialKey, now: services.clock(),
+                                                            filedWithToken: token.id) { composer.reportFiled(draft, channel: .open311, trackingToken: $0, feedbackDueOn: $1) }
+                services.metrics.reportReceived(region: draft.regionKey, agreement: draft.agreementKey, channel: .open311)
                 services.metrics.stateChanged(from: nil, to: filed.stateKey)
                 context.logger.info("report filed", metadata: [
                     "reference": .string(filed.reference), "agreement": .string(service.code), "channel": "open311",

@@ -88,6 +88,7 @@ public func buildRoutes(services: AppServices) -> RouteTable {
         OperationsController(services: services).addRoutes(to: router)
         StaffAuthController(services: services).addRoutes(to: router)
         TriageController(services: services).addRoutes(to: router)
+        PhoneReportController(services: services).addRoutes(to: router)
         AdminController(services: services).addRoutes(to: router)
         APIController(services: services).addRoutes(to: router)
         Open311Controller(services: services).addRoutes(to: router)

@@ -9,16 +9,22 @@ enum StaffPage {
     static func base(_ request: Request, context: AppRequestContext, title: String, path: String) -> [String: Any] {
         let language = PublicReportController.language(request)
         var page = PageContext.base(language: language, title: title, path: path)
-        if let session = context.staffSession {
-            page["staff"] = [
+        page.merge(values(context: context, language: language)) { _, staff in staff }
+        return page
+    }
+
+    /// The layout's staff values alone: the navigation's user and the session's CSRF token.
+    static func values(context: AppRequestContext, language: Language) -> [String: Any] {
+        guard let session = context.staffSession else { return [:] }
+        return [
+            "staff": [
                 "name": session.user.name,
                 "role": session.user.role.name[language],
                 "canWork": AccessPolicy.canWorkWithReports(session.user),
                 "isAdmin": AccessPolicy.canAdminister(session.user),
-            ] as [String: Any]
-            page["csrf"] = session.csrfToken
-        }
-        return page
+            ] as [String: Any],
+            "csrf": session.csrfToken,
+        ]
     }
 
     /// The confirmation shown after a successful POST, by the `klart` key of the redirect.

@@ -160,6 +160,7 @@ struct FollowUpController: Sendable {
         var charts: [[String: Any]] = []
         charts.append(chart(id: "per-manad", title: sv ? "Rapporter per månad" : "Reports per month", dimension: sv ? "Månad" : "Month",
                             rows: figures.byMonth.map { ($0.key, $0.count, nil) }, columns: true, limit: 36))
+        charts.append(channelChart(figures, language: language))
         charts.append(chart(id: "per-avtal", title: sv ? "Rapporter per överenskommelse" : "Reports per agreement", dimension: sv ? "Överenskommelse" : "Agreement",
                             rows: figures.byAgreement.map { (agreementName($0.key, language), $0.count, $0.previous) }))
         charts.append(chart(id: "per-malgrupp", title: sv ? "Rapporter per målgrupp" : "Reports per target group", dimension: sv ? "Målgrupp" : "Target group",
@@ -177,6 +178,31 @@ struct FollowUpController: Sendable {
                             rows: figures.byPartyPair.map { ("\(partyName($0.first)) – \(partyName($0.second))", $0.count, nil) }))
         page["charts"] = charts
         return services.renderer.page("pages/dashboard", page)
+    }
+
+    /// Reports per channel and month: stacked columns, and a table with a column per channel.
+    func channelChart(_ figures: FollowUpFigures, language: Language) -> [String: Any] {
+        let sv = language == .sv
+        let id = "per-kanal", title = sv ? "Rapporter per kanal och månad" : "Reports per channel and month"
+        let channels = ReportChannel.allCases
+        let totals = channels.map { channel in "\(channel.name[language]): \(figures.byChannel.first { $0.key == channel.key }?.count ?? 0)" }
+        let description = figures.total == 0 ? (sv ? "Inga rapporter." : "No reports.")
+            : (sv ? "Under perioden: " : "During the period: ") + totals.joined(separator: ", ") + "."
+        let months = figures.byChannelMonth.suffix(36)
+        let svg = SVGChart.stackedColumns(id: id, title: title, description: description, series: channels.map { $0.name[language] },
+                                          columns: months.map { ($0.month, $0.counts) })
+        var rows: [[String: Any]] = months.map { month in
+            ["label": month.month, "cells": month.counts.map { ["value": $0] }, "total": month.counts.reduce(0, +)]
+        }
+        rows.append(["label": sv ? "Hela perioden" : "Whole period", "isSum": true,
+                     "cells": channels.map { channel in ["value": figures.byChannel.first { $0.key == channel.key }?.count ?? 0] },
+                     "total": figures.byChannel.reduce(0) { $0 + $1.count }])
+        return [
+            "id": id, "title": title, "svg": svg, "dimension": sv ? "Månad" : "Month", "matrix": true,
+            "matrixHeaders": channels.map { ["name": $0.name[language]] },
+            "caption": figures.byChannelMonth.count > 36 ? (sv ? "Diagrammet visar de senaste 36 månaderna." : "The chart shows the last 36 months.") : "",
+            "rows": rows, "empty": figures.total == 0,
+        ]
     }
 
     // MARK: exports
@@ -240,6 +266,10 @@ struct FollowUpController: Sendable {
         add("avslut_median_timmar", "", "", figures.closure.medianHours ?? 0, nil)
         add("avslut_p90_timmar", "", "", figures.closure.p90Hours ?? 0, nil)
         for c in figures.byMonth { add("manad", c.key, c.key, c.count, nil) }
+        for c in figures.byChannel { add("kanal", c.key, ReportChannel(key: c.key)?.name[language] ?? c.key, c.count, c.previous) }
+        for m in figures.byChannelMonth {
+            for channel in ReportChannel.allCases { add("kanal_manad", "\(m.month)|\(channel.key)", "\(m.month) \(channel.name[language])", m.count(channel), nil) }
+        }
         for c in figures.byAgreement { add("overenskommelse", c.key, agreementName(c.key, language), c.count, c.previous) }
         for c in figures.byTargetGroup { add("malgrupp", c.key, targetGroupName(c.key, language), c.count, c.previous) }
         for c in figures.byRegion { add("lan", c.key, regionName(c.key, language), c.count, c.previous) }

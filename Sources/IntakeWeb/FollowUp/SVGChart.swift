@@ -79,6 +79,54 @@ public enum SVGChart {
         return svg + "</svg>"
     }
 
+    /// Vertical columns over time, each split into the series' values stacked bottom to top, with
+    /// the column's total above it and a legend on top. Up to four series have distinct fills that
+    /// still read in greyscale (solid dark, hatched, dotted, solid grey: each at least 3:1 against white).
+    public static func stackedColumns(id: String, title: String, description: String, series: [String],
+                                      columns: [(label: String, values: [Int])]) -> String {
+        let column = 44, legendHeight = 24, top = legendHeight + 20, bottom = 40, plot = 160
+        let height = top + plot + bottom
+        let width = max(max(1, columns.count) * column + 20, series.count * 150)
+        let maxValue = max(1, columns.map { $0.values.reduce(0, +) }.max() ?? 1)
+        func fill(_ index: Int) -> String {
+            switch index % 4 {
+            case 0: "#1b365d"
+            case 1: "url(#\(id)-p1)"
+            case 2: "url(#\(id)-p2)"
+            default: "#767676"
+            }
+        }
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc" focusable="false">
+            <title id="\(id)-title">\(XMLText.escape(title))</title><desc id="\(id)-desc">\(XMLText.escape(description))</desc>
+            <defs><pattern id="\(id)-p1" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#333" stroke-width="2.5"/></pattern>
+            <pattern id="\(id)-p2" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="#fff"/><circle cx="2.5" cy="2.5" r="1.4" fill="#333"/></pattern></defs>
+            """
+        for (i, item) in series.enumerated() {
+            let x = i * 150
+            svg += "<rect x=\"\(x)\" y=\"4\" width=\"16\" height=\"12\" fill=\"\(fill(i))\" stroke=\"#333\"/>"
+            svg += "<text x=\"\(x + 22)\" y=\"14\" class=\"chart-text\">\(XMLText.escape(item))</text>"
+        }
+        svg += "<line x1=\"10\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" stroke=\"#333\"/>"
+        for (i, item) in columns.enumerated() {
+            let x = 14 + i * column
+            var y = height - bottom
+            let total = item.values.reduce(0, +)
+            for (s, value) in item.values.enumerated() where value > 0 {
+                let h = max(1, Int((Double(value) / Double(maxValue) * Double(plot)).rounded()))
+                y -= h
+                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(column - 10)\" height=\"\(h)\" fill=\"\(fill(s))\" stroke=\"#fff\" stroke-width=\"0.75\"/>"
+            }
+            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(total)</text>"
+            let parts = item.label.split(separator: " ", maxSplits: 1).map(String.init)
+            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 15)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts.first ?? ""))</text>"
+            if parts.count > 1 {
+                svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 29)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts[1]))</text>"
+            }
+        }
+        return svg + "</svg>"
+    }
+
     /// "A 120, B 80, C 14 and 5 more": the chart's content for screen readers.
     public static func describe(_ bars: [Bar], language: Language, limit: Int = 5) -> String {
         let shown = bars.prefix(limit).map { "\($0.label): \($0.value)" }.joined(separator: ", ")

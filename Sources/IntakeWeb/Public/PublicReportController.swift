@@ -86,18 +86,19 @@ struct PublicReportController: Sendable {
         return reportFormPage(form, language: language, values: [:], errors: [], fillTimeToken: newFillTimeToken())
     }
 
-    private func resolveAgreement(_ key: String, region: Region) -> (agreement: Agreement?, key: String)? {
+    func resolveAgreement(_ key: String, region: Region) -> (agreement: Agreement?, key: String)? {
         if key == Self.unknownAgreementKey { return (nil, key) }
         guard let agreement = catalogue.agreement(key), agreement.regionKey == region.key, agreement.isValid(on: today) else { return nil }
         return (agreement, key)
     }
 
-    func chooseAgreementPage(region: Region, language: Language, error: LocalizedText?, status: HTTPResponse.Status = .ok) -> Response {
+    func chooseAgreementPage(region: Region, language: Language, error: LocalizedText?, status: HTTPResponse.Status = .ok,
+                             place: FormPlace = .publicForm) -> Response {
         let title = language == .sv ? "Vilken överenskommelse gäller det?" : "Which agreement is it about?"
-        var page = PageContext.base(language: language, title: title, path: "/rapportera/\(region.key)")
+        var page = place.page(language: language, title: title, path: "\(place.basePath)/\(region.key)")
         page["regionName"] = region.name[language]
-        page["action"] = "/rapportera/\(region.key)"
-        page["homeHref"] = "/" + language.query
+        page["action"] = "\(place.basePath)/\(region.key)"
+        page["homeHref"] = place.homePath + language.query
         page["groups"] = catalogue.agreementsByTargetGroup(region: region.key, on: today).map { group, agreements in
             [
                 "name": group.name[language],
@@ -118,29 +119,38 @@ struct PublicReportController: Sendable {
         FormGuard.fillTimeToken(shownAt: services.clock(), key: services.signingKey)
     }
 
-    func reportFormPage(_ form: ReportForm, language: Language, values: FormValues, errors: [FieldError], fillTimeToken: String,
-                        status: HTTPResponse.Status = .ok) -> Response {
+    /// The report form. The public form carries the fill-time token and the honeypot; the staff
+    /// form for a phone call (`place`) carries the session's CSRF token instead.
+    func reportFormPage(_ form: ReportForm, language: Language, values: FormValues, errors: [FieldError], fillTimeToken: String?,
+                        status: HTTPResponse.Status = .ok, place: FormPlace = .publicForm) -> Response {
         let region = form.region
         let agreementKey = form.agreement?.key ?? Self.unknownAgreementKey
-        let title = language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure"
-        var page = PageContext.base(language: language, title: errors.isEmpty ? title : (language == .sv ? "Fel: " : "Error: ") + title,
-                                    path: "/rapportera/\(region.key)", extraQuery: [("avtal", agreementKey)])
+        let title = place.isPhone
+            ? (language == .sv ? "Registrera rapport från telefonsamtal" : "Register a report from a phone call")
+            : (language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure")
+        var page = place.page(language: language, title: errors.isEmpty ? title : (language == .sv ? "Fel: " : "Error: ") + title,
+                              path: "\(place.basePath)/\(region.key)", extraQuery: [("avtal", agreementKey)])
         let errorByField = Dictionary(errors.map { ($0.fieldKey, $0.message[language]) }, uniquingKeysWith: { a, _ in a })
+        page["phone"] = place.isPhone
+        page["homeHref"] = place.homePath + language.query
         page["regionName"] = region.name[language]
-        page["action"] = "/rapportera/\(region.key)"
+        page["action"] = "\(place.basePath)/\(region.key)"
         page["agreementKey"] = agreementKey
         page["agreementName"] = form.agreement.map { $0.name[language] } ?? (language == .sv ? "Vet inte / ingen passar" : "Don’t know / none fits")
         page["agreementSummary"] = form.agreement.map { $0.summary[language] } ?? (language == .sv
             ? "Rapporten går till en central mottagning som tar reda på vem som ska hantera den."
             : "The report goes to a central triage team that finds out who should handle it.")
-        page["changeHref"] = "/rapportera/\(region.key)" + language.query
+        page["changeHref"] = "\(place.basePath)/\(region.key)" + language.query
         page["retentionDays"] = services.configuration.contactRetentionDays
         page["hasErrors"] = !errors.isEmpty
         page["errorCount"] = errors.count
         page["errors"] = errors.map { ["href": "#f-\($0.fieldKey)", "message": $0.message[language]] }
-        page["honeypotField"] = FormGuard.honeypotField
-        page["fillTimeField"] = FormGuard.fillTimeField
-        page["fillTimeToken"] = fillTimeToken
+        if let fillTimeToken {
+            page["guarded"] = true
+            page["honeypotField"] = FormGuard.honeypotField
+            page["fillTimeField"] = FormGuard.fillTimeField
+            page["fillTimeToken"] = fillTimeToken
+        }
 
         let parties = region.parties
         func model(_ field: FieldDefinition, name: String) -> [String: Any] {
@@ -153,6 +163,29 @@ struct PublicReportController: Sendable {
         let contactKeys: [CommonField] = [.reporterName, .reporterRole, .reporterEmail, .reporterPhone]
         page["contactFields"] = contactKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
         return services.renderer.page("pages/report-form", page, status: status)
+    }
+
+    // MARK: where the form is shown
+
+    /// Where the agreement choice and the report form are shown: the public pages, or the staff
+    /// pages where a handläggare registers a report for someone who phoned. Same form, same checks.
+    struct FormPlace {
+        /// `/rapportera` or `/handlaggning/telefon`; the region key follows.
+        var basePath = "/rapportera"
+        /// Where the breadcrumb's first link goes.
+        var homePath = "/"
+        /// The staff layout's values (who is logged in, the CSRF token); empty on the public form.
+        var staffValues: [String: Any] = [:]
+
+        static var publicForm: FormPlace { FormPlace() }
+
+        var isPhone: Bool { !staffValues.isEmpty }
+
+        func page(language: Language, title: String, path: String, extraQuery: [(String, String)] = []) -> [String: Any] {
+            var page = PageContext.base(language: language, title: title, path: path, extraQuery: extraQuery)
+            page.merge(staffValues) { _, staff in staff }
+            return page
+        }
     }
 
     // MARK: submission
@@ -239,15 +272,15 @@ struct PublicReportController: Sendable {
             let composer = services.mailComposer
             let filed: FiledReport
             do {
-                filed = try await services.reports.file(draft, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
-                    composer.reportFiled(draft, trackingToken: $0, feedbackDueOn: $1)
+                filed = try await services.reports.file(draft, channel: .web, initialState: catalogue.lifecycle.initialKey, now: services.clock()) {
+                    composer.reportFiled(draft, channel: .web, trackingToken: $0, feedbackDueOn: $1)
                 }
             } catch {
                 // Nothing was stored (a full disk is answered with 503): the attempt does not count.
                 giveBack()
                 throw error
             }
-            services.metrics.reportReceived(region: region.key, agreement: draft.agreementKey)
+            services.metrics.reportReceived(region: region.key, agreement: draft.agreementKey, channel: .web)
             services.metrics.stateChanged(from: nil, to: filed.stateKey)
             context.logger.info("report filed", metadata: [
                 "reference": .string(filed.reference), "agreement": .string(draft.agreementKey ?? Self.unknownAgreementKey),

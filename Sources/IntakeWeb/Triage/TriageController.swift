@@ -155,6 +155,7 @@ struct TriageController: Sendable {
                 "assigned": row.assignedName ?? "–",
                 "systemfel": row.systemfel,
                 "needsCompletion": row.needsCompletion,
+                "channel": row.channel?.name[language] ?? row.channelKey,
             ]
         }
         page["hasRows"] = !result.rows.isEmpty
@@ -239,6 +240,7 @@ struct TriageController: Sendable {
             return ["label": field?.label[language] ?? key, "value": values.map { field?.displayValue($0, in: language) ?? $0 }.joined(separator: ", ")]
         }
         page["systemfel"] = summary.systemfel
+        page["channel"] = summary.channel?.name[language] ?? summary.channelKey
         page["assigned"] = summary.assignedName ?? (language == .sv ? "Ingen" : "Nobody")
         page["escalation"] = summary.escalationLevel.flatMap { key in region?.escalation.first { $0.key == key }?.name[language] } ?? ""
         if let contact = detail.contact {
