@@ -107,7 +107,6 @@ public final class IMAPSession: @unchecked Sendable {
             _ = intake_setopt_string(handle, CURLOPT_USERNAME, username)
             _ = intake_setopt_string(handle, CURLOPT_PASSWORD, password)
         }
-        if ProcessInfo.processInfo.environment["INTAKE_TEST_IMAP_VERBOSE"] != nil { _ = intake_setopt_long(handle, CURLOPT_VERBOSE, 1) }
         let code = curl_easy_perform(handle)
         if sink.overflow { throw IMAPError(kind: .refused, description: "the server's answer is larger than \(limit) bytes") }
         if code != CURLE_OK { throw classify(code) }

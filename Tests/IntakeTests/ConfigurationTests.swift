@@ -137,4 +137,46 @@ struct ConfigurationTests {
         #expect(services.catalogue.defaultFeedbackDays == 14)
         #expect(services.catalogue.feedbackDays(for: nil) == 14)
     }
+
+    @Test("mailboxes: one by the unnumbered variables, more by numbered ones; problems listed; config check masks the passwords")
+    func imapMailboxes() async throws {
+        let ca = try TestSupport.temporaryDirectory("ca") + "/ca.pem"
+        try "x".write(toFile: ca, atomically: true, encoding: .utf8)
+        let config = try AppConfiguration.fromEnvironment([
+            "INTAKE_DEMO": "true",
+            "INTAKE_IMAP_URL": "imaps://mail.example.se/INBOX", "INTAKE_IMAP_USERNAME": "bus", "INTAKE_IMAP_PASSWORD": "hemligt-1",
+            "INTAKE_IMAP_ROUTE": "sthlm-bus", "INTAKE_IMAP_POLL_SECONDS": "120",
+            "INTAKE_IMAP_2_URL": "imap://mail.example.se:143/Inkorg/LUS", "INTAKE_IMAP_2_USERNAME": "lus", "INTAKE_IMAP_2_PASSWORD": "hemligt-2",
+            "INTAKE_IMAP_2_ROUTE": "stockholm", "INTAKE_IMAP_2_STARTTLS": "opportunistic", "INTAKE_IMAP_2_CA_FILE": ca,
+            "INTAKE_IMAP_2_DONE_FOLDER": "Klart",
+        ])
+        let boxes = config.imap.mailboxes
+        #expect(boxes.map(\.label) == ["default", "2"])
+        #expect(boxes[0].folder == "INBOX" && boxes[0].isImplicitTLS && boxes[0].pollSeconds == 120 && boxes[0].doneFolder == "Behandlade")
+        #expect(boxes[1].folder == "Inkorg/LUS" && boxes[1].serverURL == "imap://mail.example.se:143" && boxes[1].startTLS == .opportunistic)
+        #expect(boxes[1].doneFolder == "Klart" && boxes[1].caFile == ca && boxes[1].pollSeconds == 120 && boxes[1].route == "stockholm")
+        let printed = config.settings.map { "\($0.key)=\($0.displayValue)" }
+        #expect(printed.contains("INTAKE_IMAP_2_ROUTE=stockholm"))
+        #expect(printed.contains("INTAKE_IMAP_PASSWORD=******** (set)"))
+        #expect(!printed.joined().contains("hemligt"))
+        #expect(config.unknownVariables(in: ["INTAKE_IMAP_7_URL": "x", "INTAKE_IMAP_URLL": "x"]) == ["INTAKE_IMAP_URLL"])
+
+        let found = problems([
+            "INTAKE_DEMO": "true", "INTAKE_IMAP_URL": "https://mail.example.se", "INTAKE_IMAP_STARTTLS": "maybe",
+            "INTAKE_IMAP_3_ROUTE": "sthlm-bus",
+        ])
+        #expect(found.contains { $0.hasPrefix("INTAKE_IMAP_URL=https://mail.example.se must look like imaps://") })
+        #expect(found.contains("INTAKE_IMAP_ROUTE must name where this mailbox's reports go: an agreement key (e.g. sthlm-bus) or a region key (its triage)"))
+        #expect(found.contains { $0.hasPrefix("INTAKE_IMAP_USERNAME and INTAKE_IMAP_PASSWORD must both be set") })
+        #expect(found.contains("INTAKE_IMAP_STARTTLS=maybe must be required, opportunistic or off"))
+        #expect(found.contains("INTAKE_IMAP_3_ROUTE is set but INTAKE_IMAP_3_URL is not"))
+
+        // A route the catalogue does not know stops the start.
+        let catalogue = try TestSupport.catalogue()
+        var unknown = IMAPMailbox(name: "4", url: "imaps://x.example.se/INBOX", route: "sthlm-okand")
+        unknown.username = "u"
+        #expect(MailIntakeService.routeProblems([unknown], catalogue: catalogue)
+            == ["INTAKE_IMAP_4_ROUTE=sthlm-okand is neither an agreement key nor a region key of the catalogue in Forms/"])
+        #expect(MailIntakeService.routeProblems(boxes, catalogue: catalogue).isEmpty)
+    }
 }
