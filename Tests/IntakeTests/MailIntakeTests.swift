@@ -429,3 +429,41 @@ struct MailIntakeTests {
         #expect(metricsAfter.contains(#/intake_mail_intake_up\{mailbox="default"\} 1/#))
     }
 }
+
+/// A mailed report on the staff pages: the queue marks it "Behöver kompletteras", the report page
+/// lists what the mail did not say and shows the channel.
+@Suite("Mailed reports on the staff pages")
+struct MailReportPagesTests {
+    @Test("queue tag and the missing fields on the report page")
+    func needsCompletionShown() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await StaffFixtures.create(in: directory)
+        let catalogue = try TestSupport.catalogue()
+        let region = try #require(catalogue.region("stockholm"))
+        let form = ReportForm(catalogue: catalogue, region: region, agreement: catalogue.agreement("sthlm-lus"))
+        let today = CalendarDay(TestSupport.fixedNow)
+        let result = MailReport.draft(subject: "Utskrivning utan besked", text: "Hemtjänsten fick inget besked.", attachmentLines: [],
+                                      senderAddress: "asa@example.se", senderName: nil, form: form, receivedOn: today, today: today)
+        let database = try AppDatabase(path: directory + "/intake.sqlite")
+        try database.migrate()
+        _ = try await ReportRepository(database: database).file(result.draft, channel: .email, initialState: catalogue.lifecycle.initialKey,
+                                                                now: TestSupport.fixedNow, missingFields: result.missing,
+                                                                inboundMail: InboundMailRecord(key: "a@example.se", mailbox: "default"))
+        try await TestSupport.application(directory: directory, clock: { TestSupport.fixedNow }).test(.router) { client in
+            let staff = StaffBrowser(client)
+            try await staff.login(StaffFixtures.lusHandler.email)
+            let queue = try await staff.get("/handlaggning/ko/sthlm-lus-region")
+            #expect(queue.status == .ok)
+            #expect(queue.text.contains("Behöver kompletteras"))
+            let page = try await staff.get("/handlaggning/rapporter/1")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Rapporten kom in med e-post, och de här uppgifterna gick inte att läsa ut ur mejlet"))
+            for label in ["Din organisation", "Vilken eller vilka andra parter gäller det?", "När hände det?", "Vad borde ha hänt enligt överenskommelsen?"] {
+                #expect(page.text.contains("<li>\(label)</li>"), "\(label)")
+            }
+            #expect(page.text.contains("Ej angiven"))
+            let english = try await staff.get("/handlaggning/rapporter/1?lang=en")
+            #expect(english.text.contains("Needs completing"))
+        }
+    }
+}

@@ -217,6 +217,7 @@ struct TriageController: Sendable {
         page["due"] = summary.feedbackDueOn.formatted(language)
         page["overdue"] = (state?.isOpen ?? false) && summary.feedbackDueOn < today
         page["organisation"] = catalogue.party(summary.organisationKey)?.name ?? summary.organisationKey
+        page["noOrganisation"] = summary.organisationKey.isEmpty
         if summary.needsCompletion {
             // A mailed report: what the mail did not say, by the form's labels.
             let form = catalogue.region(summary.regionKey).map { ReportForm(catalogue: catalogue, region: $0, agreement: agreement) }
