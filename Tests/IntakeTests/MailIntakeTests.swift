@@ -27,9 +27,11 @@ struct MailIntakeTests {
         /// More environment for the next start.
         var extra: [String: String] = [:]
 
-        init(route: String = "sthlm-bus") throws {
+        init(route: String = "sthlm-bus", tls: (cert: String, key: String)? = nil) throws {
             directory = try TestSupport.temporaryDirectory("mail-intake")
-            imap = try IMAPTestServer.started()
+            imap = try IMAPTestServer()
+            imap.tls = tls
+            try imap.start()
             smtp = try SMTPTestServer.started()
             self.route = route
         }
@@ -427,6 +429,36 @@ struct MailIntakeTests {
         #expect(after.contains("\"mail_intake\":\"ok\""), "\(after)")
         let (_, metricsAfter) = try await harness.get("/metrics")
         #expect(metricsAfter.contains(#/intake_mail_intake_up\{mailbox="default"\} 1/#))
+    }
+}
+
+extension MailIntakeTests {
+    @Test("STARTTLS required with a private CA reads the mailbox; a certificate from no trusted CA is refused and /ready says so")
+    func startTLS() async throws {
+        let certificates = try TestSupport.temporaryDirectory("imap-ca")
+        try TestProcess.run("/bin/bash", [TestSupport.repositoryRoot + "/Tests/smtp/make_test_ca.sh", certificates])
+        let trusted = try Harness(tls: (certificates + "/server.pem", certificates + "/server.key"))
+        defer { trusted.stop() }
+        trusted.extra = ["INTAKE_IMAP_STARTTLS": "required", "INTAKE_IMAP_CA_FILE": certificates + "/ca.pem"]
+        try await trusted.start()
+        try trusted.imap.append(Self.mail(subject: "Över TLS", body: "Remissen kom tillbaka."))
+        _ = try await trusted.imap.waitUntilHandled(1)
+        #expect(try trusted.reports().count == 1)
+
+        let untrusted = try Harness(tls: (certificates + "/untrusted.pem", certificates + "/untrusted.key"))
+        defer { untrusted.stop() }
+        untrusted.extra = ["INTAKE_IMAP_STARTTLS": "required", "INTAKE_IMAP_CA_FILE": certificates + "/ca.pem"]
+        try await untrusted.start()
+        try untrusted.imap.append(Self.mail(subject: "Otillförlitligt", body: "Ska inte läsas."))
+        var ready = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !ready.contains("certificate is not trusted") {
+            ready = try await untrusted.get("/ready").1
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(ready.contains("certificate is not trusted: check INTAKE_IMAP_CA_FILE"), "\(ready)")
+        #expect(try untrusted.reports().isEmpty)
+        #expect(try untrusted.imap.list().messages.count == 1, "the mail stays in the mailbox")
     }
 }
 

@@ -40,6 +40,9 @@ def serve(args):
     port = args.port or free_port()
     with open(d + "/users", "w") as f:
         f.write(f"{args.user}:{{PLAIN}}{args.password}::::::\n")
+    # With --tls-cert/--tls-key: STARTTLS offered with that certificate (plain login stays allowed
+    # for the test's own helpers; the client under test is told to require TLS).
+    tls = f"ssl = yes\nssl_cert = <{os.path.abspath(args.tls_cert)}\nssl_key = <{os.path.abspath(args.tls_key)}" if args.tls_cert else "ssl = no"
     conf = f"""
 protocols = imap
 listen = 127.0.0.1
@@ -47,7 +50,7 @@ base_dir = {d}/run
 state_dir = {d}/run
 log_path = {d}/dovecot.log
 info_log_path = {d}/dovecot.log
-ssl = no
+{tls}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -161,6 +164,7 @@ def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve"); s.add_argument("--dir", required=True); s.add_argument("--port", type=int, default=0)
+    s.add_argument("--tls-cert"); s.add_argument("--tls-key")
     for c in (s, sub.add_parser("append"), sub.add_parser("list")):
         c.add_argument("--user", default="intake"); c.add_argument("--password", default="intake-test-password")
         if c is not s:

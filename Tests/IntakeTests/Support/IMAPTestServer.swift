@@ -10,6 +10,8 @@ final class IMAPTestServer: @unchecked Sendable {
     let password = "intake-test-password"
     private(set) var port: Int
     private var process: Process?
+    /// Certificate and key for STARTTLS (nil: no TLS).
+    var tls: (cert: String, key: String)?
 
     static var dovecot: String { "/usr/sbin/dovecot" }
     static var script: String { TestSupport.repositoryRoot + "/Tests/imap/imap_server.py" }
@@ -31,6 +33,7 @@ final class IMAPTestServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SMTPTestServer.python)
         process.arguments = [Self.script, "serve", "--dir", directory, "--port", "\(port)", "--user", user, "--password", password]
+            + (tls.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
