@@ -321,7 +321,10 @@ struct MailIntakeTests {
         try harness.imap.append(reply)
         // From someone else, with the reference in the subject: not attached, a new report to triage.
         try harness.imap.append(Self.mail(from: "kalle@example.se", name: "Kalle", subject: "Ang. \(reference)", body: "Vi på BUP har en annan bild."))
-        _ = try await harness.imap.waitUntilHandled(3)
+        // A reply with a personnummer: refused like a new mail, nothing added.
+        try harness.imap.append(Self.mail(subject: "SV: \(ack.subject)", headers: ["In-Reply-To: \(ack.message_id)"],
+                                          body: "Det gäller eleven 20121212-1212."))
+        _ = try await harness.imap.waitUntilHandled(4)
 
         let messages = try await harness.database().read { db in
             try Row.fetchAll(db, sql: "SELECT report_id, kind, body FROM report_message ORDER BY id")
@@ -340,10 +343,12 @@ struct MailIntakeTests {
             try String.fetchAll(db, sql: "SELECT function_key FROM report_route WHERE report_id = ?", arguments: [otherId])
         }
         #expect(otherRoutes == ["stockholm-triage"])
-        #expect(try harness.inbound().map { $0["outcome"] as String }.sorted() == ["addition", "report", "report"])
+        #expect(try harness.inbound().map { $0["outcome"] as String }.sorted() == ["addition", "refused", "report", "report"])
 
-        // The owning functions hear of the addition.
-        let all = try await harness.smtp.waitFor(3 + 2 + 2)
+        // The owning functions hear of the addition; the sender of the personnummer gets the refusal.
+        let all = try await harness.smtp.waitFor(3 + 2 + 2 + 1)
+        #expect(all.filter { $0.subject.hasPrefix("Din rapport kunde inte tas emot") && $0.envelope_to == [Self.sender] }.count == 1)
+        #expect(!all.contains { $0.text?.contains("1212-1212") == true })
         let notices = all.filter { $0.subject.contains("Ny information från rapportören: \(reference)") }
         #expect(notices.count == 2)
         #expect(notices.allSatisfy { $0.text?.contains("Skolan har nu fått en ny tid hos BUP") == true })
