@@ -4,6 +4,7 @@ import IntakeForms
 import IntakeMail
 import IntakeStore
 import Logging
+import NIOConcurrencyHelpers
 
 /// Everything a controller may use, built once at start.
 public struct AppServices: Sendable {
@@ -20,7 +21,7 @@ public struct AppServices: Sendable {
     public let openAPIDocument: String
     /// Every report as a compact fact for the dashboard, register, summaries and learning page.
     public let facts: FactStore
-    public let loginThrottle: LockedValue<LoginThrottle>
+    public let loginThrottle: NIOLockedValueBox<LoginThrottle>
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
     /// Random per-database key for HMAC signatures (form timestamps, …). Never logged.
@@ -56,7 +57,7 @@ public struct AppServices: Sendable {
             triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff, metrics: metrics),
             apiTokens: APITokenRepository(database: database), openAPIDocument: openAPI,
             facts: FactStore(database: database, catalogue: catalogue),
-            loginThrottle: LockedValue(LoginThrottle()),
+            loginThrottle: NIOLockedValueBox(LoginThrottle()),
             renderer: renderer,
             mailComposer: composer,
             signingKey: try database.signingKey(),

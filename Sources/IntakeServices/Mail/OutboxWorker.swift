@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import IntakeDomain
 import IntakeMail
 import IntakeStore
@@ -22,7 +23,7 @@ public struct OutboxWorker: Service {
     var metrics: AppMetrics?
     var status: WorkerStatus?
     /// Set while the SMTP server cannot be reached: until then the worker only waits.
-    private let pause = PauseState()
+    private let pause = NIOLockedValueBox<Date?>(nil)
 
     /// How long delivery pauses after the server could not be reached at all: the first retry
     /// delay, at most 30 seconds. One message is tried, the rest of the queue is left as it is,
@@ -95,7 +96,7 @@ public struct OutboxWorker: Service {
 
     func processBatch() async -> BatchResult {
         let now = clock()
-        if let until = pause.until, now < until { return .handled(0) }
+        if let until = pause.withLockedValue({ $0 }), now < until { return .handled(0) }
         // While writes fail, nothing is sent: a result that cannot be recorded means the mail goes again.
         let database = outbox.database
         if database.storage.isFailing, !(await database.probeWrites()) { return .databaseUnavailable }
@@ -131,12 +132,12 @@ public struct OutboxWorker: Service {
         }
         if case .unreachable = attempted.last?.result {
             let until = now.addingTimeInterval(unreachablePause)
-            pause.until = until
+            pause.withLockedValue { $0 = until }
             logger.warning("SMTP server not reachable: delivery paused", metadata: [
                 "pause_s": .stringConvertible(Int(unreachablePause)), "waiting": .stringConvertible(due.count - attempted.count),
             ])
         } else {
-            pause.until = nil
+            pause.withLockedValue { $0 = nil }
         }
         let decided = attempted.map { decide($0.result, for: $0.message) }
         do {
@@ -199,12 +200,3 @@ public struct OutboxWorker: Service {
     }
 }
 
-/// When delivery may start again after the SMTP server could not be reached.
-final class PauseState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date?
-    var until: Date? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
-    }
-}
