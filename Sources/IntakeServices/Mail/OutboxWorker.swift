@@ -56,29 +56,17 @@ public struct OutboxWorker: Service {
         defer { status?.set(false) }
         // Graceful shutdown ends the loop after the batch in hand; cancellation (the service group
         // failing, e.g. when the port is taken) ends it too instead of spinning.
-        var backoff = RetryBackoff()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        try await PeriodicJob("outbox worker", every: pollInterval, storage: outbox.database.storage, logger: logger) { [self] in
             // The batch runs to the end even during shutdown: marking a message sent must not be
             // rolled back by a cancelled task.
             let result = await Task.detached { [self] in
                 await self.processBatch()
             }.value
-            let wait: Duration
             switch result {
-            case .handled(let count):
-                backoff.reset()
-                if count > 0 { continue }
-                wait = pollInterval
-            case .databaseUnavailable:
-                wait = backoff.next()
-                logger.warning("outbox worker paused: the database cannot be written or read", metadata: [
-                    "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
-                ])
+            case .handled(let count): return count > 0 ? .now : .interval
+            case .databaseUnavailable: return .backOff
             }
-            try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: wait)
-            }
-        }
+        }.run()
         logger.info("outbox worker stopped")
     }
 
