@@ -155,6 +155,28 @@ struct ClosingLoopTests {
         #expect((mail?["html_body"] as String?)?.contains("gällde en enda verksamhet") == true)
     }
 
+    @Test("a closed report without a stored history (bulk-loaded demo data) still shows its steps: received, then where it is now")
+    func timelineWithoutHistory() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let database = try AppDatabase(path: directory + "/intake.sqlite")
+        try database.migrate()
+        try DemoSeeder(database: database, catalogue: try TestSupport.catalogue()).run(count: 40, now: TestSupport.fixedNow)
+        let closed = try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT tracking_token, state FROM report WHERE state = 'aterkopplad' AND language = 'sv' ORDER BY id LIMIT 1")
+        }
+        let token: String = try #require(closed?["tracking_token"])
+        try await TestSupport.application(directory: directory, clock: TestSupport.Clock(TestSupport.fixedNow).function).test(.live) { client in
+            let page = try await client.execute(uri: "/arende/\(token)", method: .get)
+            #expect(page.status == .ok)
+            let rest = page.text[try #require(page.text.range(of: #"<ol class="timeline""#)).upperBound...]
+            let timeline = String(rest[..<(try #require(rest.range(of: "</ol>")).lowerBound)])
+            #expect(timeline.contains("Mottagen"))
+            let current = try #require(timeline.range(of: #"aria-current="step""#))
+            #expect(timeline[current.lowerBound...].contains("Återkopplad och avslutad"))
+            #expect(!timeline.contains("Kommer"), "nothing more is to come for a closed report")
+        }
+    }
+
     @Test("a reporter without e-mail: the receipt says no mail will come, shows the whole tracking address, prints")
     func anonymousReceipt() async throws {
         let directory = try TestSupport.temporaryDirectory()

@@ -413,14 +413,21 @@ struct PublicReportController: Sendable {
     static func timeline(_ view: TrackingView, catalogue: Catalogue, language: Language) -> [[String: Any]] {
         let region = catalogue.region(view.receipt.regionKey)
         var steps: [(at: Date, order: Int, item: [String: Any])] = []
-        for (index, entry) in view.stateHistory.enumerated() {
+        // Reports written without a history (bulk-loaded demo data): received, then where it is now.
+        var history = view.stateHistory
+        if history.isEmpty {
+            let initial = catalogue.lifecycle.initialKey
+            history = [(view.receipt.receivedAt, initial)]
+            if view.receipt.stateKey != initial { history.append((view.closedAt ?? view.updatedAt, view.receipt.stateKey)) }
+        }
+        for (index, entry) in history.enumerated() {
             let state = catalogue.lifecycle.state(entry.stateKey)
             steps.append((entry.at, index, ["name": state?.name[language] ?? entry.stateKey, "date": CalendarDay(entry.at).formatted(language)]))
         }
         for (index, step) in view.escalations.enumerated() {
             let level = region?.escalation.first { $0.key == step.levelKey }?.name[language] ?? step.levelKey
             let name = language == .sv ? "Lyft till \(level)" : "Raised to \(level)"
-            steps.append((step.at, view.stateHistory.count + index, ["name": name, "date": CalendarDay(step.at).formatted(language), "text": step.publicText]))
+            steps.append((step.at, history.count + index, ["name": name, "date": CalendarDay(step.at).formatted(language), "text": step.publicText]))
         }
         steps.sort { ($0.at, $0.order) < ($1.at, $1.order) }
         var items = steps.map(\.item)
