@@ -8,6 +8,8 @@ public struct OutboxDraft: Sendable, Hashable {
         case reply
         case assignment
         case escalation
+        /// To the reporter: the report was raised one step up the ladder.
+        case escalationNotice = "escalation-notice"
         case reminder
         case passwordReset = "password-reset"
         case summary

@@ -17,6 +17,11 @@ public enum Workflow {
         case unknownUser
         case unknownReport
         case linkToSelf
+        /// Closing a report needs a final message to the reporter, written in the same step.
+        case closingMessageRequired
+        case escalationReasonRequired
+        case escalationPublicTextRequired
+        case escalationNotConfirmed
 
         public var message: LocalizedText {
             switch self {
@@ -47,6 +52,16 @@ public enum Workflow {
                 LocalizedText(sv: "Det finns ingen rapport med det referensnumret som du kan se.", en: "There is no report with that reference number that you can see.")
             case .linkToSelf:
                 LocalizedText(sv: "En rapport kan inte kopplas till sig själv.", en: "A report cannot be linked to itself.")
+            case .closingMessageRequired:
+                LocalizedText(sv: "Skriv ett slutligt besked till rapportören: vad rapporten ledde till, eller varför den inte gällde en samverkansbrist. Statusen är inte ändrad.",
+                              en: "Write a final message to the reporter: what the report led to, or why it was not a collaboration failure. The status has not been changed.")
+            case .escalationReasonRequired:
+                LocalizedText(sv: "Skriv varför rapporten eskaleras. Rapporten är inte eskalerad.", en: "Write why the report is escalated. The report has not been escalated.")
+            case .escalationPublicTextRequired:
+                LocalizedText(sv: "Skriv en mening till rapportören om att rapporten har lyfts. Rapporten är inte eskalerad.",
+                              en: "Write a sentence to the reporter saying that the report has been raised. The report has not been escalated.")
+            case .escalationNotConfirmed:
+                LocalizedText(sv: "Kryssa i rutan för att bekräfta eskaleringen. Rapporten är inte eskalerad.", en: "Tick the box to confirm the escalation. The report has not been escalated.")
             }
         }
     }
@@ -68,6 +83,15 @@ public enum Workflow {
         let next = region.escalation.index(after: index)
         guard next < region.escalation.endIndex else { return .failure(.topOfLadder) }
         return .success(region.escalation[next])
+    }
+
+    /// The final message a state change carries. Required when the target state is closed
+    /// (nil target: an unknown state, refused by `checkTransition`); optional otherwise, and then
+    /// nil when left empty. Checked like every text written after filing.
+    public static func checkStateMessage(_ raw: String?, closing: Bool) -> Result<String?, Refusal> {
+        let text = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { return closing ? .failure(.closingMessageRequired) : .success(nil) }
+        return checkText(text).map { Optional($0) }
     }
 
     /// Text written by staff or the reporter after filing: not empty, not too long, no personal identity numbers or patient names.

@@ -112,6 +112,25 @@ struct BrowserTests {
                 _ = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: headers, body: FormEncoder.triageOnly.shownAnHourAgo.body)
             }
 
+            // Issue 19: a receipt without an e-mail address, and a report escalated and closed with a
+            // final message and a published outcome (tracking page and staff page).
+            let anonymous = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form,
+                                                     body: FormEncoder.validLUS.set("reporter_email", nil).shownAnHourAgo.body)
+            let receiptAnonymous = try #require(anonymous.headers[.location])
+            let closedToken = try await TestSupport.fileReport(client, FormEncoder.validLUS.shownAnHourAgo)
+            let closedId = try await TestSupport.openDatabase(directory + "/intake.sqlite").read { db in
+                try Int64.fetchOne(db, sql: "SELECT id FROM report WHERE tracking_token = ?", arguments: [closedToken]) ?? 0
+            }
+            let staff = StaffBrowser(client)
+            let login = try #require(logins.first { $0.hasPrefix("handlaggare=") }).dropFirst("handlaggare=".count).split(separator: ":", maxSplits: 1)
+            #expect(try await staff.login(String(login[0]), password: String(login[1])).status == .seeOther)
+            let base = "/handlaggning/rapporter/\(closedId)"
+            _ = try await staff.get(base)
+            #expect(try await staff.post(base + "/status", [("status", "under-utredning")]).status == .seeOther)
+            #expect(try await staff.post(base + "/eskalera", [("orsak", "Parterna är oense om ansvaret."), ("besked", "Frågan har lyfts till ledningen för samverkan i kommunen."), ("bekrafta", "1")]).status == .seeOther)
+            #expect(try await staff.post(base + "/utfall", [("utfall", "Rutinen för inskrivningsmeddelanden har ändrats."), ("publicera", "1")]).status == .seeOther)
+            #expect(try await staff.post(base + "/status", [("status", "aterkopplad"), ("meddelande", "Regionen och kommunen har ändrat rutinen så att meddelandet skickas samma dag.")]).status == .seeOther)
+
             // The acknowledgement and owner mails of the seeded report, as the demo transport writes them.
             let mails = directory + "/mail-outbox"
             for _ in 0..<100 where ((try? FileManager.default.contentsOfDirectory(atPath: mails)) ?? []).filter({ $0.hasSuffix(".eml") }).count < 3 {
@@ -120,7 +139,9 @@ struct BrowserTests {
 
             let run = try await Self.check(
                 baseURL: "http://127.0.0.1:\(port)",
-                arguments: ["--mails", mails, "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)"]
+                arguments: ["--mails", mails, "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)",
+                            "--var", "receipt_anonymous=\(receiptAnonymous)", "--var", "tracking_closed=/arende/\(closedToken)",
+                            "--var", "case_closed=\(base)"]
                     + logins.flatMap { ["--login", $0] },
                 artifacts: TestSupport.repositoryRoot + "/test-artifacts/browser")
             if run.status == 2 {

@@ -374,16 +374,20 @@ struct TriageHTTPTests {
 
             for (step, mailbox) in ["lokal-samverkan@stockholm.example.se", "delregional-samverkan@stockholm.example.se",
                                     "vis-tjanstestyrgrupp@stockholm.example.se", "vis-politisk-styrgrupp@stockholm.example.se"].enumerated() {
-                let response = try await handler.post("/handlaggning/rapporter/1/eskalera")
+                let response = try await handler.post("/handlaggning/rapporter/1/eskalera", Self.escalationForm)
                 #expect(response.status == .seeOther, "step \(step)")
                 let last = try #require(try outbox(directory).last)
                 #expect(last["recipient"] == mailbox)
                 #expect(last["kind"] == "escalation")
             }
-            let top = try await handler.post("/handlaggning/rapporter/1/eskalera")
+            let top = try await handler.post("/handlaggning/rapporter/1/eskalera", Self.escalationForm)
             #expect(top.status == .unprocessableContent && top.text.contains("högsta nivån"))
         }
     }
+
+    /// A complete escalation: reason, the sentence for the reporter, confirmed.
+    static let escalationForm = [("orsak", "Parterna är oense om kostnadsansvaret och frågan behöver lösas på högre nivå."),
+                                 ("besked", "Frågan har lyfts till ledningen för samverkan i länet."), ("bekrafta", "1")]
 
     @Test("reminders fire when the clock reaches the deadline, once per day they are for")
     func reminders() async throws {
@@ -421,7 +425,7 @@ struct TriageHTTPTests {
         #expect(overdue.contains { $0["recipient"] == StaffFixtures.lusHandler.email })
 
         // A closed report gets no reminders, and the queue's overdue view counts it no longer.
-        try await services.triage.changeState(1, to: "ej-samverkansbrist", by: handler, now: overdueDay)
+        try await services.triage.changeState(1, to: "ej-samverkansbrist", message: "Händelsen gällde inte samarbetet mellan organisationerna.", by: handler, now: overdueDay)
         #expect(try await services.triage.sendDueReminders(now: CalendarDay(year: 2027, month: 1, day: 9).date) == 0)
     }
 

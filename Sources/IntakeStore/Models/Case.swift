@@ -29,6 +29,17 @@ public struct CaseMessage: Sendable, Hashable {
     public var authorName: String
     public var body: String
     public var createdAt: Date
+    /// For the closing reply: the closed state it was written for.
+    public var closesState: String? = nil
+}
+
+/// One step up the escalation ladder: the reason is for staff, the public text for the reporter.
+public struct CaseEscalation: Sendable, Hashable {
+    public var levelKey: String
+    public var reason: String
+    public var publicText: String
+    public var byName: String?
+    public var at: Date
 }
 
 public struct CaseRoute: Sendable, Hashable {
@@ -53,6 +64,7 @@ public struct CaseDetail: Sendable {
     public var links: [(id: Int64, reference: String)]
     public var history: [AuditEntry]
     public var contact: Contact?
+    public var escalations: [CaseEscalation] = []
 
     public struct Contact: Sendable, Hashable {
         public var name: String?
@@ -109,6 +121,17 @@ public struct TrackingView: Sendable {
     public var messages: [CaseMessage]
     /// State changes the reporter can see, oldest first.
     public var stateHistory: [(at: Date, stateKey: String)]
+    /// Escalations, oldest first (the reason is not part of the reporter's view).
+    public var escalations: [(at: Date, levelKey: String, publicText: String)] = []
+    /// The outcome text when a handläggare marked it publishable.
+    public var publishedOutcome: String? = nil
+
+    /// The final message of the closing that made the report closed now: the newest closing reply
+    /// written for the current state, when the report is closed.
+    public var closingMessage: CaseMessage? {
+        guard closedAt != nil else { return nil }
+        return messages.last { $0.closesState == receipt.stateKey }
+    }
 }
 
 extension ReportFacts {

@@ -380,16 +380,23 @@ struct PublicReportController: Sendable {
         var page = PageContext.base(language: language, title: title, path: "/arende/\(token)")
         fillStatus(&page, report: report, language: language)
         page["tracking"] = true
-        page["isOpen"] = state?.isOpen ?? true
-        page["closedDate"] = view.closedAt.map { CalendarDay($0).formatted(language) } ?? ""
+        let isOpen = state?.isOpen ?? true
+        page["isOpen"] = isOpen
+        if !isOpen, let closedAt = view.closedAt { page["closedDate"] = CalendarDay(closedAt).formatted(language) }
         page["updatedDate"] = CalendarDay(view.updatedAt).formatted(language)
-        page["stateHistory"] = view.stateHistory.map { entry in
-            ["date": CalendarDay(entry.at).formatted(language), "name": lifecycle.state(entry.stateKey)?.name[language] ?? entry.stateKey]
+        page["steps"] = Self.timeline(view, catalogue: catalogue, language: language)
+        // What the report led to comes first: the final message of the closing, and the published outcome.
+        let closing = view.closingMessage
+        if let closing {
+            page["closingMessage"] = ["date": CalendarDay(closing.createdAt).formatted(language), "body": closing.body]
         }
-        page["messages"] = view.messages.map { message -> [String: Any] in
+        if let outcome = view.publishedOutcome { page["outcome"] = outcome }
+        page["hasResult"] = closing != nil || view.publishedOutcome != nil
+        let messages = view.messages.filter { $0.id != closing?.id }
+        page["messages"] = messages.map { message -> [String: Any] in
             ["fromReporter": message.kind == .reporter, "date": CalendarDay(message.createdAt).formatted(language), "body": message.body]
         }
-        page["hasMessages"] = !view.messages.isEmpty
+        page["hasMessages"] = !messages.isEmpty
         page["action"] = "/arende/\(token)"
         page["information"] = text
         page["added"] = request.uri.queryParameters["tillagd"] != nil && error == nil
@@ -398,6 +405,38 @@ struct PublicReportController: Sendable {
             page["hasErrors"] = true
         }
         return services.renderer.page("pages/receipt", page, status: status)
+    }
+
+    /// The steps as the reporter reads them, oldest first: each state the report went through and
+    /// each escalation, with its day; the last one is where the report is now. An open report
+    /// ends with the feedback still to come.
+    static func timeline(_ view: TrackingView, catalogue: Catalogue, language: Language) -> [[String: Any]] {
+        let region = catalogue.region(view.receipt.regionKey)
+        var steps: [(at: Date, order: Int, item: [String: Any])] = []
+        // Reports written without a history (bulk-loaded demo data): received, then where it is now.
+        var history = view.stateHistory
+        if history.isEmpty {
+            let initial = catalogue.lifecycle.initialKey
+            history = [(view.receipt.receivedAt, initial)]
+            if view.receipt.stateKey != initial { history.append((view.closedAt ?? view.updatedAt, view.receipt.stateKey)) }
+        }
+        for (index, entry) in history.enumerated() {
+            let state = catalogue.lifecycle.state(entry.stateKey)
+            steps.append((entry.at, index, ["name": state?.name[language] ?? entry.stateKey, "date": CalendarDay(entry.at).formatted(language)]))
+        }
+        for (index, step) in view.escalations.enumerated() {
+            let level = region?.escalation.first { $0.key == step.levelKey }?.name[language] ?? step.levelKey
+            let name = language == .sv ? "Lyft till \(level)" : "Raised to \(level)"
+            steps.append((step.at, history.count + index, ["name": name, "date": CalendarDay(step.at).formatted(language), "text": step.publicText]))
+        }
+        steps.sort { ($0.at, $0.order) < ($1.at, $1.order) }
+        var items = steps.map(\.item)
+        if !items.isEmpty { items[items.count - 1]["current"] = true }
+        if catalogue.lifecycle.state(view.receipt.stateKey)?.isOpen ?? true {
+            items.append(["name": language == .sv ? "Återkoppling till dig" : "Feedback to you",
+                          "date": (language == .sv ? "senast " : "by ") + view.receipt.feedbackDueOn.formatted(language), "upcoming": true])
+        }
+        return items
     }
 
     private func fillStatus(_ page: inout [String: Any], report: ReportReceipt, language: Language) {
@@ -425,6 +464,8 @@ struct PublicReportController: Sendable {
         fillStatus(&page, report: report, language: language)
         page["tracking"] = false
         page["trackingHref"] = "/arende/\(token)" + language.query
+        // The whole address, to copy, bookmark or print: without an e-mail address it is the only way to the feedback.
+        page["trackingURL"] = services.configuration.publicURL + "/arende/\(token)" + language.query
         return services.renderer.page("pages/receipt", page)
     }
 }

@@ -189,7 +189,7 @@ struct TriageController: Sendable {
     }
 
     func reportPage(_ request: Request, context: AppRequestContext, detail: CaseDetail, user: StaffUser, error: (action: Action, message: LocalizedText)?,
-                    status: HTTPResponse.Status = .ok) async throws -> Response {
+                    kept: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = PublicReportController.language(request)
         let lifecycle = catalogue.lifecycle
         let summary = detail.summary
@@ -202,20 +202,31 @@ struct TriageController: Sendable {
         if let error {
             page["error"] = error.message[language]
             page["errorAction"] = error.action.rawValue
+            // The status and escalation forms show the error at their text box, and the summary links there.
+            page["statusError"] = error.action == .status
+            page["escalationError"] = error.action == .eskalera
+            page["errorHref"] = switch error.action {
+            case .status: "#f-status-message"
+            case .eskalera: "#f-escalation-reason"
+            default: "#action-\(error.action.rawValue)"
+            }
         }
         page["reference"] = summary.reference
         page["base"] = base
         page["langQuery"] = language.query
         page["regionName"] = region?.name[language] ?? summary.regionKey
         page["agreement"] = agreement?.name[language] ?? (language == .sv ? "Ej klassificerad" : "Not classified")
-        page["agreementVersion"] = detail.agreementVersion.map(String.init) ?? ""
+        // Only an agreement has a version: an unclassified report shows no "(version )".
+        if agreement != nil, let version = detail.agreementVersion { page["agreementVersion"] = String(version) }
         page["stateName"] = state?.name[language] ?? summary.stateKey
         page["isOpen"] = state?.isOpen ?? false
         page["received"] = CalendarDay(summary.receivedAt).formatted(language)
         page["due"] = summary.feedbackDueOn.formatted(language)
         page["overdue"] = (state?.isOpen ?? false) && summary.feedbackDueOn < today
         page["organisation"] = catalogue.party(summary.organisationKey)?.name ?? summary.organisationKey
-        page["otherParties"] = detail.facts.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", ")
+        if !detail.facts.otherPartyKeys.isEmpty {
+            page["otherParties"] = detail.facts.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", ")
+        }
         page["occurredOn"] = detail.facts.occurredOn.formatted(language)
         page["whatHappened"] = detail.facts.whatHappened
         page["expected"] = detail.facts.expected
@@ -230,12 +241,26 @@ struct TriageController: Sendable {
         }
         page["systemfel"] = summary.systemfel
         page["assigned"] = summary.assignedName ?? (language == .sv ? "Ingen" : "Nobody")
-        page["escalation"] = summary.escalationLevel.flatMap { key in region?.escalation.first { $0.key == key }?.name[language] } ?? ""
+        if let escalation = summary.escalationLevel.flatMap({ key in region?.escalation.first { $0.key == key }?.name[language] }) {
+            page["escalation"] = escalation
+        }
+        page["escalations"] = detail.escalations.map { step -> [String: Any] in
+            var item: [String: Any] = [
+                "level": region?.escalation.first { $0.key == step.levelKey }?.name[language] ?? step.levelKey,
+                "at": Self.timestamp(step.at), "reason": step.reason, "publicText": step.publicText,
+            ]
+            if let name = step.byName { item["by"] = name }
+            return item
+        }
+        page["hasEscalations"] = !detail.escalations.isEmpty
         if let contact = detail.contact {
-            page["contact"] = [
-                "name": contact.name ?? "–", "role": contact.role ?? "–", "email": contact.email ?? "–", "phone": contact.phone ?? "–",
-                "hasEmail": contact.email != nil,
-            ] as [String: Any]
+            // Only what the reporter left: no label without a value.
+            var shown: [String: Any] = ["hasEmail": contact.email != nil]
+            for (key, value) in [("name", contact.name), ("role", contact.role), ("email", contact.email), ("phone", contact.phone)] {
+                if let value, !value.isEmpty { shown[key] = value }
+            }
+            shown["none"] = shown.count == 1
+            page["contact"] = shown
         }
         page["routes"] = detail.routes.map { route -> [String: Any] in
             ["name": catalogue.function(route.functionKey)?.name[language] ?? route.functionKey,
@@ -271,8 +296,12 @@ struct TriageController: Sendable {
 
         // Action forms.
         page["transitions"] = (lifecycle.transitions[summary.stateKey] ?? []).compactMap(lifecycle.state).map { target in
-            ["value": target.key, "label": target.name[language], "notifies": target.notifiesReporter]
+            ["value": target.key, "label": target.name[language], "notifies": target.notifiesReporter && target.isOpen,
+             "closes": !target.isOpen, "checked": kept["status"] == target.key]
         }
+        page["stateMessage"] = kept["meddelande"] ?? ""
+        page["escalationReason"] = kept["orsak"] ?? ""
+        page["escalationPublicText"] = kept["besked"] ?? ""
         page["hasTransitions"] = !(lifecycle.transitions[summary.stateKey] ?? []).isEmpty
         let handlers = try await services.database.pool.read { db in try services.staff.handlers(inFunctions: detail.activeFunctionKeys, in: db) }
         page["assignOptions"] = [["value": "", "label": language == .sv ? "Ingen" : "Nobody", "selected": summary.assignedUserId == nil]]
@@ -283,7 +312,9 @@ struct TriageController: Sendable {
             .map { ["value": $0.key, "label": $0.name[language]] }
         if let region {
             switch Workflow.nextEscalation(in: region, current: summary.escalationLevel) {
-            case .success(let level): page["nextEscalation"] = level.name[language]
+            case .success(let level):
+                page["nextEscalation"] = level.name[language]
+                page["escalationMailbox"] = level.mailbox
             case .failure: page["topEscalation"] = true
             }
         }
@@ -334,11 +365,11 @@ struct TriageController: Sendable {
         /// The form fields `perform` reads for this action.
         var formFields: [String] {
             switch self {
-            case .status: ["status"]
+            case .status: ["status", "meddelande"]
             case .svar, .anteckning: ["text"]
             case .tilldela: ["handlaggare"]
             case .klassificera: ["avtal"]
-            case .eskalera: []
+            case .eskalera: ["orsak", "besked", "bekrafta"]
             case .koppla: ["referens"]
             case .systemfel: ["systemfel"]
             case .utfall: ["utfall", "publicera"]
@@ -356,14 +387,16 @@ struct TriageController: Sendable {
         var message = action.rawValue
         do throws(TriageService.Failure) {
             switch action {
-            case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", by: user, now: now)
+            case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", message: form["meddelande"]?.first, by: user, now: now)
             case .svar: try await triage.reply(id, text: text, by: user, now: now)
             case .anteckning: try await triage.addNote(id, text: text, by: user, now: now)
             case .tilldela:
                 let raw = form["handlaggare"]?.first ?? ""
                 try await triage.assign(id, to: raw.isEmpty ? nil : BoundedNumber.id(raw) ?? -1, by: user, now: now)
             case .klassificera: try await triage.reclassify(id, to: form["avtal"]?.first ?? "", by: user, now: now)
-            case .eskalera: try await triage.escalate(id, by: user, now: now)
+            case .eskalera:
+                try await triage.escalate(id, reason: form["orsak"]?.first ?? "", publicText: form["besked"]?.first ?? "",
+                                          confirmed: form["bekrafta"]?.first == "1", by: user, now: now)
             case .koppla: try await triage.link(id, toReference: form["referens"]?.first ?? "", by: user, now: now)
             case .systemfel: try await triage.setSystemfel(id, form["systemfel"]?.first == "1", by: user, now: now)
             case .utfall: try await triage.setOutcome(id, text: form["utfall"]?.first ?? "", publishable: form["publicera"]?.first == "1", by: user, now: now)
@@ -373,7 +406,10 @@ struct TriageController: Sendable {
             guard case .refused(let refusal) = error else { throw error == .forbidden ? AppError.forbidden : AppError.notFound }
             let detail = try await visibleDetail(context, user: user)
             context.logger.info("triage action refused", metadata: ["action": .string(action.rawValue)])
-            return try await reportPage(request, context: context, detail: detail, user: user, error: (action, refusal.message), status: .unprocessableContent)
+            // What was typed comes back with the error, so nothing written is lost.
+            let kept = Dictionary(action.formFields.compactMap { name in form[name]?.first.map { (name, $0) } }, uniquingKeysWith: { first, _ in first })
+            return try await reportPage(request, context: context, detail: detail, user: user, error: (action, refusal.message), kept: kept,
+                                        status: .unprocessableContent)
         }
         if action == .svar, try await services.cases.detail(id: id, includeContact: true)?.contact?.email == nil {
             message = "svar-utan-epost"
