@@ -46,6 +46,16 @@ struct FollowUpController: Sendable {
         return (language == .sv ? text.replacingOccurrences(of: ".", with: ",") : text) + (language == .sv ? " dagar" : " days")
     }
 
+    /// "2026-03" → "mar 2026": short enough that month labels under the columns do not run into each other.
+    static func monthLabel(_ key: String, _ language: Language) -> String {
+        let parts = key.split(separator: "-")
+        guard parts.count == 2, let month = Int(parts[1]), (1...12).contains(month) else { return key }
+        let names = language == .sv
+            ? ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+            : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(names[month - 1]) \(parts[0])"
+    }
+
     // MARK: filter
 
     struct FilterProblem: Error { var message: LocalizedText }
@@ -125,6 +135,12 @@ struct FollowUpController: Sendable {
         page["open"] = figures.open
         page["overdue"] = figures.overdue
         page["closedInPeriod"] = figures.closedInPeriod
+        page["escalated"] = figures.escalated
+        page["systemfel"] = figures.systemfel
+        page["problemRows"] = figures.problemsByAgreement.map { row -> [String: Any] in
+            ["label": agreementName(row.key, language), "reports": row.reports, "escalated": row.escalated, "systemfel": row.systemfel]
+        }
+        page["hasProblemRows"] = !figures.problemsByAgreement.isEmpty
         page["feedbackCount"] = figures.firstFeedback.count
         page["feedbackMedian"] = Self.days(figures.firstFeedback.medianHours, language)
         page["feedbackP90"] = Self.days(figures.firstFeedback.p90Hours, language)
@@ -159,7 +175,7 @@ struct FollowUpController: Sendable {
         }
         var charts: [[String: Any]] = []
         charts.append(chart(id: "per-manad", title: sv ? "Rapporter per månad" : "Reports per month", dimension: sv ? "Månad" : "Month",
-                            rows: figures.byMonth.map { ($0.key, $0.count, nil) }, columns: true, limit: 36))
+                            rows: figures.byMonth.map { (Self.monthLabel($0.key, language), $0.count, nil) }, columns: true, limit: 36))
         charts.append(chart(id: "per-avtal", title: sv ? "Rapporter per överenskommelse" : "Reports per agreement", dimension: sv ? "Överenskommelse" : "Agreement",
                             rows: figures.byAgreement.map { (agreementName($0.key, language), $0.count, $0.previous) }))
         charts.append(chart(id: "per-malgrupp", title: sv ? "Rapporter per målgrupp" : "Reports per target group", dimension: sv ? "Målgrupp" : "Target group",
@@ -262,6 +278,9 @@ struct FollowUpController: Sendable {
         var last90 = 0
         var previous90 = 0
         var byVersion: [Int: Int] = [:]
+        /// All reports against the agreement that were escalated / marked systemfel.
+        var escalated = 0
+        var systemfel = 0
     }
 
     struct Revision: Sendable {
@@ -301,6 +320,8 @@ struct FollowUpController: Sendable {
             if let scope, !snapshot.routes(fact).contains(where: { scope[Int($0)] }) { continue }
             let i = Int(fact.agreement)
             counts[i].byVersion[Int(fact.agreementVersion), default: 0] += 1
+            if fact.escalated { counts[i].escalated += 1 }
+            if fact.systemfel { counts[i].systemfel += 1 }
             if fact.received >= validFrom[i] { counts[i].sinceRevision += 1 }
             let age = todayNumber - fact.received
             if age >= 0 && age < 90 { counts[i].last90 += 1 } else if age >= 90 && age < 180 { counts[i].previous90 += 1 }
@@ -335,7 +356,7 @@ struct FollowUpController: Sendable {
                         "validFrom": agreement.validFrom.description, "validTo": agreement.validTo?.description ?? (sv ? "tills vidare" : "until further notice"),
                         "nextRevision": agreement.nextRevision?.description ?? "–", "demoDates": agreement.demoDates,
                         "owners": agreement.ownerKeys.compactMap { catalogue.function($0)?.name[language] }.joined(separator: "; "),
-                        "sinceRevision": c.sinceRevision, "last90": c.last90, "previous90": c.previous90, "trend": trend,
+                        "sinceRevision": c.sinceRevision, "escalated": c.escalated, "systemfel": c.systemfel, "last90": c.last90, "previous90": c.previous90, "trend": trend,
                         "pastRevision": pastRevision, "expired": expired, "rising": rising, "hasWarning": pastRevision || rising || expired,
                         "versions": versions, "hasHistory": versions.count > 1,
                         "dashboardHref": "/handlaggning/uppfoljning" + PageContext.queryString([("avtal", agreement.key)] + (sv ? [] : [("lang", "en")])),
