@@ -373,8 +373,10 @@ struct FollowUpController: Sendable {
 
     static func quarterKey(_ day: CalendarDay) -> String { "\(day.year)-K\(day.quarter)" }
 
-    /// "Vad rapporterna har lett till": counts per agreement and quarter, and the outcomes a
-    /// handläggare marked publishable. Nothing else from a report is shown.
+    /// "Vad rapporterna har lett till": first what the reports led to (the outcomes a handläggare
+    /// marked publishable), grouped by agreement; then the number of reports per agreement and
+    /// quarter, with counts below three shown as "fewer than 3" and no totals (`SmallCounts`).
+    /// Nothing else from a report is shown.
     @Sendable func learning(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
         let sv = language == .sv
@@ -397,27 +399,48 @@ struct FollowUpController: Sendable {
         }
         let outcomesByAgreement = Dictionary(grouping: outcomes, by: \.agreementKey)
         let quarterLabels = quarters.map { "\($0.year) \(sv ? "kv" : "Q")\($0.quarter)" }
+        let fewer = SmallCounts.fewerText[language]
         var page = PageContext.base(language: language, title: sv ? "Vad rapporterna har lett till" : "What the reports have led to", path: "/larande")
         page["quarters"] = quarterLabels.map { ["label": $0] }
+        page["threshold"] = SmallCounts.threshold
+        page["fewer"] = fewer
+        func outcomeList(_ list: [PublishedOutcome]) -> [[String: Any]] {
+            list.map { outcome in
+                let day = CalendarDay(outcome.at)
+                return ["text": outcome.text, "quarter": "\(day.year) \(sv ? "kv" : "Q")\(day.quarter)"]
+            }
+        }
+        // What the reports led to, by region and agreement; agreements without a published outcome are left out.
+        var outcomeRegions: [[String: Any]] = catalogue.regions.compactMap { region -> [String: Any]? in
+            let agreements = catalogue.agreements.filter { $0.regionKey == region.key && outcomesByAgreement[$0.key] != nil }
+                .sorted { $0.name[language] < $1.name[language] }
+            guard !agreements.isEmpty else { return nil }
+            return ["name": region.name[language],
+                    "agreements": agreements.map { ["name": $0.name[language], "outcomes": outcomeList(outcomesByAgreement[$0.key] ?? [])] }]
+        }
+        // Outcomes of reports never classified to an agreement (or to one no longer in the catalogue).
+        let unplaced = outcomes.filter { catalogue.agreement($0.agreementKey) == nil }
+        if !unplaced.isEmpty {
+            outcomeRegions.append(["name": sv ? "Övriga rapporter" : "Other reports",
+                                   "agreements": [["name": sv ? "Utan överenskommelse" : "Without an agreement", "outcomes": outcomeList(unplaced)]]])
+        }
+        page["outcomeRegions"] = outcomeRegions
+        page["hasOutcomes"] = !outcomes.isEmpty
         page["regions"] = catalogue.regions.compactMap { region -> [String: Any]? in
             let agreements = catalogue.agreements.filter { a in
-                a.regionKey == region.key && (a.isValid(on: today) || counts[a.key] != nil || outcomesByAgreement[a.key] != nil)
+                a.regionKey == region.key && (a.isValid(on: today) || counts[a.key] != nil)
             }.sorted { $0.name[language] < $1.name[language] }
             guard !agreements.isEmpty else { return nil }
             return [
                 "name": region.name[language],
                 "agreements": agreements.map { agreement -> [String: Any] in
                     let perQuarter = counts[agreement.key] ?? [:]
-                    let published = outcomesByAgreement[agreement.key] ?? []
                     return [
                         "name": agreement.name[language],
-                        "counts": quarters.enumerated().map { ["label": quarterLabels[$0.offset], "count": perQuarter[Self.quarterKey($0.element)] ?? 0] },
-                        "total": perQuarter.values.reduce(0, +),
-                        "outcomes": published.map { outcome -> [String: Any] in
-                            let day = CalendarDay(outcome.at)
-                            return ["text": outcome.text, "quarter": "\(day.year) \(sv ? "kv" : "Q")\(day.quarter)"]
+                        "counts": quarters.map { quarter -> [String: Any] in
+                            let shown = SmallCounts.publishable(perQuarter[Self.quarterKey(quarter)] ?? 0)
+                            return ["count": shown.map(String.init) ?? fewer, "suppressed": shown == nil]
                         },
-                        "hasOutcomes": !published.isEmpty,
                     ]
                 },
             ]
