@@ -76,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         for key in config.unknownVariables(in: (try? ConfigurationFile.merged(environment: ProcessInfo.processInfo.environment).values) ?? [:]) {
             logger.warning("unknown configuration variable ignored", metadata: ["variable": .string(key)])
         }
+        for warning in config.warnings() { logger.warning("\(warning)") }
         // One registry for the process: the app's own metrics and swift-metrics' (IntakeMetrics).
         let metrics = AppMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))

@@ -136,7 +136,10 @@ class Site:
                     if page.action == "submit-as-bot":
                         # What a bot does: fill every field it finds, the hidden one too.
                         self.js("document.querySelector('input[name=webbplats]').value = 'https://example.com'")
-                    if page.action in ("submit", "submit-as-bot"):
+                    if page.action == "choose-and-submit":
+                        # Pick the last choice in each list of the first form (e.g. an account), then send it.
+                        self.js("document.querySelectorAll('main form:first-of-type select').forEach(s => { s.selectedIndex = s.options.length - 1; })")
+                    if page.action in ("submit", "submit-as-bot", "choose-and-submit"):
                         mark_page(self.driver)
                         self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
                         wait_for_new_page(self.driver)

@@ -3,7 +3,8 @@
 path      -- address on the server; {name} is filled from --var name=value (receipt, tracking, …)
 lang      -- the page's expected <html lang>
 action    -- None, or "submit": press the page's main form button first (form with errors, 429, …);
-             "submit-as-bot": fill the honeypot first
+             "submit-as-bot": fill the honeypot first; "choose-and-submit": pick the last option of
+             each list in the first form, then submit
 expect    -- text that must be on the page (proves we reached the right state, e.g. "Felkod 404")
 login     -- None, or a role: log in first with --login ROLE=email:password (staff pages)
 headers   -- extra request headers for this page only, e.g. a client address behind the proxy
@@ -64,6 +65,8 @@ PAGES = [
     Page("staff-home-en", "/handlaggning?lang=en", lang="en", login="handlaggare"),
     Page("queue", "/handlaggning/ko/sthlm-lus-region", login="handlaggare"),
     Page("queue-triage", "/handlaggning/ko/stockholm-triage", login="handlaggare"),
+    Page("queue-all", "/handlaggning/ko/sthlm-lus-region?status=alla", login="handlaggare", expect="Alla, även avslutade"),
+    Page("queue-en", "/handlaggning/ko/sthlm-lus-region?lang=en", lang="en", login="handlaggare", expect="open reports"),
     Page("case", "/handlaggning/rapporter/1", login="handlaggare", expect="SB-"),
     Page("case-en", "/handlaggning/rapporter/1?lang=en", lang="en", login="handlaggare", expect="SB-"),
     Page("case-closed", "{case_closed}", login="handlaggare", expect="Orsak (internt)"),
@@ -72,15 +75,19 @@ PAGES = [
     Page("admin-users", "/admin/anvandare", login="admin"),
     Page("admin-new-user", "/admin/anvandare/ny", login="admin"),
     Page("admin-user", "/admin/anvandare/1", login="admin"),
-    Page("admin-log", "/admin/logg", login="admin"),
+    Page("admin-log", "/admin/logg", login="admin", expect="SB-"),
+    Page("admin-log-en", "/admin/logg?lang=en", lang="en", login="admin", expect="SB-"),
     Page("admin-outbox", "/admin/utkorg", login="admin"),
     Page("admin-outbox-en", "/admin/utkorg?lang=en", lang="en", login="admin"),
-    Page("admin-tokens", "/admin/nycklar", login="admin"),
+    Page("admin-tokens", "/admin/nycklar", login="admin", expect="Skapa en nyckel"),
+    Page("admin-tokens-en", "/admin/nycklar?lang=en", lang="en", login="admin", expect="Make a token"),
+    Page("admin-tokens-error", "/admin/nycklar", login="admin", action="submit", expect="Nyckeln kunde inte skapas"),
+    Page("admin-token-created", "/admin/nycklar", login="admin", action="choose-and-submit", expect="visas bara den här gången"),
     Page("dashboard", "/handlaggning/uppfoljning", login="analytiker"),
     Page("dashboard-en", "/handlaggning/uppfoljning?lang=en", lang="en", login="analytiker"),
     Page("dashboard-handler", "/handlaggning/uppfoljning", login="handlaggare"),
     Page("register", "/handlaggning/overenskommelser", login="analytiker"),
     Page("register-en", "/handlaggning/overenskommelser?lang=en", lang="en", login="admin"),
-    Page("learning", "/larande"),
-    Page("learning-en", "/larande?lang=en", lang="en"),
+    Page("learning", "/larande", expect="färre än 3"),
+    Page("learning-en", "/larande?lang=en", lang="en", expect="fewer than 3"),
 ]

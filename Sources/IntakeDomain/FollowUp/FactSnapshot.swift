@@ -80,8 +80,11 @@ public struct ReportFact: Sendable {
     /// More than two routes / other parties: the rest are in the snapshot's overflow.
     public var moreRoutes: Bool = false
     public var moreParties: Bool = false
+    /// Marked as a systemic failure; escalated to some level of the region's ladder.
+    public var systemfel: Bool = false
+    public var escalated: Bool = false
 
-    package init(id: Int64, region: UInt16, agreement: UInt16, agreementVersion: UInt16, organisation: UInt16, state: UInt16, received: Int32, due: Int32, closedDay: Int32, feedbackHours: Int32, closeHours: Int32, route0: UInt16, route1: UInt16, party0: UInt16, party1: UInt16, deleted: Bool = false, moreRoutes: Bool = false, moreParties: Bool = false) {
+    package init(id: Int64, region: UInt16, agreement: UInt16, agreementVersion: UInt16, organisation: UInt16, state: UInt16, received: Int32, due: Int32, closedDay: Int32, feedbackHours: Int32, closeHours: Int32, route0: UInt16, route1: UInt16, party0: UInt16, party1: UInt16, deleted: Bool = false, moreRoutes: Bool = false, moreParties: Bool = false, systemfel: Bool = false, escalated: Bool = false) {
         self.id = id
         self.region = region
         self.agreement = agreement
@@ -100,6 +103,8 @@ public struct ReportFact: Sendable {
         self.deleted = deleted
         self.moreRoutes = moreRoutes
         self.moreParties = moreParties
+        self.systemfel = systemfel
+        self.escalated = escalated
     }
 }
 

@@ -24,6 +24,9 @@ public struct AppConfiguration: Sendable {
     public var contactRetentionDays = 90
     /// Where people write about accessibility problems and personal data (shown on those pages).
     public var contactEmail = "samverkan@example.se"
+    /// The data controller (personuppgiftsansvarig) named on the privacy page, e.g. "Region Stockholm
+    /// och kommunerna i Stockholms län". `intake config check` warns when it is unset outside demo mode.
+    public var dataController: String?
     /// Most reports one client address may file per hour on the public form; 0 turns the limit off.
     public var rateLimitPerHour = 20
     /// Behind a reverse proxy (nginx): the client address is the last X-Forwarded-For entry.
@@ -85,6 +88,7 @@ public struct AppConfiguration: Sendable {
         if let v = env.int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
         if let v = env.int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
         if let v = env.value("INTAKE_CONTACT_EMAIL") { config.contactEmail = v }
+        if let v = env.value("INTAKE_DATA_CONTROLLER") { config.dataController = v }
         if let v = env.int("INTAKE_RATE_LIMIT_PER_HOUR", range: 0...1_000_000) { config.rateLimitPerHour = v }
         if let v = env.bool("INTAKE_TRUST_PROXY") { config.trustProxy = v }
         if let v = env.int("INTAKE_MIN_FILL_SECONDS", range: 0...3600) { config.minFillSeconds = v }

@@ -82,7 +82,8 @@ public actor FactStore {
         CAST(strftime('%s', received_at) AS INTEGER),
         CAST(julianday(feedback_due_on) - 2440587.5 AS INTEGER),
         CAST(strftime('%s', first_feedback_at) AS INTEGER),
-        CAST(strftime('%s', closed_at) AS INTEGER)
+        CAST(strftime('%s', closed_at) AS INTEGER),
+        systemfel, escalation_level IS NOT NULL
         """
 
     static func fact(_ row: Row, keys: inout FactKeys, days: inout SwedishDayConverter) -> ReportFact {
@@ -102,7 +103,8 @@ public actor FactStore {
             closedDay: closed.map { days.day(unixSeconds: $0) } ?? -1,
             feedbackHours: firstFeedback.map { Int32(clamping: max(0, $0 - received) / 3600) } ?? -1,
             closeHours: closed.map { Int32(clamping: max(0, $0 - received) / 3600) } ?? -1,
-            route0: FactKeys.none, route1: FactKeys.none, party0: FactKeys.none, party1: FactKeys.none)
+            route0: FactKeys.none, route1: FactKeys.none, party0: FactKeys.none, party1: FactKeys.none,
+            systemfel: row[10], escalated: row[11])
     }
 
     static func loadAll(keys: FactKeys, in db: Database) throws -> FactSnapshot {

@@ -16,6 +16,8 @@ public struct CaseSummary: Sendable, Hashable {
     public var assignedName: String?
     public var systemfel: Bool
     public var escalationLevel: String?
+    /// The start of "what happened", read only for queue pages.
+    public var excerpt: String? = nil
 }
 
 /// A message on a report: an internal note, a reply to the reporter, or information the reporter added.
@@ -94,6 +96,8 @@ public struct QueueFilter: Sendable, Hashable {
     public var to: CalendarDay?
     public var assigned: Assigned = .anyone
     public var overdueOnly = false
+    /// Without a state: only open reports (a queue's default), or every report.
+    public var openOnly = false
     public var sort: Sort = .received
     public var descending = true
     /// The requested page; the queue moves a page past the last back to the last.

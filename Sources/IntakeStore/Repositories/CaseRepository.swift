@@ -96,15 +96,21 @@ public final class CaseRepository: Sendable {
             if let state = filter.stateKey {
                 where_ += " AND r.state = ?"
                 listArguments.append(state)
+            } else if filter.openOnly {
+                where_ += " AND r.state IN (\(openList))"
             }
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report r WHERE \(where_)", arguments: StatementArguments(listArguments)) ?? 0
             let order = Self.orderClause(filter.sort, descending: filter.descending)
             let paging = filter.paging.clamped(toTotal: total)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT \(Self.summaryColumns) FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
+                SELECT \(Self.summaryColumns), substr(r.what_happened, 1, 300) AS excerpt FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
                 WHERE \(where_) ORDER BY \(order) LIMIT ? OFFSET ?
                 """, arguments: StatementArguments(listArguments + [paging.size, paging.offset]))
-            return QueuePage(rows: rows.map(Self.summary), total: total, countsByState: countsByState, overdue: overdue, paging: paging)
+            return QueuePage(rows: rows.map { row in
+                var summary = Self.summary(row)
+                summary.excerpt = row["excerpt"]
+                return summary
+            }, total: total, countsByState: countsByState, overdue: overdue, paging: paging)
         }
     }
 

@@ -179,7 +179,8 @@ struct StaffAuthController: Sendable {
         page[mode] = true
         page["action"] = path
         page["minLength"] = PasswordPolicy.minimumLength
-        page["loginHref"] = "/login" + language.query
+        // Logged in, the way on is the staff navigation, not the login page.
+        if context.staffSession == nil { page["loginHref"] = "/login" + language.query }
         if let error { page["error"] = error[language] }
         for (key, value) in extra { page[key] = value }
         return services.renderer.page("pages/password", page, status: status)

@@ -329,6 +329,7 @@ struct PublicReportController: Sendable {
         page["retentionDays"] = services.configuration.contactRetentionDays
         page["openMaxDays"] = services.configuration.openReportMaxDays
         page["contactEmail"] = services.configuration.contactEmail
+        if let controller = services.configuration.dataController { page["dataController"] = controller }
         return services.renderer.page("pages/privacy", page)
     }
 

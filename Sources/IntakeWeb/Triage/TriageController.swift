@@ -88,7 +88,10 @@ struct TriageController: Sendable {
             query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         }
         var filter = QueueFilter(functionKey: function.key)
+        // A queue opens on the open reports; `status=alla` shows closed ones too.
         filter.stateKey = value("status").flatMap { catalogue.lifecycle.state($0)?.key }
+        let showAll = value("status") == "alla"
+        filter.openOnly = filter.stateKey == nil && !showAll
         filter.agreementKey = value("avtal").flatMap { $0 == "ingen" ? "" : catalogue.agreement($0)?.key }
         filter.partyKey = value("part").flatMap { catalogue.party($0)?.key }
         filter.from = value("fran").flatMap(CalendarDay.init(iso:))
@@ -119,7 +122,13 @@ struct TriageController: Sendable {
              "href": base + PageContext.queryString([("status", state.key)] + (language == .en ? [("lang", "en")] : [])),
              "current": filter.stateKey == state.key]
         }
-        page["allHref"] = base + language.query
+        page["openHref"] = base + language.query
+        page["allHref"] = base + PageContext.queryString([("status", "alla")] + (language == .en ? [("lang", "en")] : []))
+        page["openOnly"] = filter.openOnly
+        page["showAll"] = showAll
+        let closedStates = lifecycle.states.filter { !$0.isOpen }
+        page["closedCount"] = closedStates.reduce(0) { $0 + (result.countsByState[$1.key] ?? 0) }
+        page["hasClosed"] = closedStates.contains { (result.countsByState[$0.key] ?? 0) > 0 }
         page["stateOptions"] = lifecycle.states.map { ["value": $0.key, "label": $0.name[language], "selected": filter.stateKey == $0.key] }
         let agreements = catalogue.agreements.filter { $0.regionKey == region.key }.sorted { $0.name.sv < $1.name.sv }
         page["agreementOptions"] = [["value": "ingen", "label": language == .sv ? "Ej klassificerad" : "Not classified", "selected": filter.agreementKey == ""]]
@@ -154,6 +163,7 @@ struct TriageController: Sendable {
                 "overdue": overdue,
                 "assigned": row.assignedName ?? "–",
                 "systemfel": row.systemfel,
+                "excerpt": Self.excerpt(row.excerpt ?? ""),
             ]
         }
         page["hasRows"] = !result.rows.isEmpty
@@ -336,6 +346,15 @@ struct TriageController: Sendable {
         var publishable: Bool
     }
 
+    /// One line of "what happened" for a queue row: whitespace collapsed, cut at a word near 90 characters.
+    static func excerpt(_ text: String, limit: Int = 90) -> String {
+        let line = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard line.count > limit else { return line }
+        let cut = line.prefix(limit)
+        let atWord = cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut
+        return atWord.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces)) + "…"
+    }
+
     static func timestamp(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = CalendarDay.swedishTimeZone
@@ -345,15 +364,7 @@ struct TriageController: Sendable {
 
     /// A history value as a person reads it: names instead of catalogue keys.
     func describeValue(_ value: String?, action: AuditAction, region: Region?, language: Language) -> String {
-        guard let value else { return "" }
-        switch action {
-        case .received, .stateChanged: return catalogue.lifecycle.state(value)?.name[language] ?? value
-        case .reclassified: return catalogue.agreement(value)?.name[language] ?? (value == "-" ? (language == .sv ? "Ej klassificerad" : "Not classified") : value)
-        case .escalated: return region?.escalation.first { $0.key == value }?.name[language] ?? value
-        case .replied: return value.count > 80 ? String(value.prefix(80)) + "…" : value
-        case .reminderSent: return value == Workflow.ReminderKind.overdue.rawValue ? (language == .sv ? "försenad" : "overdue") : (language == .sv ? "före sista dag" : "before the deadline")
-        default: return value
-        }
+        AuditText(catalogue: catalogue).value(value, action: action, region: region, language: language)
     }
 
     // MARK: actions
