@@ -18,7 +18,9 @@ public struct FinderQuery: Sendable, Hashable {
         guard let raw else { return nil }
         // Bound the work before splitting: a 1 MB query string is read as its first 4 KB.
         let bounded = raw.utf8.count > maximumRawBytes ? String(decoding: raw.utf8.prefix(maximumRawBytes), as: UTF8.self) : String(raw)
-        let words = bounded.split(whereSeparator: { $0.isWhitespace || $0.isNewline || ($0.unicodeScalars.first?.properties.generalCategory == .control) })
+        // A GET form sends spaces as "+", which the router's query decoding leaves as it is; a
+        // typed "+" arrives the same way, and between search words it is a separator anyway.
+        let words = bounded.split(whereSeparator: { $0 == "+" || $0.isWhitespace || $0.isNewline || ($0.unicodeScalars.first?.properties.generalCategory == .control) })
         guard !words.isEmpty else { return nil }
         let joined = words.joined(separator: " ")
         if joined.count > maximumCharacters {
