@@ -48,7 +48,7 @@ struct FinderCommand: ParsableCommand {
 
         func run() throws {
             let catalogue = try FinderCommand.catalogue(forms)
-            let cases = try FinderCorpus.load(corpus)
+            let (cases, holdout) = try FinderCorpus.loadSets(corpus)
             let clock = ContinuousClock()
             let start = clock.now
             let result = FinderEvaluation(cases: cases, catalogue: catalogue, on: CalendarDay(Date()))
@@ -62,6 +62,10 @@ struct FinderCommand: ParsableCommand {
                 }
             }
             print("| **all** | \(result.total) | \(percent(result.first, result.total)) | \(percent(result.topThree, result.total)) |")
+            if !holdout.isEmpty {
+                let held = FinderEvaluation(cases: holdout, catalogue: catalogue, on: CalendarDay(Date()))
+                print("| held out (`\"set\": \"holdout\"`, written after the keywords were tuned) | \(held.total) | \(percent(held.first, held.total)) | \(percent(held.topThree, held.total)) |")
+            }
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
             print("")
             print("ranking time: \(micros / Int64(max(result.total, 1))) µs per text (\(result.total) texts, catalogue only, no learned words)")
@@ -81,17 +85,26 @@ enum FinderCorpus {
         var region: String
         var agreement: String
         var text: String
+        var set: String?
     }
 
+    /// The cases, and those marked `"set": "holdout"` (written after the keywords were last tuned).
     static func load(_ path: String) throws -> [FinderEvaluation.Case] {
+        try loadSets(path).all
+    }
+
+    static func loadSets(_ path: String) throws -> (all: [FinderEvaluation.Case], holdout: [FinderEvaluation.Case]) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw fail("cannot read the corpus \(path)") }
         var cases: [FinderEvaluation.Case] = []
+        var holdout: [FinderEvaluation.Case] = []
         for (number, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             guard let decoded = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)) else {
                 throw fail("\(path):\(number + 1): not a JSON object with region, agreement and text")
             }
-            cases.append(FinderEvaluation.Case(region: decoded.region, agreement: decoded.agreement, text: decoded.text))
+            let testCase = FinderEvaluation.Case(region: decoded.region, agreement: decoded.agreement, text: decoded.text)
+            cases.append(testCase)
+            if decoded.set == "holdout" { holdout.append(testCase) }
         }
-        return cases
+        return (cases, holdout)
     }
 }

@@ -95,7 +95,7 @@ struct AgreementFinderTests {
         let forms = try TestSupport.copyOfForms()
         let file = forms + "/agreements/stockholm/sthlm-lus.yaml"
         var text = try String(contentsOfFile: file, encoding: .utf8)
-        text = text.replacingOccurrences(of: "keywords:\n", with: "keywords:\n  - \"Utskrivning\"\n  - \"\(String(repeating: "x", count: 70))\"\n  - \"!!!\"\n  - ")
+        text = text.replacingOccurrences(of: "keywords:\n  [", with: "keywords:\n  [\"Utskrivning\", \"\(String(repeating: "x", count: 70))\", \"!!!\", ")
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         let problems = CatalogueLoader.validate(directory: forms).map(\.description).joined(separator: "\n")
         #expect(problems.contains("longer than 60 characters"), "\(problems)")
@@ -105,19 +105,25 @@ struct AgreementFinderTests {
 
     // MARK: the corpus
 
-    static func corpus() throws -> [FinderEvaluation.Case] {
+    /// Every case, and the held-out ones (`"set": "holdout"`, written after the keywords were last tuned).
+    static func corpus() throws -> (all: [FinderEvaluation.Case], holdout: [FinderEvaluation.Case]) {
         let text = try String(contentsOfFile: TestSupport.repositoryRoot + "/Tests/finder/reports.jsonl", encoding: .utf8)
-        return try text.split(separator: "\n").map { line in
+        var all: [FinderEvaluation.Case] = [], holdout: [FinderEvaluation.Case] = []
+        for line in text.split(separator: "\n") {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
-            return FinderEvaluation.Case(region: try #require(object["region"]), agreement: try #require(object["agreement"]), text: try #require(object["text"]))
+            let testCase = FinderEvaluation.Case(region: try #require(object["region"]), agreement: try #require(object["agreement"]), text: try #require(object["text"]))
+            all.append(testCase)
+            if object["set"] == "holdout" { holdout.append(testCase) }
         }
+        return (all, holdout)
     }
 
     @Test("corpus: at least 100 report texts across the three regions; the right agreement first and among the first three often enough")
     func corpusFigures() throws {
         let catalogue = try TestSupport.catalogue()
-        let cases = try Self.corpus()
+        let (cases, holdout) = try Self.corpus()
         #expect(cases.count >= 100)
+        #expect(holdout.count >= 30)
         #expect(Set(cases.map(\.region)) == ["stockholm", "orebro", "varmland"])
         for testCase in cases {
             let agreement = catalogue.agreement(testCase.agreement)
@@ -129,6 +135,11 @@ struct AgreementFinderTests {
         // the issue's goals are ≥ 90 % top-3 and ≥ 70 % top-1.
         #expect(result.topThreeShare >= 0.90)
         #expect(result.topOneShare >= 0.75)
+        // The held-out texts alone (measured 92 % and 77 %): a smaller set, so a wider margin.
+        let held = FinderEvaluation(cases: holdout, catalogue: catalogue, on: Self.day)
+        print("agreement finder held-out texts: \(held.total), top-1 \(held.first), top-3 \(held.topThree)")
+        #expect(held.topThreeShare >= 0.85)
+        #expect(held.topOneShare >= 0.65)
     }
 
     // MARK: learned words
@@ -136,14 +147,14 @@ struct AgreementFinderTests {
     @Test("a word occurring in enough reports a handläggare classified to an agreement counts for it; fewer do not")
     func learnedTerms() throws {
         let catalogue = try TestSupport.catalogue()
-        let reports = (0..<3).map { _ in (agreementKey: "sthlm-fardtjanst", text: "Trygghetslarmet fungerade inte och ingen kom.") }
+        let reports = (0..<3).map { _ in (agreementKey: "sthlm-fardtjanst", text: "Portkoden fungerade inte och ingen kom in.") }
         let below = LearnedTerms(reports: Array(reports.prefix(2)), minimumReports: 3)
         #expect(below.terms.isEmpty)
         let learned = LearnedTerms(reports: reports, minimumReports: 3)
-        #expect(learned.terms["sthlm-fardtjanst"]?[FinderText.stem("trygghetslarmet")] == 3)
-        let plain = catalogue.agreementFinder(region: "stockholm", on: Self.day).rank("trygghetslarm")
+        #expect(learned.terms["sthlm-fardtjanst"]?[FinderText.stem("portkoden")] == 3)
+        let plain = catalogue.agreementFinder(region: "stockholm", on: Self.day).rank("portkod")
         #expect(AgreementFinder.suggestions(plain).isEmpty)
-        let ranked = catalogue.agreementFinder(region: "stockholm", on: Self.day, learned: learned).rank("trygghetslarm")
+        let ranked = catalogue.agreementFinder(region: "stockholm", on: Self.day, learned: learned).rank("portkod")
         #expect(ranked.first?.agreement.key == "sthlm-fardtjanst")
         // A word spread over many agreements is not learned for any.
         let spread = ["sthlm-lus", "sthlm-demens", "sthlm-egenvard"].flatMap { key in (0..<3).map { _ in (agreementKey: key, text: "ordinationen") } }
@@ -192,7 +203,7 @@ struct AgreementFinderTests {
             #expect(none.text.contains("Ingen överenskommelse passade orden ”xyzzy”"))
             #expect(none.text.contains("Alla överenskommelser"))
 
-            let long = try await client.execute(uri: "/rapportera/stockholm?sok=" + String(repeating: "hjälpmedel+", count: 400), method: .get)
+            let long = try await client.execute(uri: "/rapportera/stockholm?sok=" + String(repeating: "hj%C3%A4lpmedel+", count: 400), method: .get)
             #expect(long.status == .ok)
             #expect(long.text.contains("Vi använde bara de första 200 tecknen."))
 
@@ -224,7 +235,7 @@ struct AgreementFinderTests {
             let searched = try await client.execute(uri: "/rapportera/stockholm?sok=utskrivningsklar&fortsatt=1", method: .get)
             #expect(searched.status == .unprocessableContent)
             #expect(searched.text.contains("Förslag som passar bäst"))
-            #expect(searched.text.contains(#"<a href="#avtal-sthlm-lus">"#), "the link goes to the first suggestion")
+            #expect(searched.text.contains(##"<a href="#avtal-sthlm-lus">"##), "the link goes to the first suggestion")
 
             // Opening the page is no error; choosing goes on to the form.
             #expect(try await client.execute(uri: "/rapportera/stockholm", method: .get).status == .ok)
@@ -285,7 +296,7 @@ struct AgreementFinderTests {
         let directory = try TestSupport.temporaryDirectory()
         try await StaffFixtures.create(in: directory)
         try await app(directory, configure: { $0.finderLearnMinReports = 2 }).test(.live) { client in
-            let text = "Trygghetslarmet larmade men ingen kom på flera timmar."
+            let text = "Portkoden var fel så ingen kom in på flera timmar."
             let handler = StaffBrowser(client)
             try await handler.login(StaffFixtures.lusHandler.email)
             for id in 1...2 {
@@ -293,7 +304,7 @@ struct AgreementFinderTests {
                 _ = try await handler.get("/handlaggning/rapporter/\(id)")
                 let moved = try await handler.post("/handlaggning/rapporter/\(id)/klassificera", [("avtal", "sthlm-fardtjanst")])
                 #expect(moved.status == .seeOther)
-                let page = try await client.execute(uri: "/rapportera/stockholm?sok=trygghetslarmet", method: .get).text
+                let page = try await client.execute(uri: "/rapportera/stockholm?sok=portkoden", method: .get).text
                 let section = page.firstMatch(of: /Förslag som passar bäst[\s\S]*?<\/fieldset>/).map { String($0.0) } ?? ""
                 let suggested = section.contains(#"id="avtal-sthlm-fardtjanst""#)
                 #expect(suggested == (id == 2), "learned after \(id) reclassified report(s): \(suggested)")
