@@ -289,6 +289,9 @@ class Site:
         clipped = self.js("""
             return [...document.querySelectorAll('body *')].filter(e => {
                 if (e.closest('.visually-hidden, .skip-link')) return false;
+                // A one-line text field scrolls its own value by design (the caret and arrow keys
+                // reach all of it); only its size matters, which the sideways-scroll check covers.
+                if (e.tagName === 'INPUT') return false;
                 const s = getComputedStyle(e);
                 const hides = ['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY);
                 return hides && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1);
