@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build --product intake >/dev/null
+swift build --product intake >/dev/null 2>&1 || swift build --product intake
 echo "## Agreement finder, $(date -u '+%Y-%m-%d %H:%M UTC'), corpus Tests/finder/reports.jsonl"
 echo
 .build/debug/intake finder evaluate --forms Forms --corpus Tests/finder/reports.jsonl "$@"
