@@ -207,6 +207,11 @@ struct AgreementFinderTests {
             #expect(long.status == .ok)
             #expect(long.text.contains("Vi använde bara de första 200 tecknen."))
 
+            // The words are shown escaped, in the field and in the sentence about the result.
+            let hostile = try await client.execute(uri: "/rapportera/stockholm?sok=%3Cscript%3Ealert(1)%3C%2Fscript%3E+rullstol", method: .get)
+            #expect(hostile.status == .ok && !hostile.text.contains("<script>alert(1)"))
+            #expect(hostile.text.contains("&lt;script&gt;alert(1)"))
+
             // Searching stores nothing.
             #expect(try reportCount(directory) == 0)
         }
