@@ -18,7 +18,7 @@ struct IntakeCommand: AsyncParsableCommand {
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
         subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
                       ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self, TokenCommand.self,
-                      DemoCommand.self, SummaryCommand.self, RoutesCommand.self],
+                      DemoCommand.self, SummaryCommand.self, RoutesCommand.self, FinderCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -60,6 +60,26 @@ public struct ReportForm: Sendable {
     public static func extraFieldName(_ key: String) -> String { "x_\(key)" }
 
     public var commonFields: [FieldDefinition] { catalogue.form.fields }
+
+    /// The common fields about the event, in the order the form shows them (before the agreement's extra fields).
+    public static let eventFields: [CommonField] = [.organisation, .otherParties, .occurredOn, .whatHappened, .expected, .consequences, .improvement]
+    /// The reporter's contact fields, shown last.
+    public static let contactFields: [CommonField] = [.reporterName, .reporterRole, .reporterEmail, .reporterPhone]
+
+    /// Field names in the order the form shows them: event fields, extra fields, contact fields.
+    public var pageOrder: [String] {
+        Self.eventFields.map(\.rawValue) + extraFields.map { Self.extraFieldName($0.key) } + Self.contactFields.map(\.rawValue)
+    }
+
+    /// The errors in the order their fields come on the page (an error summary lists them so);
+    /// errors about no field (sending) last, and the order of several errors on one field kept.
+    public func inPageOrder(_ errors: [FieldError]) -> [FieldError] {
+        let order = Dictionary(pageOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return errors.enumerated().sorted { a, b in
+            let left = order[a.element.fieldKey] ?? Int.max, right = order[b.element.fieldKey] ?? Int.max
+            return left != right ? left < right : a.offset < b.offset
+        }.map(\.element)
+    }
     public var extraFields: [FieldDefinition] { agreement?.fields ?? [] }
 
     public func validate(_ values: FormValues, language: Language, today: CalendarDay) -> Result<ReportDraft, FormRejection> {
@@ -87,7 +107,7 @@ public struct ReportForm: Sendable {
             let name = Self.extraFieldName(field.key)
             if (values[name]?.count ?? 0) > 1 { sentTwice(field, name: name) }
         }
-        if !errors.isEmpty { return .failure(FormRejection(errors: errors)) }
+        if !errors.isEmpty { return .failure(FormRejection(errors: inPageOrder(errors))) }
 
         var texts: [CommonField: String] = [:]
         for common in CommonField.allCases where common.expectedType == .text || common.expectedType == .textarea {
@@ -177,7 +197,7 @@ public struct ReportForm: Sendable {
                 errors.append(FieldError(fieldKey: CommonField.whatHappened.rawValue, message: LocalizedText(
                     sv: "Beskriv vad som hände.", en: "Describe what happened.")))
             }
-            return .failure(FormRejection(errors: errors))
+            return .failure(FormRejection(errors: inPageOrder(errors)))
         }
         let routes = Routing.routes(for: agreement, in: region, catalogue: catalogue)
         return .success(ReportDraft(

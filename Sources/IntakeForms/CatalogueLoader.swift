@@ -504,7 +504,7 @@ private struct LoadContext {
 
     mutating func loadAgreement(_ doc: Located, file: String, directoryRegion: String, regions: [Region], targetGroups: [TargetGroup], commonKeys: Set<String>) -> Agreement? {
         unknownKeys(doc, allowed: ["key", "version", "region", "name", "summary", "target_group", "valid_from", "valid_to",
-                                   "next_revision", "demo_dates", "owners", "feedback_days", "fields"])
+                                   "next_revision", "demo_dates", "owners", "feedback_days", "fields", "keywords"])
         let key = key(doc["key"])
         let expected = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         if let key, key != expected { problem(doc["key"], "'\(key)' must match the file name '\(expected)'") }
@@ -545,9 +545,30 @@ private struct LoadContext {
         for field in fields where commonKeys.contains(field.key) {
             problem(doc["fields"], "'\(field.key)' is a common field name; choose another key")
         }
+        let keywords = keywordList(doc["keywords"])
         guard let key, let version, let regionKey, let name, let summary, let targetGroup, let validFrom, !owners.isEmpty else { return nil }
         return Agreement(key: key, version: version, regionKey: regionKey, name: name, summary: summary, targetGroupKey: targetGroup,
                          validFrom: validFrom, validTo: validTo, nextRevision: nextRevision, demoDates: demoDates,
-                         ownerKeys: owners, feedbackDays: feedbackDays, fields: fields)
+                         ownerKeys: owners, feedbackDays: feedbackDays, fields: fields, keywords: keywords)
+    }
+
+    /// `keywords:` (optional): everyday words and short phrases for the agreement finder.
+    mutating func keywordList(_ at: Located) -> [String] {
+        guard !at.isMissing else { return [] }
+        var keywords: [String] = []
+        for item in list(at, required: false) {
+            guard let word = string(item) else { continue }
+            if word.count > 60 {
+                problem(item, "'\(word.prefix(20))…' is longer than 60 characters; a keyword is a word or a short phrase")
+            } else if FinderText.words(word).isEmpty {
+                problem(item, "'\(word)' has no letters")
+            } else if keywords.contains(where: { $0.lowercased() == word.lowercased() }) {
+                problem(item, "'\(word)' is listed twice")
+            } else {
+                keywords.append(word)
+            }
+        }
+        if keywords.count > 300 { problem(at, "more than 300 keywords") }
+        return keywords
     }
 }

@@ -22,6 +22,8 @@ public struct AppServices: Sendable {
     /// Every report as a compact fact for the dashboard, register, summaries and learning page.
     public let facts: FactStore
     public let loginThrottle: NIOLockedValueBox<LoginThrottle>
+    /// Ranks agreements for a few words of what happened (the public finder, suggestions to handläggare).
+    public let finder: AgreementFinderService
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
     /// Random per-database key for HMAC signatures (form timestamps, …). Never logged.
@@ -58,6 +60,8 @@ public struct AppServices: Sendable {
             apiTokens: APITokenRepository(database: database), openAPIDocument: openAPI,
             facts: FactStore(database: database, catalogue: catalogue),
             loginThrottle: NIOLockedValueBox(LoginThrottle()),
+            finder: AgreementFinderService(database: database, catalogue: catalogue,
+                                           minimumReports: configuration.finderLearnMinReports, logger: logger),
             renderer: renderer,
             mailComposer: composer,
             signingKey: try database.signingKey(),

@@ -292,6 +292,9 @@ class Site:
         clipped = self.js("""
             return [...document.querySelectorAll('body *')].filter(e => {
                 if (e.closest('.visually-hidden, .skip-link')) return false;
+                // A one-line text field scrolls its own value by design (the caret and arrow keys
+                // reach all of it); only its size matters, which the sideways-scroll check covers.
+                if (e.tagName === 'INPUT') return false;
                 const s = getComputedStyle(e);
                 const hides = ['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY);
                 return hides && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1);
@@ -347,16 +350,44 @@ class Site:
         tab_to(lambda e: e["tag"] == "a" and "/rapportera/stockholm" in (e.get("href") or ""), "the Stockholm link")
         page_changes(lambda: keys(Keys.ENTER))
 
-        # The agreements are one radio group: Tab into it, arrows to LUS, Tab to Continue.
-        radio = tab_to(lambda e: e.get("type") == "radio", "the agreement radio group")
+        # The agreement finder: Tab to the search field, type a few words, Enter.
+        tab_to(lambda e: e.get("type") == "search", "the agreement finder's search field")
+        keys("discharged without notice" if lang == "en" else "skrevs ut utan besked")
+        page_changes(lambda: keys(Keys.ENTER))
+        if "sok=" not in self.driver.current_url:
+            raise AssertionError(f"the search did not answer with the ranked page: {self.driver.current_url}")
+        first = self.js("return document.querySelector('fieldset.suggestions input[type=radio]')?.value")
+        if first != "sthlm-lus":
+            raise AssertionError(f"the first suggestion for a discharge is not LUS but {first}")
+
+        # "Continue" with nothing chosen: an error summary whose link leads to the first choice.
+        tab_to(lambda e: e["tag"] == "button" and e.get("name") == "fortsatt", "the Continue button")
+        page_changes(lambda: keys(Keys.SPACE))
+        if not self.js("return !!document.querySelector('.error-summary a[href=\"#avtal-sthlm-lus\"]')"):
+            raise AssertionError("Continue with nothing chosen did not give an error summary linking to the choice")
+        keys(Keys.TAB)  # the skip link
+        tab_to(lambda e: e["tag"] == "a" and e.get("href") == "#avtal-sthlm-lus", "the error summary's link")
+        keys(Keys.ENTER)
+        time.sleep(0.1)
+        radio = self.active() or {}
+        if radio.get("id") != "avtal-sthlm-lus":
+            raise AssertionError(f"Enter on the error link did not focus the first choice but {radio}")
+        if problem := self.focus_visible():
+            raise AssertionError(f"focus not visible on the choice with the error: {problem}")
+
+        # The agreements are one radio group: Space chooses the focused one (or arrows to LUS), Tab to Continue.
         for _ in range(60):
-            if radio.get("value") == "sthlm-lus" and radio.get("checked"):
-                break
+            if radio.get("value") == "sthlm-lus":
+                if not radio.get("checked"):
+                    keys(Keys.SPACE)
+                    radio = self.active()
+                if radio.get("checked"):
+                    break
             keys(Keys.ARROW_DOWN)
             radio = self.active()
         else:
-            raise AssertionError("arrow keys did not reach the LUS agreement")
-        tab_to(lambda e: e["tag"] == "button", "the Continue button")
+            raise AssertionError("the keyboard did not choose the LUS agreement")
+        tab_to(lambda e: e["tag"] == "button" and e.get("name") == "fortsatt", "the Continue button")
         page_changes(lambda: keys(Keys.SPACE))
         if "avtal=sthlm-lus" not in self.driver.current_url:
             raise AssertionError(f"did not reach the LUS form: {self.driver.current_url}")

@@ -109,6 +109,7 @@ extension AppConfiguration {
             s("INTAKE_RATE_LIMIT_PER_HOUR", rateLimitPerHour),
             s("INTAKE_TRUST_PROXY", trustProxy),
             s("INTAKE_MIN_FILL_SECONDS", minFillSeconds),
+            s("INTAKE_FINDER_LEARN_MIN_REPORTS", finderLearnMinReports),
             s("INTAKE_LOG_FORMAT", logFormat.rawValue),
             s("INTAKE_LOG_LEVEL", logLevel.rawValue),
             Setting(key: "INTAKE_SMTP_URL", value: mail.smtpURL.map(Self.maskingURLPassword) ?? "", isSecret: false),

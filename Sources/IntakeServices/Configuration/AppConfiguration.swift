@@ -39,6 +39,9 @@ public struct AppConfiguration: Sendable {
     public var openReportMaxDays = 730
     /// Sent mails older than this are purged from the outbox (retention job).
     public var outboxRetentionDays = 90
+    /// The agreement finder learns a word for an agreement once it occurs in at least this many
+    /// reports a handläggare classified to that agreement; 0 turns learning off.
+    public var finderLearnMinReports = 5
     /// Overrides the catalogue's `default_feedback_days` when set.
     public var defaultFeedbackDays: Int?
     /// `INTAKE_SECURE_COOKIES`; unset means true, except in demo mode.
@@ -92,6 +95,7 @@ public struct AppConfiguration: Sendable {
         if let v = env.int("INTAKE_RATE_LIMIT_PER_HOUR", range: 0...1_000_000) { config.rateLimitPerHour = v }
         if let v = env.bool("INTAKE_TRUST_PROXY") { config.trustProxy = v }
         if let v = env.int("INTAKE_MIN_FILL_SECONDS", range: 0...3600) { config.minFillSeconds = v }
+        if let v = env.int("INTAKE_FINDER_LEARN_MIN_REPORTS", range: 0...10_000) { config.finderLearnMinReports = v }
         if let v = env.int("INTAKE_BCRYPT_COST", range: 4...16) { config.bcryptCost = v }
         if let v = env.bool("INTAKE_DEMO") { config.demo = v }
         config.readOperationsSettings(&env)

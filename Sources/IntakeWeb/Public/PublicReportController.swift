@@ -18,13 +18,17 @@ struct PublicReportController: Sendable {
     }
 
     static let unknownAgreementKey = "vet-inte"
+    /// The agreement finder's words (`?sok=`), read only through `FinderQuery.parse`.
+    static let searchField = "sok"
+    /// Sent by the "Fortsätt" button, so "Fortsätt" with nothing chosen is told apart from opening the page.
+    static let continueField = "fortsatt"
 
     func addRoutes(to router: RouteTable) {
         router.get("/", use: home)
         router.get("/rapportera", use: { request, _ in
             Response(status: .seeOther, headers: [.location: "/" + Self.language(request).query])
         })
-        router.get("/rapportera/:region", reads: .init(query: ["avtal"]), use: form)
+        router.get("/rapportera/:region", reads: .init(query: ["avtal", Self.searchField, Self.continueField]), use: form)
         router.post("/rapportera/:region", reads: .init(form: Self.reportFormFields(catalogue)), use: submit)
         router.get("/tillganglighet", use: accessibilityStatement)
         router.get("/personuppgifter", use: privacyNotice)
@@ -74,11 +78,18 @@ struct PublicReportController: Sendable {
     @Sendable func form(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
         guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
+        let search = FinderQuery.parse(request.uri.queryParameters[Substring(Self.searchField)])
         guard let choice = request.uri.queryParameters["avtal"].map(String.init), !choice.isEmpty else {
-            return chooseAgreementPage(region: region, language: language, error: nil)
+            if request.uri.queryParameters[Substring(Self.continueField)] != nil {
+                // "Fortsätt" with nothing chosen: say so, next to the choice, never a silent reload.
+                return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
+                    sv: "Välj en överenskommelse, eller ”Vet inte / ingen passar” om du är osäker.",
+                    en: "Choose an agreement, or “Don’t know / none fits” if you are not sure."), status: .unprocessableContent)
+            }
+            return await chooseAgreementPage(region: region, language: language, search: search, error: nil)
         }
         guard let resolved = resolveAgreement(choice, region: region) else {
-            return chooseAgreementPage(region: region, language: language, error: LocalizedText(
+            return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
                 sv: "Välj en överenskommelse i listan, eller ”Vet inte / ingen passar”.",
                 en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent)
         }
@@ -92,23 +103,51 @@ struct PublicReportController: Sendable {
         return (agreement, key)
     }
 
-    func chooseAgreementPage(region: Region, language: Language, error: LocalizedText?, status: HTTPResponse.Status = .ok) -> Response {
+    /// The agreement choice. With `search`, the agreement finder's best matches come first as
+    /// suggestions, then the other agreements in ranked order; without it, agreements grouped by target group.
+    func chooseAgreementPage(region: Region, language: Language, search: FinderQuery? = nil, error: LocalizedText?,
+                             status: HTTPResponse.Status = .ok) async -> Response {
         let title = language == .sv ? "Vilken överenskommelse gäller det?" : "Which agreement is it about?"
-        var page = PageContext.base(language: language, title: title, path: "/rapportera/\(region.key)")
+        var extraQuery: [(String, String)] = []
+        if let search { extraQuery.append((Self.searchField, search.text)) }
+        var page = PageContext.base(language: language, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title,
+                                    path: "/rapportera/\(region.key)", extraQuery: extraQuery)
         page["regionName"] = region.name[language]
         page["action"] = "/rapportera/\(region.key)"
         page["homeHref"] = "/" + language.query
-        page["groups"] = catalogue.agreementsByTargetGroup(region: region.key, on: today).map { group, agreements in
-            [
-                "name": group.name[language],
-                "agreements": agreements.map { agreement in
-                    ["key": agreement.key, "id": "avtal-\(agreement.key)", "name": agreement.name[language], "summary": agreement.summary[language]]
-                },
-            ] as [String: Any]
+        page["searchField"] = Self.searchField
+        page["continueField"] = Self.continueField
+        page["searchMaxLength"] = FinderQuery.maximumCharacters
+        func model(_ agreement: Agreement, matched: [String] = []) -> [String: Any] {
+            ["key": agreement.key, "id": "avtal-\(agreement.key)", "name": agreement.name[language], "summary": agreement.summary[language],
+             "matched": matched.prefix(5).joined(separator: ", "), "hasMatched": !matched.isEmpty]
+        }
+        var firstId: String?
+        if let search {
+            page["searchText"] = search.text
+            page["searchShortened"] = search.wasShortened
+            let ranked = await services.finder.finder(region: region.key, now: services.clock()).rank(search.text)
+            let suggestions = AgreementFinder.suggestions(ranked)
+            let suggested = Set(suggestions.map(\.agreement.key))
+            page["searched"] = true
+            page["hasSuggestions"] = !suggestions.isEmpty
+            page["suggestionCount"] = suggestions.count
+            page["oneSuggestion"] = suggestions.count == 1
+            page["suggestions"] = suggestions.map { model($0.agreement, matched: $0.matchedWords) }
+            page["others"] = ranked.filter { !suggested.contains($0.agreement.key) }.map { model($0.agreement) }
+            page["clearHref"] = "/rapportera/\(region.key)" + language.query
+            firstId = ranked.first.map { "avtal-\($0.agreement.key)" }
+        } else {
+            let groups = catalogue.agreementsByTargetGroup(region: region.key, on: today)
+            page["groups"] = groups.map { group, agreements in
+                ["name": group.name[language], "agreements": agreements.map { model($0) }] as [String: Any]
+            }
+            firstId = groups.first?.1.first.map { "avtal-\($0.key)" }
         }
         page["unknownKey"] = Self.unknownAgreementKey
         if let error {
             page["errorMessage"] = error[language]
+            page["errorHref"] = "#" + (firstId ?? "avtal-\(Self.unknownAgreementKey)")
             page["hasErrors"] = true
         }
         return services.renderer.page("pages/choose-agreement", page, status: status)
@@ -136,7 +175,9 @@ struct PublicReportController: Sendable {
         page["changeHref"] = "/rapportera/\(region.key)" + language.query
         page["retentionDays"] = services.configuration.contactRetentionDays
         page["hasErrors"] = !errors.isEmpty
+        let errors = form.inPageOrder(errors)
         page["errorCount"] = errors.count
+        page["oneError"] = errors.count == 1
         page["errors"] = errors.map { ["href": "#f-\($0.fieldKey)", "message": $0.message[language]] }
         page["honeypotField"] = FormGuard.honeypotField
         page["fillTimeField"] = FormGuard.fillTimeField
@@ -146,12 +187,10 @@ struct PublicReportController: Sendable {
         func model(_ field: FieldDefinition, name: String) -> [String: Any] {
             FieldView.model(field, name: name, language: language, values: values, error: errorByField[name], parties: parties)
         }
-        let eventKeys: [CommonField] = [.organisation, .otherParties, .occurredOn, .whatHappened, .expected, .consequences, .improvement]
-        page["eventFields"] = eventKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        page["eventFields"] = ReportForm.eventFields.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
         page["extraFields"] = form.extraFields.map { model($0, name: ReportForm.extraFieldName($0.key)) }
         page["hasExtraFields"] = !form.extraFields.isEmpty
-        let contactKeys: [CommonField] = [.reporterName, .reporterRole, .reporterEmail, .reporterPhone]
-        page["contactFields"] = contactKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        page["contactFields"] = ReportForm.contactFields.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
         return services.renderer.page("pages/report-form", page, status: status)
     }
 
@@ -201,7 +240,7 @@ struct PublicReportController: Sendable {
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
             giveBack()
             IntakeMetrics.reportsRefused.increment()
-            return chooseAgreementPage(region: region, language: language, error: LocalizedText(
+            return await chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
                 en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
                 status: .unprocessableContent)

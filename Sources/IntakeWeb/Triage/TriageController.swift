@@ -320,6 +320,18 @@ struct TriageController: Sendable {
             .filter { $0.regionKey == summary.regionKey && $0.isValid(on: today) && $0.key != summary.agreementKey }
             .sorted { $0.name.sv < $1.name.sv }
             .map { ["value": $0.key, "label": $0.name[language]] }
+        if summary.agreementKey == nil {
+            // Filed as "Vet inte": the agreement finder suggests where it belongs, one click to reclassify.
+            let text = [detail.facts.whatHappened, detail.facts.expected, detail.facts.consequences ?? "", detail.facts.improvement ?? ""]
+                .joined(separator: "\n")
+            let finder = await services.finder.finder(region: summary.regionKey, now: now)
+            let suggestions = AgreementFinder.suggestions(finder.rank(text))
+            page["hasSuggestions"] = !suggestions.isEmpty
+            page["suggestions"] = suggestions.map { match -> [String: Any] in
+                ["key": match.agreement.key, "name": match.agreement.name[language], "summary": match.agreement.summary[language],
+                 "words": match.matchedWords.prefix(6).joined(separator: ", ")]
+            }
+        }
         if let region {
             switch Workflow.nextEscalation(in: region, current: summary.escalationLevel) {
             case .success(let level):
@@ -404,7 +416,9 @@ struct TriageController: Sendable {
             case .tilldela:
                 let raw = form["handlaggare"]?.first ?? ""
                 try await triage.assign(id, to: raw.isEmpty ? nil : BoundedNumber.id(raw) ?? -1, by: user, now: now)
-            case .klassificera: try await triage.reclassify(id, to: form["avtal"]?.first ?? "", by: user, now: now)
+            case .klassificera:
+                try await triage.reclassify(id, to: form["avtal"]?.first ?? "", by: user, now: now)
+                services.finder.invalidate()
             case .eskalera:
                 try await triage.escalate(id, reason: form["orsak"]?.first ?? "", publicText: form["besked"]?.first ?? "",
                                           confirmed: form["bekrafta"]?.first == "1", by: user, now: now)
