@@ -157,6 +157,10 @@ struct PublicReportController: Sendable {
         page["hasExtraFields"] = !form.extraFields.isEmpty
         let contactKeys: [CommonField] = [.reporterName, .reporterRole, .reporterEmail, .reporterPhone]
         page["contactFields"] = contactKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        // The contact details sit in a disclosure: open when something is filled in or wrong there.
+        page["contactOpen"] = contactKeys.contains { key in
+            errorByField[key.rawValue] != nil || !(values[key.rawValue]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        }
         return services.renderer.page("pages/report-form", page, status: status)
     }
 
