@@ -121,7 +121,10 @@ public enum PersonNames {
             i + 1 < tokens.count && !tokens[i].endsClause && lexicon.isPlaceWord(tokens[i + 1].core)
         }
         func words(_ from: Int, _ to: Int) -> String {
-            tokens[from...to].map { String($0.core) }.joined(separator: " ")
+            // As written, with a comma kept between words: "Karin Andersson, 84 år".
+            tokens[from...to].enumerated().map { offset, token in
+                String(token.core) + (token.hasComma && from + offset < to ? "," : "")
+            }.joined(separator: " ")
         }
         /// ", 84 år" / "84 år" / "84-årig" / "84år" after token i: the index of the last token of the age.
         func age(after i: Int) -> Int? {
