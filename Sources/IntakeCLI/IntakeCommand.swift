@@ -137,7 +137,7 @@ struct CatalogCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the name check's recall and false positives over a corpus (JSON lines: text, expect refuse|ask|pass).")
         @Option(help: "Folder with the catalogue YAML (INTAKE_FORMS, default Forms).") var forms: String?
-        @Argument(help: "The corpus file.") var corpus = "Tests/corpus/person-names.jsonl"
+        @Argument(help: "The corpus file.") var corpus = "Tests/names/person-names.jsonl"
 
         func run() async throws {
             let directory = forms ?? ProcessInfo.processInfo.environment["INTAKE_FORMS"] ?? "Forms"

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Figures of the name check over a corpus (Tests/corpus/person-names.jsonl): one JSON object a
+/// Figures of the name check over a corpus (Tests/names/person-names.jsonl): one JSON object a
 /// line, `{"text": "...", "expect": "refuse" | "ask" | "pass"}`. Printed by
 /// `intake catalog names` (benchmarks/name-check.sh) and asserted in `NameCheckTests`.
 public struct NameCorpusFigures: Sendable {

@@ -75,7 +75,7 @@ struct NameCheckTests {
     /// (printed in the test log), so a change to the lists or the rules that loses much shows.
     @Test("corpus: names in running text are refused, places and ordinary words pass")
     func corpus() throws {
-        let text = try String(contentsOfFile: TestSupport.repositoryRoot + "/Tests/corpus/person-names.jsonl", encoding: .utf8)
+        let text = try String(contentsOfFile: TestSupport.repositoryRoot + "/Tests/names/person-names.jsonl", encoding: .utf8)
         let figures = NameCorpusFigures.evaluate(jsonLines: text, lexicon: Self.lexicon)
         print(figures.report)
         #expect(figures.refuseTotal >= 50 && figures.askTotal >= 10 && figures.passTotal >= 60)
