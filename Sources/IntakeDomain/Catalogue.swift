@@ -304,6 +304,8 @@ public struct Catalogue: Sendable {
     public var lifecycle: Lifecycle
     public var regions: [Region]
     public var agreements: [Agreement]
+    /// The word lists of the name check (Forms/privacy/); empty only in hand-built test catalogues.
+    public var names = NameLexicon()
 
     public init(defaultFeedbackDays: Int, targetGroups: [TargetGroup], form: FormDefinition, lifecycle: Lifecycle, regions: [Region], agreements: [Agreement]) {
         self.defaultFeedbackDays = defaultFeedbackDays

@@ -14,6 +14,9 @@ public enum Workflow {
         case textTooLong(Int)
         case controlCharacters
         case containsPersonalData(LocalizedText)
+        /// Lone common first names (`PrivacyFinding.possibleName`): refused until the writer
+        /// removes them or confirms they are not names (`ReportForm.confirmedNotNamesField`).
+        case possibleNames(LocalizedText, [String])
         case unknownUser
         case unknownReport
         case linkToSelf
@@ -44,7 +47,7 @@ public enum Workflow {
                               en: "The text contains characters that cannot be stored. Type the text again without special characters.")
             case .textTooLong(let max):
                 LocalizedText(sv: "Texten får ha högst \(max) tecken.", en: "The text may have at most \(max) characters.")
-            case .containsPersonalData(let text):
+            case .containsPersonalData(let text), .possibleNames(let text, _):
                 text
             case .unknownUser:
                 LocalizedText(sv: "Välj en handläggare i listan.", en: "Choose a case officer from the list.")
@@ -95,7 +98,9 @@ public enum Workflow {
     }
 
     /// Text written by staff or the reporter after filing: not empty, not too long, no personal identity numbers or patient names.
-    public static func checkText(_ raw: String, maxLength: Int = 4000) -> Result<String, Refusal> {
+    /// `names`: the catalogue's word lists; `confirmed`: lower-cased words the writer confirmed
+    /// are not names (a lone first name is refused until confirmed).
+    public static func checkText(_ raw: String, maxLength: Int = 4000, names: NameLexicon, confirmed: Set<String> = []) -> Result<String, Refusal> {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return .failure(.emptyText) }
         guard text.count <= maxLength else { return .failure(.textTooLong(maxLength)) }
@@ -103,7 +108,8 @@ public enum Workflow {
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\r" && $0 != "\t" }) {
             return .failure(.controlCharacters)
         }
-        if let finding = PrivacyCheck.firstFinding(in: text) {
+        if let finding = PrivacyCheck.firstFinding(in: text, names: names, confirmed: confirmed) {
+            if case .possibleName(let words) = finding { return .failure(.possibleNames(finding.message, words)) }
             return .failure(.containsPersonalData(finding.message))
         }
         return .success(text)

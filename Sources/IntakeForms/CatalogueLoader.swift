@@ -336,7 +336,35 @@ private struct LoadContext {
         var catalogue = Catalogue(defaultFeedbackDays: feedbackDays, targetGroups: targetGroups, form: formDefinition,
                                   lifecycle: lifecycle, regions: regions, agreements: agreements)
         catalogue.reminders = reminders
+        catalogue.names = loadNames(regions: regions)
         return catalogue
+    }
+
+    /// Forms/privacy/: the word lists of the name check (sources and licences in its README.md).
+    /// A missing or empty list is a problem: without it names of persons would pass.
+    mutating func loadNames(regions: [Region]) -> NameLexicon {
+        func words(_ file: String) -> [String] {
+            let path = (root as NSString).appendingPathComponent("privacy/" + file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                fileProblem("privacy/\(file)", "missing or not UTF-8 (the name check needs it)")
+                return []
+            }
+            let list = NameLexicon.words(text)
+            if list.isEmpty { fileProblem("privacy/\(file)", "has no words") }
+            return list
+        }
+        var lexicon = NameLexicon(firstNames: Set(words("first-names.txt")), surnames: Set(words("surnames.txt")),
+                                  ordinaryWords: Set(words("ordinary-words.txt")), places: Set(words("places.txt")),
+                                  placeWords: words("place-words.txt"))
+        // A municipality of the catalogue is a place ("Nora kommun", "i Nora").
+        for region in regions {
+            for party in region.parties where party.kind == .municipality {
+                guard let first = party.name.split(separator: " ").first?.lowercased() else { continue }
+                lexicon.places.insert(first)
+                if first.hasSuffix("s") { lexicon.places.insert(String(first.dropLast())) }
+            }
+        }
+        return lexicon
     }
 
     mutating func fieldList(_ at: Located, allowPartyTypes: Bool) -> [FieldDefinition] {

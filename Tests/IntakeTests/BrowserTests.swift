@@ -20,6 +20,10 @@ struct BrowserTests {
     static var python: String {
         ProcessInfo.processInfo.environment["INTAKE_TEST_PYTHON"] ?? TestSupport.repositoryRoot + "/.venv/bin/python"
     }
+    /// INTAKE_PUBLIC_URL in the browser run: not the loopback address the browser uses, so a
+    /// link in a mail built from the request instead of the configuration is caught.
+    static let publicURL = "https://samverkan.test.example.se"
+
     static var checker: String { TestSupport.repositoryRoot + "/Tests/browser/check_site.py" }
 
     struct Run {
@@ -96,6 +100,7 @@ struct BrowserTests {
             config.rateLimitPerHour = 10
             config.trustProxy = true  // so one "client" can be sent over its limit for the 429 page
             config.secureCookies = false  // the session cookie over http://127.0.0.1
+            config.publicURL = Self.publicURL  // links in mails must use it, not the address asked
         }
         let logins = try await Self.createStaffAccounts(directory: directory, configure: configure)
         let app = try await TestSupport.application(directory: directory, clock: { Date() }, configure: configure)
@@ -137,9 +142,20 @@ struct BrowserTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
 
+            // Every agreement's form (and "vet inte") of every region, measured at 390 px.
+            let catalogue = try TestSupport.catalogue()
+            let today = CalendarDay(Date())
+            let forms = catalogue.regions.flatMap { region in
+                ["/rapportera/\(region.key)?avtal=vet-inte"] + catalogue.agreements
+                    .filter { $0.regionKey == region.key && $0.isValid(on: today) }
+                    .map { "/rapportera/\(region.key)?avtal=\($0.key)" }
+            }.sorted { $0.contains("sthlm-lus") && !$1.contains("sthlm-lus") }
+            #expect(forms.count > catalogue.regions.count)
+
             let run = try await Self.check(
                 baseURL: "http://127.0.0.1:\(port)",
-                arguments: ["--mails", mails, "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)",
+                arguments: ["--mails", mails, "--public-url", Self.publicURL, "--form-heights", forms.joined(separator: ","),
+                            "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)",
                             "--var", "receipt_anonymous=\(receiptAnonymous)", "--var", "tracking_closed=/arende/\(closedToken)",
                             "--var", "case_closed=\(base)"]
                     + logins.flatMap { ["--login", $0] },

@@ -156,9 +156,9 @@ public final class TriageService: Sendable {
     // MARK: messages
 
     /// A reply is shown on the tracking page and mailed when the reporter left an e-mail address.
-    public func reply(_ reportId: Int64, text: String, by user: StaffUser, now: Date) async throws(Failure) {
+    public func reply(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         let body: String
-        switch Workflow.checkText(text) {
+        switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }
@@ -174,9 +174,9 @@ public final class TriageService: Sendable {
         }
     }
 
-    public func addNote(_ reportId: Int64, text: String, by user: StaffUser, now: Date) async throws(Failure) {
+    public func addNote(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         let body: String
-        switch Workflow.checkText(text) {
+        switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }
@@ -329,9 +329,9 @@ public final class TriageService: Sendable {
 
     /// What the report led to, as a public, de-identified text; shown on /larande only when
     /// `publishable`. The privacy check refuses identity numbers and patient names.
-    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date) async throws(Failure) {
+    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         let body: String
-        switch Workflow.checkText(text, maxLength: 2000) {
+        switch Workflow.checkText(text, maxLength: 2000, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }
@@ -352,10 +352,10 @@ public final class TriageService: Sendable {
     // MARK: the reporter
 
     /// The reporter adds information from the tracking page; the handlers are notified.
-    public func reporterAdds(token: String, text: String, now: Date) async throws(Failure) {
+    public func reporterAdds(token: String, text: String, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         guard SecretToken.isWellFormed(token) else { throw .notFound }
         let body: String
-        switch Workflow.checkText(text) {
+        switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }

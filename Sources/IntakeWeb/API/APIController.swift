@@ -281,7 +281,13 @@ struct APIController: Sendable {
 
     /// `message`: the final message to the reporter, required when `state` is closed.
     struct StateBody: Decodable { var state: String; var message: String? }
-    struct TextBody: Decodable { var text: String }
+    struct TextBody: Decodable {
+        var text: String
+        /// Words the client confirms are not names of persons ("Är ”Karin” namnet på en person?").
+        var notNames: [String]?
+        enum CodingKeys: String, CodingKey { case text, notNames = "not_names" }
+        var confirmed: Set<String> { ReportForm.confirmedNotNames([ReportForm.confirmedNotNamesField: notNames ?? []]) }
+    }
 
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         guard let contentType = request.headers[.contentType], let media = MediaType(from: contentType), media.isType(.applicationJson) else {
@@ -331,13 +337,13 @@ struct APIController: Sendable {
 
     @Sendable func reply(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context: context, body: TextBody.self) { id, body, user, now in
-            try await services.triage.reply(id, text: body.text, by: user, now: now)
+            try await services.triage.reply(id, text: body.text, by: user, now: now, confirmedNotNames: body.confirmed)
         }
     }
 
     @Sendable func addNote(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context: context, body: TextBody.self) { id, body, user, now in
-            try await services.triage.addNote(id, text: body.text, by: user, now: now)
+            try await services.triage.addNote(id, text: body.text, by: user, now: now, confirmedNotNames: body.confirmed)
         }
     }
 }

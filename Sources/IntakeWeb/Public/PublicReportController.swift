@@ -34,7 +34,7 @@ struct PublicReportController: Sendable {
         router.get("/personuppgifter", use: privacyNotice)
         router.get("/kvitto/:token", use: receipt)
         router.get("/arende/:token", reads: .init(query: ["tillagd"]), use: tracking)
-        router.post("/arende/:token", reads: .init(form: ["information", "lang"]), use: addInformation)
+        router.post("/arende/:token", reads: .init(form: ["information", "lang", ReportForm.confirmedNotNamesField]), use: addInformation)
         router.get("/static/app.css", use: { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
@@ -165,6 +165,10 @@ struct PublicReportController: Sendable {
         var page = PageContext.base(language: language, title: errors.isEmpty ? title : (language == .sv ? "Fel: " : "Error: ") + title,
                                     path: "/rapportera/\(region.key)", extraQuery: [("avtal", agreementKey)])
         let errorByField = Dictionary(errors.map { ($0.fieldKey, $0.message[language]) }, uniquingKeysWith: { a, _ in a })
+        let namesByField = Dictionary(errors.map { ($0.fieldKey, $0.unconfirmedNames) }, uniquingKeysWith: { a, _ in a })
+        // Words confirmed earlier stay confirmed while the form goes back and forth.
+        page["confirmedNotNames"] = Array(ReportForm.confirmedNotNames(values).sorted().prefix(50))
+        page["confirmedNotNamesField"] = ReportForm.confirmedNotNamesField
         page["regionName"] = region.name[language]
         page["action"] = "/rapportera/\(region.key)"
         page["agreementKey"] = agreementKey
@@ -185,12 +189,18 @@ struct PublicReportController: Sendable {
 
         let parties = region.parties
         func model(_ field: FieldDefinition, name: String) -> [String: Any] {
-            FieldView.model(field, name: name, language: language, values: values, error: errorByField[name], parties: parties)
+            FieldView.model(field, name: name, language: language, values: values, error: errorByField[name], parties: parties,
+                            unconfirmedNames: namesByField[name] ?? [])
         }
         page["eventFields"] = ReportForm.eventFields.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
         page["extraFields"] = form.extraFields.map { model($0, name: ReportForm.extraFieldName($0.key)) }
         page["hasExtraFields"] = !form.extraFields.isEmpty
-        page["contactFields"] = ReportForm.contactFields.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        let contactKeys = ReportForm.contactFields
+        page["contactFields"] = contactKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        // The contact details sit in a disclosure: open when something is filled in or wrong there.
+        page["contactOpen"] = contactKeys.contains { key in
+            errorByField[key.rawValue] != nil || !(values[key.rawValue]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        }
         return services.renderer.page("pages/report-form", page, status: status)
     }
 
@@ -394,12 +404,15 @@ struct PublicReportController: Sendable {
         }
         let text = values["information"]?.first ?? ""
         do {
-            try await services.triage.reporterAdds(token: token, text: text, now: services.clock())
+            try await services.triage.reporterAdds(token: token, text: text, now: services.clock(),
+                                                   confirmedNotNames: ReportForm.confirmedNotNames(values))
         } catch {
             if error == .storageUnavailable { throw AppError.storageUnavailable }
             guard case .refused(let refusal) = error else { throw AppError.notFound }
+            var names: [String] = []
+            if case .possibleNames(_, let words) = refusal { names = words }
             return try await trackingPage(request, context: context, language: Language(parameter: values["lang"]?.first),
-                                          error: refusal.message, text: text, status: .unprocessableContent)
+                                          error: refusal.message, text: text, unconfirmedNames: names, status: .unprocessableContent)
         }
         context.logger.info("reporter added information")
         let language = Language(parameter: values["lang"]?.first)
@@ -409,7 +422,8 @@ struct PublicReportController: Sendable {
     /// What the reporter sees at the secret link: state, dates, replies, what it led to, and a
     /// form to add information. Unknown and malformed tokens get the same 404.
     private func trackingPage(_ request: Request, context: AppRequestContext, language chosen: Language? = nil,
-                              error: LocalizedText? = nil, text: String = "", status: HTTPResponse.Status = .ok) async throws -> Response {
+                              error: LocalizedText? = nil, text: String = "", unconfirmedNames: [String] = [],
+                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         guard let view = try await services.cases.tracking(token: token, reports: services.reports) else { throw AppError.notFound }
         let report = view.receipt
@@ -439,6 +453,7 @@ struct PublicReportController: Sendable {
         page["hasMessages"] = !messages.isEmpty
         page["action"] = "/arende/\(token)"
         page["information"] = text
+        page["confirmNames"] = unconfirmedNames.enumerated().map { ["word": $1, "confirmId": "f-information-inte-namn-\($0)"] }
         page["added"] = request.uri.queryParameters["tillagd"] != nil && error == nil
         if let error {
             page["error"] = error[language]
@@ -512,7 +527,8 @@ struct PublicReportController: Sendable {
 
 /// How one form field is shown: its type decides the control, its state the error and values.
 enum FieldView {
-    static func model(_ field: FieldDefinition, name: String, language: Language, values: FormValues, error: String?, parties: [Party]) -> [String: Any] {
+    static func model(_ field: FieldDefinition, name: String, language: Language, values: FormValues, error: String?, parties: [Party],
+                      unconfirmedNames: [String] = []) -> [String: Any] {
         let id = "f-\(name)"
         let submitted = values[name] ?? []
         var model: [String: Any] = [
@@ -531,6 +547,10 @@ enum FieldView {
             describedBy.append("\(id)-error")
         }
         model["describedBy"] = describedBy.joined(separator: " ")
+        // "Är ”Karin” namnet på en person?": one checkbox per word to confirm it is not.
+        model["confirmNames"] = unconfirmedNames.enumerated().map { index, word in
+            ["word": word, "confirmId": "\(id)-inte-namn-\(index)"]
+        }
         if let max = field.maxLength ?? (field.type == .textarea || field.type == .text ? field.effectiveMaxLength : nil) {
             model["maxLength"] = max
         }
@@ -558,8 +578,21 @@ enum FieldView {
             model["isSelect"] = true
             model["options"] = options(parties.map { ($0.key, $0.name) })
         case .parties:
-            model["isCheckboxes"] = true
-            model["options"] = options(parties.map { ($0.key, $0.name) })
+            // Compact: the region and the municipalities' association are shown, the
+            // municipalities sit in a disclosure (<details>) that is open when one of them is
+            // chosen. Works without JavaScript; several parties can still be chosen.
+            let all = options(parties.map { ($0.key, $0.name) })
+            let isMunicipality = parties.map { $0.kind == .municipality }
+            let main = zip(all, isMunicipality).filter { !$0.1 }.map(\.0)
+            let group = zip(all, isMunicipality).filter { $0.1 }.map(\.0)
+            let chosenInGroup = group.filter { $0["checked"] as? Bool == true }.count
+            model["isPartyGroups"] = true
+            model["mainOptions"] = main
+            model["groupOptions"] = group
+            model["hasGroup"] = !group.isEmpty
+            model["groupCount"] = group.count
+            model["groupChosen"] = chosenInGroup
+            model["groupOpen"] = chosenInGroup > 0
         case .singleChoice, .yesNo:
             model["isRadios"] = true
             model["options"] = options(field.choices(in: language))

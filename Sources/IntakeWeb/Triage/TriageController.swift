@@ -199,7 +199,7 @@ struct TriageController: Sendable {
     }
 
     func reportPage(_ request: Request, context: AppRequestContext, detail: CaseDetail, user: StaffUser, error: (action: Action, message: LocalizedText)?,
-                    kept: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+                    kept: [String: String] = [:], retry: (text: String, names: [String])? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = PublicReportController.language(request)
         let lifecycle = catalogue.lifecycle
         let summary = detail.summary
@@ -219,6 +219,12 @@ struct TriageController: Sendable {
             case .status: "#f-status-message"
             case .eskalera: "#f-escalation-reason"
             default: "#action-\(error.action.rawValue)"
+            }
+            if let retry {
+                page["retry_" + error.action.rawValue] = [
+                    "text": retry.text,
+                    "confirmNames": retry.names.enumerated().map { ["word": $1, "confirmId": "f-\(error.action.rawValue)-inte-namn-\($0)"] },
+                ] as [String: Any]
             }
         }
         page["reference"] = summary.reference
@@ -347,7 +353,7 @@ struct TriageController: Sendable {
             try Row.fetchOne(db, sql: "SELECT summary, publishable FROM report_outcome WHERE report_id = ?", arguments: [reportId])
                 .map { OutcomeRow(text: $0["summary"], publishable: $0["publishable"]) }
         }
-        page["outcomeText"] = outcome?.text ?? ""
+        page["outcomeText"] = (page["retry_utfall"] as? [String: Any])?["text"] as? String ?? outcome?.text ?? ""
         page["outcomePublishable"] = outcome?.publishable ?? false
         page["reporterHasEmail"] = detail.contact?.email != nil
         return services.renderer.page("pages/case", page, status: status)
@@ -389,13 +395,13 @@ struct TriageController: Sendable {
         var formFields: [String] {
             switch self {
             case .status: ["status", "meddelande"]
-            case .svar, .anteckning: ["text"]
+            case .svar, .anteckning: ["text", ReportForm.confirmedNotNamesField]
             case .tilldela: ["handlaggare"]
             case .klassificera: ["avtal"]
             case .eskalera: ["orsak", "besked", "bekrafta"]
             case .koppla: ["referens"]
             case .systemfel: ["systemfel"]
-            case .utfall: ["utfall", "publicera"]
+            case .utfall: ["utfall", "publicera", ReportForm.confirmedNotNamesField]
             }
         }
     }
@@ -407,12 +413,13 @@ struct TriageController: Sendable {
         let text = form["text"]?.first ?? ""
         let now = now
         let triage = services.triage
+        let confirmed = ReportForm.confirmedNotNames(form)
         var message = action.rawValue
         do throws(TriageService.Failure) {
             switch action {
             case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", message: form["meddelande"]?.first, by: user, now: now)
-            case .svar: try await triage.reply(id, text: text, by: user, now: now)
-            case .anteckning: try await triage.addNote(id, text: text, by: user, now: now)
+            case .svar: try await triage.reply(id, text: text, by: user, now: now, confirmedNotNames: confirmed)
+            case .anteckning: try await triage.addNote(id, text: text, by: user, now: now, confirmedNotNames: confirmed)
             case .tilldela:
                 let raw = form["handlaggare"]?.first ?? ""
                 try await triage.assign(id, to: raw.isEmpty ? nil : BoundedNumber.id(raw) ?? -1, by: user, now: now)
@@ -424,7 +431,7 @@ struct TriageController: Sendable {
                                           confirmed: form["bekrafta"]?.first == "1", by: user, now: now)
             case .koppla: try await triage.link(id, toReference: form["referens"]?.first ?? "", by: user, now: now)
             case .systemfel: try await triage.setSystemfel(id, form["systemfel"]?.first == "1", by: user, now: now)
-            case .utfall: try await triage.setOutcome(id, text: form["utfall"]?.first ?? "", publishable: form["publicera"]?.first == "1", by: user, now: now)
+            case .utfall: try await triage.setOutcome(id, text: form["utfall"]?.first ?? "", publishable: form["publicera"]?.first == "1", by: user, now: now, confirmedNotNames: confirmed)
             }
         } catch {
             if error == .storageUnavailable { throw AppError.storageUnavailable }
@@ -433,8 +440,13 @@ struct TriageController: Sendable {
             context.logger.info("triage action refused", metadata: ["action": .string(action.rawValue)])
             // What was typed comes back with the error, so nothing written is lost.
             let kept = Dictionary(action.formFields.compactMap { name in form[name]?.first.map { (name, $0) } }, uniquingKeysWith: { first, _ in first })
+            // A lone first name: the text comes back with a checkbox per word to confirm it is not a name.
+            var retry: (text: String, names: [String])?
+            if case .possibleNames(_, let words) = refusal {
+                retry = (action == .utfall ? form["utfall"]?.first ?? "" : text, words)
+            }
             return try await reportPage(request, context: context, detail: detail, user: user, error: (action, refusal.message), kept: kept,
-                                        status: .unprocessableContent)
+                                        retry: retry, status: .unprocessableContent)
         }
         if action == .svar, try await services.cases.detail(id: id, includeContact: true)?.contact?.email == nil {
             message = "svar-utan-epost"
