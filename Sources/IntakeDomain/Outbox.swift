@@ -138,6 +138,7 @@ extension OutboxDraft.Kind {
         case .reply: LocalizedText(sv: "Svar till rapportören", en: "Reply to the reporter")
         case .assignment: LocalizedText(sv: "Tilldelning", en: "Assignment")
         case .escalation: LocalizedText(sv: "Eskalering", en: "Escalation")
+        case .escalationNotice: LocalizedText(sv: "Besked om eskalering till rapportören", en: "Escalation notice to the reporter")
         case .reminder: LocalizedText(sv: "Påminnelse", en: "Reminder")
         case .passwordReset: LocalizedText(sv: "Länk för nytt lösenord", en: "Password reset link")
         case .summary: LocalizedText(sv: "Sammanställning", en: "Summary")

@@ -91,10 +91,10 @@ public enum Workflow {
     /// The final message a state change carries. Required when the target state is closed
     /// (nil target: an unknown state, refused by `checkTransition`); optional otherwise, and then
     /// nil when left empty. Checked like every text written after filing.
-    public static func checkStateMessage(_ raw: String?, closing: Bool) -> Result<String?, Refusal> {
+    public static func checkStateMessage(_ raw: String?, closing: Bool, names: NameLexicon, confirmed: Set<String> = []) -> Result<String?, Refusal> {
         let text = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return closing ? .failure(.closingMessageRequired) : .success(nil) }
-        return checkText(text).map { Optional($0) }
+        return checkText(text, names: names, confirmed: confirmed).map { Optional($0) }
     }
 
     /// Text written by staff or the reporter after filing: not empty, not too long, no personal identity numbers or patient names.

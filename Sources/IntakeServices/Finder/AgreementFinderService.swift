@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import IntakeDomain
 import IntakeStore
 import Logging
@@ -13,7 +14,7 @@ public final class AgreementFinderService: Sendable {
     let minimumReports: Int
     let maximumAge: TimeInterval
     let logger: Logger
-    private let state = LockedValue<(terms: LearnedTerms, loadedAt: Date?)>((LearnedTerms(), nil))
+    private let state = Mutex<(terms: LearnedTerms, loadedAt: Date?)>((LearnedTerms(), nil))
 
     public init(database: AppDatabase, catalogue: Catalogue, minimumReports: Int, maximumAge: TimeInterval = 600, logger: Logger) {
         self.database = database

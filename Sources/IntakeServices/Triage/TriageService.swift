@@ -96,7 +96,7 @@ public final class TriageService: Sendable {
         let composer = composer
         let closing = lifecycle.state(target).map { !$0.isOpen } ?? false
         let text: String?
-        switch Workflow.checkStateMessage(message, closing: closing) {
+        switch Workflow.checkStateMessage(message, closing: closing, names: catalogue.names) {
         case .success(let checked): text = checked
         case .failure(let refusal):
             // An unknown state or a forbidden transition is the better answer than a missing text.
@@ -268,12 +268,12 @@ public final class TriageService: Sendable {
     public func escalate(_ reportId: Int64, reason: String, publicText: String, confirmed: Bool, by user: StaffUser, now: Date) async throws(Failure) {
         let checkedReason: String
         let checkedPublic: String
-        switch Workflow.checkText(reason, maxLength: 2000) {
+        switch Workflow.checkText(reason, maxLength: 2000, names: catalogue.names) {
         case .success(let text): checkedReason = text
         case .failure(.emptyText): throw .refused(.escalationReasonRequired)
         case .failure(let refusal): throw .refused(refusal)
         }
-        switch Workflow.checkText(publicText, maxLength: 1000) {
+        switch Workflow.checkText(publicText, maxLength: 1000, names: catalogue.names) {
         case .success(let text): checkedPublic = text
         case .failure(.emptyText): throw .refused(.escalationPublicTextRequired)
         case .failure(let refusal): throw .refused(refusal)
