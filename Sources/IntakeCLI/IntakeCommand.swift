@@ -18,7 +18,7 @@ struct IntakeCommand: AsyncParsableCommand {
         abstract: "samverkan-intake: report, route and follow up samverkansbrister.",
         subcommands: [Serve.self, Migrate.self, CatalogCommand.self, OutboxCommand.self,
                       ConfigCommand.self, Backup.self, Restore.self, Verify.self, UserCommand.self, RetentionCommand.self, TokenCommand.self,
-                      DemoCommand.self, SummaryCommand.self, RoutesCommand.self],
+                      DemoCommand.self, SummaryCommand.self, RoutesCommand.self, FinderCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -76,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         for key in config.unknownVariables(in: (try? ConfigurationFile.merged(environment: ProcessInfo.processInfo.environment).values) ?? [:]) {
             logger.warning("unknown configuration variable ignored", metadata: ["variable": .string(key)])
         }
+        for warning in config.warnings() { logger.warning("\(warning)") }
         // One registry for the process: the app's own metrics and swift-metrics' (IntakeMetrics).
         let metrics = AppMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
@@ -130,7 +131,35 @@ struct Migrate: AsyncParsableCommand {
 
 struct CatalogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "catalog", abstract: "Work with the catalogue in Forms/.",
-                                                    subcommands: [Validate.self])
+                                                    subcommands: [Validate.self, Names.self])
+
+    /// The name check's figures over a corpus (benchmarks/name-check.sh).
+    struct Names: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the name check's recall and false positives over a corpus (JSON lines: text, expect refuse|ask|pass).")
+        @Option(help: "Folder with the catalogue YAML (INTAKE_FORMS, default Forms).") var forms: String?
+        @Argument(help: "The corpus file.") var corpus = "Tests/names/person-names.jsonl"
+
+        func run() async throws {
+            let directory = forms ?? ProcessInfo.processInfo.environment["INTAKE_FORMS"] ?? "Forms"
+            let catalogue = try CatalogueLoader.load(directory: directory)
+            let text = try String(contentsOfFile: corpus, encoding: .utf8)
+            let figures = NameCorpusFigures.evaluate(jsonLines: text, lexicon: catalogue.names)
+            print("name check over \(corpus) (lists: \(catalogue.names.firstNames.count) first names, \(catalogue.names.surnames.count) surnames)")
+            print(figures.report)
+            // The speed on the hot path: every line checked many times.
+            let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+            let rounds = 200
+            let start = ContinuousClock.now
+            var found = 0
+            for _ in 0..<rounds {
+                for line in lines { found &+= PrivacyCheck.findings(in: line, names: catalogue.names).count }
+            }
+            let elapsed = ContinuousClock.now - start
+            let perText = Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6
+            print(String(format: "speed: %.2f µs per text (%d texts × %d rounds, %d findings)", perText / Double(max(lines.count * rounds, 1)), lines.count, rounds, found))
+        }
+    }
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check Forms/ and print every problem with file and key.")

@@ -37,6 +37,7 @@ struct ConfigCommand: AsyncParsableCommand {
             }
             let unknown = config.unknownVariables(in: merged)
             for key in unknown { print("# warning: \(key) is not a known variable (ignored); a typing mistake?") }
+            for warning in config.warnings() { print("# warning: \(warning)") }
             let problems = config.serveProblems()
             guard problems.isEmpty else {
                 throw fail("The configuration has \(problems.count) problem(s):\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))

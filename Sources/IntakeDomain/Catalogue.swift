@@ -225,12 +225,15 @@ public struct Agreement: Sendable, Hashable {
     public var ownerKeys: [String]
     public var feedbackDays: Int?
     public var fields: [FieldDefinition]
+    /// Everyday words a reporter might use for what this agreement covers (`keywords:`), for the
+    /// agreement finder (`AgreementFinder`). Single words or short phrases.
+    public var keywords: [String] = []
 
     public func isValid(on day: CalendarDay) -> Bool {
         validFrom <= day && (validTo.map { day <= $0 } ?? true)
     }
 
-    package init(key: String, version: Int, regionKey: String, name: LocalizedText, summary: LocalizedText, targetGroupKey: String, validFrom: CalendarDay, validTo: CalendarDay? = nil, nextRevision: CalendarDay? = nil, demoDates: Bool, ownerKeys: [String], feedbackDays: Int? = nil, fields: [FieldDefinition]) {
+    package init(key: String, version: Int, regionKey: String, name: LocalizedText, summary: LocalizedText, targetGroupKey: String, validFrom: CalendarDay, validTo: CalendarDay? = nil, nextRevision: CalendarDay? = nil, demoDates: Bool, ownerKeys: [String], feedbackDays: Int? = nil, fields: [FieldDefinition], keywords: [String] = []) {
         self.key = key
         self.version = version
         self.regionKey = regionKey
@@ -244,6 +247,7 @@ public struct Agreement: Sendable, Hashable {
         self.ownerKeys = ownerKeys
         self.feedbackDays = feedbackDays
         self.fields = fields
+        self.keywords = keywords
     }
 }
 
@@ -300,6 +304,8 @@ public struct Catalogue: Sendable {
     public var lifecycle: Lifecycle
     public var regions: [Region]
     public var agreements: [Agreement]
+    /// The word lists of the name check (Forms/privacy/); empty only in hand-built test catalogues.
+    public var names = NameLexicon()
 
     public init(defaultFeedbackDays: Int, targetGroups: [TargetGroup], form: FormDefinition, lifecycle: Lifecycle, regions: [Region], agreements: [Agreement]) {
         self.defaultFeedbackDays = defaultFeedbackDays

@@ -142,7 +142,10 @@ public enum MailReport {
             if let phone = read.values[CommonField.reporterPhone.rawValue], !(phone.hasPrefix("0") || phone.hasPrefix("+")) { texts.append(phone) }
         }
         for text in texts {
-            if let finding = PrivacyCheck.firstFinding(in: text) { return finding }
+            // A lone first name cannot be confirmed by mail: only certain findings refuse a mail.
+            if let finding = PrivacyCheck.findings(in: text, names: form.catalogue.names).first(where: { if case .possibleName = $0 { false } else { true } }) {
+                return finding
+            }
         }
         return nil
     }

@@ -125,6 +125,9 @@ public enum Open311 {
     /// Maps Open311 parameters to the web form's field names: `description` → what_happened,
     /// `email`, `phone`, `first_name` + `last_name` → contact fields, `attribute[code]` (and
     /// `attribute[code][]` for multivaluelist) → the field `code`. Datetimes become days in Swedish time.
+    /// `not_names=Karin` (repeated or comma-separated): the words are not names of persons.
+    public static let notNamesParameter = "not_names"
+
     public static func formValues(_ parameters: FormValues, service: Service, catalogue: Catalogue) -> FormValues {
         var values: FormValues = [:]
         func first(_ name: String) -> String? {
@@ -135,6 +138,8 @@ public enum Open311 {
         if let phone = first("phone") { values[CommonField.reporterPhone.rawValue] = [phone] }
         let name = [first("first_name"), first("last_name")].compactMap { $0 }.joined(separator: " ")
         if !name.isEmpty { values[CommonField.reporterName.rawValue] = [name] }
+        // Words the client confirms are not names of persons (a lone first name is refused until then).
+        if let words = parameters[notNamesParameter] { values[ReportForm.confirmedNotNamesField] = words }
         let attributes = attributes(for: service, catalogue: catalogue)
         for attribute in attributes {
             let given = (parameters["attribute[\(attribute.code)]"] ?? []) + (parameters["attribute[\(attribute.code)][]"] ?? [])

@@ -8,6 +8,8 @@ public struct OutboxDraft: Sendable, Hashable {
         case reply
         case assignment
         case escalation
+        /// To the reporter: the report was raised one step up the ladder.
+        case escalationNotice = "escalation-notice"
         case reminder
         case passwordReset = "password-reset"
         case summary
@@ -125,5 +127,35 @@ public struct PreparedMail: Sendable {
         json += rest == "}" ? "}" : "," + rest
         return OutboxDraft(kind: kind, recipient: recipient, subject: subjectBeforeReference + reference + subjectAfterReference,
                            body: .template(template, context: json))
+    }
+}
+
+extension OutboxDraft.Kind {
+    /// What the mail is, as the outbox page names it.
+    public var label: LocalizedText {
+        switch self {
+        case .acknowledgement: LocalizedText(sv: "Kvittens till rapportören", en: "Acknowledgement to the reporter")
+        case .ownerNotification: LocalizedText(sv: "Ny rapport till förvaltande funktion", en: "New report to the owning function")
+        case .reply: LocalizedText(sv: "Svar till rapportören", en: "Reply to the reporter")
+        case .assignment: LocalizedText(sv: "Tilldelning", en: "Assignment")
+        case .escalation: LocalizedText(sv: "Eskalering", en: "Escalation")
+        case .escalationNotice: LocalizedText(sv: "Besked om eskalering till rapportören", en: "Escalation notice to the reporter")
+        case .reminder: LocalizedText(sv: "Påminnelse", en: "Reminder")
+        case .passwordReset: LocalizedText(sv: "Länk för nytt lösenord", en: "Password reset link")
+        case .summary: LocalizedText(sv: "Sammanställning", en: "Summary")
+        case .statusChange: LocalizedText(sv: "Ny status till rapportören", en: "New status to the reporter")
+        case .reporterAddition: LocalizedText(sv: "Ny information från rapportören", en: "New information from the reporter")
+        case .mailRefused: LocalizedText(sv: "Mejl som inte kunde tas emot", en: "Mail that could not be accepted")
+        }
+    }
+}
+
+extension OutboxMessage.Status {
+    public var label: LocalizedText {
+        switch self {
+        case .queued: LocalizedText(sv: "I kö", en: "Queued")
+        case .sent: LocalizedText(sv: "Skickat", en: "Sent")
+        case .dead: LocalizedText(sv: "Misslyckades", en: "Failed")
+        }
     }
 }

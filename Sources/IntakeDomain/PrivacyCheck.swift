@@ -5,8 +5,16 @@ public enum PrivacyFinding: Sendable, Hashable {
     case personalIdentityNumber
     /// A samordningsnummer: like a personnummer with 60 added to the day.
     case coordinationNumber
-    /// A role word such as "patienten" or "brukaren" directly followed by a capitalised name.
-    case patientName
+    /// A person's name: first name and surname, title or role and name, or a name with an age
+    /// (`PersonNames`); the words as written.
+    case personName(String)
+    /// Common first names on their own, not confirmed as something else: the writer is asked.
+    case possibleName([String])
+
+    /// Only `possibleName` can be confirmed away; everything else must be removed.
+    public var needsConfirmation: Bool {
+        if case .possibleName = self { true } else { false }
+    }
 
     /// The message for a text that is not a form field (a reply, a note, added information).
     public var message: LocalizedText {
@@ -14,28 +22,54 @@ public enum PrivacyFinding: Sendable, Hashable {
         case .personalIdentityNumber, .coordinationNumber:
             LocalizedText(sv: "Texten innehåller något som ser ut som ett personnummer eller samordningsnummer. Ta bort det.",
                           en: "The text contains what looks like a personal identity number or coordination number. Please remove it.")
-        case .patientName:
-            LocalizedText(sv: "Texten ser ut att innehålla namnet på en patient eller brukare. Ta bort namnet och skriv till exempel ”patienten” i stället.",
-                          en: "The text seems to contain the name of a patient or client. Please remove the name and write, for example, “the patient” instead.")
+        case .personName(let words):
+            LocalizedText(sv: "Texten ser ut att innehålla namnet på en person: ”\(words)”. Ta bort namnet och skriv till exempel ”patienten” i stället.",
+                          en: "The text seems to contain the name of a person: “\(words)”. Please remove the name and write, for example, “the patient” instead.")
+        case .possibleName(let words):
+            Self.question(words)
         }
+    }
+
+    /// "Är ”Karin” namnet på en person? Ta bort det, eller bekräfta att det inte är det."
+    static func question(_ words: [String]) -> LocalizedText {
+        let sv = words.map { "”\($0)”" }, en = words.map { "“\($0)”" }
+        func list(_ items: [String], and: String) -> String {
+            items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " \(and) " + (items.last ?? "")
+        }
+        return words.count == 1
+            ? LocalizedText(sv: "Är \(list(sv, and: "och")) namnet på en person? Ta bort det, eller bekräfta att det inte är det.",
+                            en: "Is \(list(en, and: "and")) the name of a person? Remove it, or confirm that it is not.")
+            : LocalizedText(sv: "Är \(list(sv, and: "och")) namn på personer? Ta bort dem, eller bekräfta att de inte är det.",
+                            en: "Are \(list(en, and: "and")) names of persons? Remove them, or confirm that they are not.")
     }
 }
 
-/// Detects personal identity numbers and obvious patient names in free text.
+/// Detects personal identity numbers and names of persons in free text.
 ///
 /// Organisation numbers (month 20+), dates, phone numbers with their usual grouping and
 /// postcodes are not refused: only a digit group shaped as `[CC]YYMMDD[-+ ]NNNC` whose date and
-/// Luhn check digit are valid counts.
+/// Luhn check digit are valid counts. Names are found with the word lists of `Forms/privacy/`
+/// (`NameLexicon`, `PersonNames`); a lone common first name is a finding only while it is not in
+/// `confirmed` (lower-cased words the writer confirmed are not names).
 public enum PrivacyCheck {
-    public static func findings(in text: String) -> [PrivacyFinding] {
+    public static func findings(in text: String, names: NameLexicon, confirmed: Set<String> = [], identityNumbers: Bool = true) -> [PrivacyFinding] {
         var result: [PrivacyFinding] = []
-        if let number = identityNumber(in: text) { result.append(number) }
-        if containsPatientName(text) { result.append(.patientName) }
+        if identityNumbers, let number = identityNumber(in: text) { result.append(number) }
+        var possible: [String] = []
+        for match in PersonNames.matches(in: text, lexicon: names) {
+            switch match.kind {
+            case .name: result.append(.personName(match.words))
+            case .possibleName:
+                if !confirmed.contains(match.words.lowercased()) && !possible.contains(match.words) { possible.append(match.words) }
+            }
+        }
+        if !possible.isEmpty { result.append(.possibleName(possible)) }
         return result
     }
 
-    public static func firstFinding(in text: String) -> PrivacyFinding? {
-        identityNumber(in: text) ?? (containsPatientName(text) ? .patientName : nil)
+    /// The most serious finding: an identity number, then a name, then lone first names.
+    public static func firstFinding(in text: String, names: NameLexicon, confirmed: Set<String> = [], identityNumbers: Bool = true) -> PrivacyFinding? {
+        findings(in: text, names: names, confirmed: confirmed, identityNumbers: identityNumbers).first
     }
 
     // MARK: identity numbers

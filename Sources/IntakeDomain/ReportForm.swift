@@ -4,10 +4,14 @@ import Foundation
 public struct FieldError: Sendable, Hashable {
     public var fieldKey: String
     public var message: LocalizedText
+    /// Lone first names the writer may confirm are not names of persons (the form shows a
+    /// checkbox for each, posted as `inte_namn`).
+    public var unconfirmedNames: [String]
 
-    package init(fieldKey: String, message: LocalizedText) {
+    package init(fieldKey: String, message: LocalizedText, unconfirmedNames: [String] = []) {
         self.fieldKey = fieldKey
         self.message = message
+        self.unconfirmedNames = unconfirmedNames
     }
 }
 
@@ -59,11 +63,49 @@ public struct ReportForm: Sendable {
     /// The name under which an extra field is posted, kept apart from the common fields.
     public static func extraFieldName(_ key: String) -> String { "x_\(key)" }
 
+    /// The form parameter listing words the writer confirmed are not names of persons
+    /// ("Är ”Karin” namnet på en person?" answered no). Never stored.
+    public static let confirmedNotNamesField = "inte_namn"
+
+    /// The confirmed words of a submission, lower-cased (one value per word, or several words
+    /// separated by commas, as API clients may send them).
+    public static func confirmedNotNames(_ values: FormValues) -> Set<String> {
+        var words = Set<String>()
+        for value in values[confirmedNotNamesField] ?? [] {
+            for word in value.split(separator: ",") {
+                let trimmed = word.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty && trimmed.utf8.count <= 64 { words.insert(trimmed.lowercased()) }
+            }
+        }
+        return words
+    }
+
     public var commonFields: [FieldDefinition] { catalogue.form.fields }
+
+    /// The common fields about the event, in the order the form shows them (before the agreement's extra fields).
+    public static let eventFields: [CommonField] = [.organisation, .otherParties, .occurredOn, .whatHappened, .expected, .consequences, .improvement]
+    /// The reporter's contact fields, shown last.
+    public static let contactFields: [CommonField] = [.reporterName, .reporterRole, .reporterEmail, .reporterPhone]
+
+    /// Field names in the order the form shows them: event fields, extra fields, contact fields.
+    public var pageOrder: [String] {
+        Self.eventFields.map(\.rawValue) + extraFields.map { Self.extraFieldName($0.key) } + Self.contactFields.map(\.rawValue)
+    }
+
+    /// The errors in the order their fields come on the page (an error summary lists them so);
+    /// errors about no field (sending) last, and the order of several errors on one field kept.
+    public func inPageOrder(_ errors: [FieldError]) -> [FieldError] {
+        let order = Dictionary(pageOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return errors.enumerated().sorted { a, b in
+            let left = order[a.element.fieldKey] ?? Int.max, right = order[b.element.fieldKey] ?? Int.max
+            return left != right ? left < right : a.offset < b.offset
+        }.map(\.element)
+    }
     public var extraFields: [FieldDefinition] { agreement?.fields ?? [] }
 
     public func validate(_ values: FormValues, language: Language, today: CalendarDay) -> Result<ReportDraft, FormRejection> {
         var errors: [FieldError] = []
+        let confirmed = Self.confirmedNotNames(values)
         func single(_ name: String) -> String? {
             guard let raw = values[name]?.first else { return nil }
             let cleaned = Self.clean(raw)
@@ -87,13 +129,15 @@ public struct ReportForm: Sendable {
             let name = Self.extraFieldName(field.key)
             if (values[name]?.count ?? 0) > 1 { sentTwice(field, name: name) }
         }
-        if !errors.isEmpty { return .failure(FormRejection(errors: errors)) }
+        if !errors.isEmpty { return .failure(FormRejection(errors: inPageOrder(errors))) }
 
         var texts: [CommonField: String] = [:]
         for common in CommonField.allCases where common.expectedType == .text || common.expectedType == .textarea {
             let field = catalogue.form.field(common)
             let value = single(common.rawValue)
-            if let error = check(text: value, field: field, name: common.rawValue, isPhone: common == .reporterPhone) {
+            if let error = check(text: value, field: field, name: common.rawValue, isPhone: common == .reporterPhone,
+                                 // The reporter's own contact details may carry the reporter's name.
+                                 checkNames: ![.reporterName, .reporterEmail].contains(common), confirmed: confirmed) {
                 errors.append(error)
             } else if let value {
                 texts[common] = value
@@ -149,7 +193,7 @@ public struct ReportForm: Sendable {
             switch field.type {
             case .text, .textarea:
                 let value = single(name)
-                if let error = check(text: value, field: field, name: name, isPhone: false) { errors.append(error) }
+                if let error = check(text: value, field: field, name: name, isPhone: false, checkNames: true, confirmed: confirmed) { errors.append(error) }
                 else if let value { extras[field.key] = [value] }
             case .date:
                 var day: CalendarDay?
@@ -177,7 +221,7 @@ public struct ReportForm: Sendable {
                 errors.append(FieldError(fieldKey: CommonField.whatHappened.rawValue, message: LocalizedText(
                     sv: "Beskriv vad som hände.", en: "Describe what happened.")))
             }
-            return .failure(FormRejection(errors: errors))
+            return .failure(FormRejection(errors: inPageOrder(errors)))
         }
         let routes = Routing.routes(for: agreement, in: region, catalogue: catalogue)
         return .success(ReportDraft(
@@ -192,7 +236,7 @@ public struct ReportForm: Sendable {
 
     // MARK: checks
 
-    private func check(text value: String?, field: FieldDefinition, name: String, isPhone: Bool) -> FieldError? {
+    private func check(text value: String?, field: FieldDefinition, name: String, isPhone: Bool, checkNames: Bool, confirmed: Set<String>) -> FieldError? {
         guard let value else {
             return field.required ? FieldError(fieldKey: name, message: LocalizedText(
                 sv: "Fyll i ”\(field.label.sv)”.", en: "Fill in “\(field.label.en)”.")) : nil
@@ -217,9 +261,12 @@ public struct ReportForm: Sendable {
         }
         // A phone number starting with 0 or + is a phone number, not a personnummer (Swedish numbers always do).
         let skipIdentityCheck = isPhone && (value.hasPrefix("0") || value.hasPrefix("+"))
-        let finding = skipIdentityCheck ? (PrivacyCheck.containsPatientName(value) ? .patientName : nil) : PrivacyCheck.firstFinding(in: value)
+        let finding = checkNames
+            ? PrivacyCheck.firstFinding(in: value, names: catalogue.names, confirmed: confirmed, identityNumbers: !skipIdentityCheck)
+            : skipIdentityCheck ? nil : PrivacyCheck.identityNumber(in: value)
         if let finding {
-            return FieldError(fieldKey: name, message: Self.privacyMessage(finding, field: field))
+            let unconfirmed: [String] = if case .possibleName(let words) = finding { words } else { [] }
+            return FieldError(fieldKey: name, message: Self.privacyMessage(finding, field: field), unconfirmedNames: unconfirmed)
         }
         return nil
     }
@@ -230,10 +277,12 @@ public struct ReportForm: Sendable {
             LocalizedText(
                 sv: "”\(field.label.sv)” innehåller något som ser ut som ett personnummer eller samordningsnummer. Ta bort det. Rapporten ska handla om samverkan, inte om en enskild person.",
                 en: "“\(field.label.en)” contains what looks like a personal identity number or coordination number. Please remove it. The report is about collaboration, not about an individual.")
-        case .patientName:
+        case .personName(let words):
             LocalizedText(
-                sv: "”\(field.label.sv)” ser ut att innehålla namnet på en patient eller brukare. Ta bort namnet och skriv till exempel ”patienten” i stället.",
-                en: "“\(field.label.en)” seems to contain the name of a patient or client. Please remove the name and write, for example, “the patient” instead.")
+                sv: "”\(field.label.sv)” ser ut att innehålla namnet på en person: ”\(words)”. Ta bort namnet och skriv till exempel ”patienten” i stället. Rapporten ska handla om samverkan, inte om en enskild person.",
+                en: "“\(field.label.en)” seems to contain the name of a person: “\(words)”. Please remove the name and write, for example, “the patient” instead. The report is about collaboration, not about an individual.")
+        case .possibleName:
+            LocalizedText(sv: "”\(field.label.sv)”: " + finding.message.sv, en: "“\(field.label.en)”: " + finding.message.en)
         }
     }
 

@@ -14,9 +14,17 @@ public enum Workflow {
         case textTooLong(Int)
         case controlCharacters
         case containsPersonalData(LocalizedText)
+        /// Lone common first names (`PrivacyFinding.possibleName`): refused until the writer
+        /// removes them or confirms they are not names (`ReportForm.confirmedNotNamesField`).
+        case possibleNames(LocalizedText, [String])
         case unknownUser
         case unknownReport
         case linkToSelf
+        /// Closing a report needs a final message to the reporter, written in the same step.
+        case closingMessageRequired
+        case escalationReasonRequired
+        case escalationPublicTextRequired
+        case escalationNotConfirmed
 
         public var message: LocalizedText {
             switch self {
@@ -39,7 +47,7 @@ public enum Workflow {
                               en: "The text contains characters that cannot be stored. Type the text again without special characters.")
             case .textTooLong(let max):
                 LocalizedText(sv: "Texten får ha högst \(max) tecken.", en: "The text may have at most \(max) characters.")
-            case .containsPersonalData(let text):
+            case .containsPersonalData(let text), .possibleNames(let text, _):
                 text
             case .unknownUser:
                 LocalizedText(sv: "Välj en handläggare i listan.", en: "Choose a case officer from the list.")
@@ -47,6 +55,16 @@ public enum Workflow {
                 LocalizedText(sv: "Det finns ingen rapport med det referensnumret som du kan se.", en: "There is no report with that reference number that you can see.")
             case .linkToSelf:
                 LocalizedText(sv: "En rapport kan inte kopplas till sig själv.", en: "A report cannot be linked to itself.")
+            case .closingMessageRequired:
+                LocalizedText(sv: "Skriv ett slutligt besked till rapportören: vad rapporten ledde till, eller varför den inte gällde en samverkansbrist. Statusen är inte ändrad.",
+                              en: "Write a final message to the reporter: what the report led to, or why it was not a collaboration failure. The status has not been changed.")
+            case .escalationReasonRequired:
+                LocalizedText(sv: "Skriv varför rapporten eskaleras. Rapporten är inte eskalerad.", en: "Write why the report is escalated. The report has not been escalated.")
+            case .escalationPublicTextRequired:
+                LocalizedText(sv: "Skriv en mening till rapportören om att rapporten har lyfts. Rapporten är inte eskalerad.",
+                              en: "Write a sentence to the reporter saying that the report has been raised. The report has not been escalated.")
+            case .escalationNotConfirmed:
+                LocalizedText(sv: "Kryssa i rutan för att bekräfta eskaleringen. Rapporten är inte eskalerad.", en: "Tick the box to confirm the escalation. The report has not been escalated.")
             }
         }
     }
@@ -70,8 +88,19 @@ public enum Workflow {
         return .success(region.escalation[next])
     }
 
+    /// The final message a state change carries. Required when the target state is closed
+    /// (nil target: an unknown state, refused by `checkTransition`); optional otherwise, and then
+    /// nil when left empty. Checked like every text written after filing.
+    public static func checkStateMessage(_ raw: String?, closing: Bool, names: NameLexicon, confirmed: Set<String> = []) -> Result<String?, Refusal> {
+        let text = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { return closing ? .failure(.closingMessageRequired) : .success(nil) }
+        return checkText(text, names: names, confirmed: confirmed).map { Optional($0) }
+    }
+
     /// Text written by staff or the reporter after filing: not empty, not too long, no personal identity numbers or patient names.
-    public static func checkText(_ raw: String, maxLength: Int = 4000) -> Result<String, Refusal> {
+    /// `names`: the catalogue's word lists; `confirmed`: lower-cased words the writer confirmed
+    /// are not names (a lone first name is refused until confirmed).
+    public static func checkText(_ raw: String, maxLength: Int = 4000, names: NameLexicon, confirmed: Set<String> = []) -> Result<String, Refusal> {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return .failure(.emptyText) }
         guard text.count <= maxLength else { return .failure(.textTooLong(maxLength)) }
@@ -79,7 +108,8 @@ public enum Workflow {
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\r" && $0 != "\t" }) {
             return .failure(.controlCharacters)
         }
-        if let finding = PrivacyCheck.firstFinding(in: text) {
+        if let finding = PrivacyCheck.firstFinding(in: text, names: names, confirmed: confirmed) {
+            if case .possibleName(let words) = finding { return .failure(.possibleNames(finding.message, words)) }
             return .failure(.containsPersonalData(finding.message))
         }
         return .success(text)

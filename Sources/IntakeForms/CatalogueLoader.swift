@@ -336,7 +336,35 @@ private struct LoadContext {
         var catalogue = Catalogue(defaultFeedbackDays: feedbackDays, targetGroups: targetGroups, form: formDefinition,
                                   lifecycle: lifecycle, regions: regions, agreements: agreements)
         catalogue.reminders = reminders
+        catalogue.names = loadNames(regions: regions)
         return catalogue
+    }
+
+    /// Forms/privacy/: the word lists of the name check (sources and licences in its README.md).
+    /// A missing or empty list is a problem: without it names of persons would pass.
+    mutating func loadNames(regions: [Region]) -> NameLexicon {
+        func words(_ file: String) -> [String] {
+            let path = (root as NSString).appendingPathComponent("privacy/" + file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                fileProblem("privacy/\(file)", "missing or not UTF-8 (the name check needs it)")
+                return []
+            }
+            let list = NameLexicon.words(text)
+            if list.isEmpty { fileProblem("privacy/\(file)", "has no words") }
+            return list
+        }
+        var lexicon = NameLexicon(firstNames: Set(words("first-names.txt")), surnames: Set(words("surnames.txt")),
+                                  ordinaryWords: Set(words("ordinary-words.txt")), places: Set(words("places.txt")),
+                                  placeWords: words("place-words.txt"))
+        // A municipality of the catalogue is a place ("Nora kommun", "i Nora").
+        for region in regions {
+            for party in region.parties where party.kind == .municipality {
+                guard let first = party.name.split(separator: " ").first?.lowercased() else { continue }
+                lexicon.places.insert(first)
+                if first.hasSuffix("s") { lexicon.places.insert(String(first.dropLast())) }
+            }
+        }
+        return lexicon
     }
 
     mutating func fieldList(_ at: Located, allowPartyTypes: Bool) -> [FieldDefinition] {
@@ -504,7 +532,7 @@ private struct LoadContext {
 
     mutating func loadAgreement(_ doc: Located, file: String, directoryRegion: String, regions: [Region], targetGroups: [TargetGroup], commonKeys: Set<String>) -> Agreement? {
         unknownKeys(doc, allowed: ["key", "version", "region", "name", "summary", "target_group", "valid_from", "valid_to",
-                                   "next_revision", "demo_dates", "owners", "feedback_days", "fields"])
+                                   "next_revision", "demo_dates", "owners", "feedback_days", "fields", "keywords"])
         let key = key(doc["key"])
         let expected = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         if let key, key != expected { problem(doc["key"], "'\(key)' must match the file name '\(expected)'") }
@@ -545,9 +573,30 @@ private struct LoadContext {
         for field in fields where commonKeys.contains(field.key) {
             problem(doc["fields"], "'\(field.key)' is a common field name; choose another key")
         }
+        let keywords = keywordList(doc["keywords"])
         guard let key, let version, let regionKey, let name, let summary, let targetGroup, let validFrom, !owners.isEmpty else { return nil }
         return Agreement(key: key, version: version, regionKey: regionKey, name: name, summary: summary, targetGroupKey: targetGroup,
                          validFrom: validFrom, validTo: validTo, nextRevision: nextRevision, demoDates: demoDates,
-                         ownerKeys: owners, feedbackDays: feedbackDays, fields: fields)
+                         ownerKeys: owners, feedbackDays: feedbackDays, fields: fields, keywords: keywords)
+    }
+
+    /// `keywords:` (optional): everyday words and short phrases for the agreement finder.
+    mutating func keywordList(_ at: Located) -> [String] {
+        guard !at.isMissing else { return [] }
+        var keywords: [String] = []
+        for item in list(at, required: false) {
+            guard let word = string(item) else { continue }
+            if word.count > 60 {
+                problem(item, "'\(word.prefix(20))…' is longer than 60 characters; a keyword is a word or a short phrase")
+            } else if FinderText.words(word).isEmpty {
+                problem(item, "'\(word)' has no letters")
+            } else if keywords.contains(where: { $0.lowercased() == word.lowercased() }) {
+                problem(item, "'\(word)' is listed twice")
+            } else {
+                keywords.append(word)
+            }
+        }
+        if keywords.count > 300 { problem(at, "more than 300 keywords") }
+        return keywords
     }
 }

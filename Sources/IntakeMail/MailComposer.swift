@@ -163,14 +163,21 @@ public struct MailComposer: Sendable {
 
     // MARK: to the reporter (in the report's language)
 
-    public func statusChanged(reference: String, token: String, language: Language, state: ReportState, recipient: String) -> OutboxDraft {
-        let context: [String: Any] = [
+    /// A new state, with the final message (or the message written with the change) in the mail itself.
+    public func statusChanged(reference: String, token: String, language: Language, state: ReportState, message: String? = nil, recipient: String) -> OutboxDraft {
+        var context: [String: Any] = [
             "sv": language == .sv, "en": language == .en, "reference": reference,
             "stateName": state.name[language], "stateDescription": state.description[language], "closed": !state.isOpen,
             "trackingURL": trackingURL(token: token, language: language), "replyable": repliesReachReports,
         ]
         let tag = Self.subjectReference(reference)
-        let subject = language == .sv ? "Ny status för din rapport \(tag): \(state.name.sv)" : "New status for your report \(tag): \(state.name.en)"
+        if let message { context["message"] = message }
+        let subject = switch (language, state.isOpen) {
+        case (.sv, true): "Ny status för din rapport \(reference): \(state.name.sv)"
+        case (.sv, false): "Din rapport \(reference) är avslutad: \(state.name.sv)"
+        case (.en, true): "New status for your report \(tag): \(state.name.en)"
+        case (.en, false): "Your report \(tag) is closed: \(state.name.en)"
+        }
         return mail(.statusChange, template: "status-change", to: recipient, subject: subject, context)
     }
 
@@ -199,10 +206,22 @@ public struct MailComposer: Sendable {
         return mail(.assignment, template: "assignment", to: assignee.email, subject: "Tilldelad: \(reference) / Assigned: \(reference)", context)
     }
 
-    public func escalated(_ facts: ReportFacts, level: EscalationLevel, by name: String) -> OutboxDraft {
+    /// To the reporter: the report was raised one step, with the handläggare's plain sentence.
+    public func escalationNotice(reference: String, token: String, language: Language, level: EscalationLevel, text: String, recipient: String) -> OutboxDraft {
+        let context: [String: Any] = [
+            "sv": language == .sv, "en": language == .en, "reference": reference, "levelName": level.name[language], "text": text,
+            "trackingURL": trackingURL(token: token, language: language),
+        ]
+        let subject = language == .sv ? "Din rapport \(reference) har lyfts till en högre nivå" : "Your report \(reference) has been raised to a higher level"
+        return mail(.escalationNotice, template: "escalation-notice", to: recipient, subject: subject, context)
+    }
+
+    public func escalated(_ facts: ReportFacts, level: EscalationLevel, reason: String, publicText: String, by name: String) -> OutboxDraft {
         var context = factsContext(facts)
         context["levelName"] = level.name[facts.language]
         context["by"] = name
+        context["reason"] = reason
+        context["publicText"] = publicText
         let subject = facts.language == .sv ? "Eskalerad samverkansbrist \(facts.reference) till \(level.name.sv)" : "Escalated collaboration failure \(facts.reference) to \(level.name.en)"
         return mail(.escalation, template: "escalation", to: level.mailbox, subject: subject, context)
     }
@@ -228,8 +247,12 @@ public struct MailComposer: Sendable {
     /// To the sender of a mail that was not stored because it carried a personnummer,
     /// samordningsnummer or a name: why (without quoting it) and how to send again.
     public func mailRefused(finding: PrivacyFinding, recipient: String, regionKey: String, agreementKey: String?) -> OutboxDraft {
+        let isName = switch finding {
+        case .personName, .possibleName: true
+        case .personalIdentityNumber, .coordinationNumber: false
+        }
         let context: [String: Any] = [
-            "identityNumber": finding != .patientName, "name": finding == .patientName,
+            "identityNumber": !isName, "name": isName,
             "formURL": "\(publicURL)/rapportera/\(regionKey)" + (agreementKey.map { "?avtal=\($0)" } ?? ""),
         ]
         return mail(.mailRefused, template: "mail-refused", to: recipient,

@@ -10,7 +10,7 @@ public struct PageRenderer: Sendable {
         "pages/login", "pages/password", "pages/password-fields", "pages/staff-home", "pages/queue", "pages/case",
         "pages/admin-users", "pages/admin-user", "pages/admin-log", "pages/admin-outbox", "pages/admin-tokens",
         "pages/dashboard", "pages/register", "pages/learning", "pages/phone-start", "pages/phone-registered",
-    ] + ["acknowledgement", "owner-notification", "status-change", "reply", "assignment", "escalation",
+    ] + ["acknowledgement", "owner-notification", "status-change", "reply", "assignment", "escalation", "escalation-notice",
          "reporter-addition", "mail-refused", "reminder", "password-reset", "summary"].flatMap { ["mail/\($0).text", "mail/\($0).html"] }
 
     public struct MissingTemplates: Error, CustomStringConvertible {

@@ -4,6 +4,7 @@ import IntakeForms
 import IntakeMail
 import IntakeStore
 import Logging
+import NIOConcurrencyHelpers
 
 /// Everything a controller may use, built once at start.
 public struct AppServices: Sendable {
@@ -20,7 +21,9 @@ public struct AppServices: Sendable {
     public let openAPIDocument: String
     /// Every report as a compact fact for the dashboard, register, summaries and learning page.
     public let facts: FactStore
-    public let loginThrottle: LockedValue<LoginThrottle>
+    public let loginThrottle: NIOLockedValueBox<LoginThrottle>
+    /// Ranks agreements for a few words of what happened (the public finder, suggestions to handläggare).
+    public let finder: AgreementFinderService
     public let renderer: PageRenderer
     public let mailComposer: MailComposer
     /// Random per-database key for HMAC signatures (form timestamps, …). Never logged.
@@ -61,7 +64,9 @@ public struct AppServices: Sendable {
             triage: TriageService(database: database, catalogue: catalogue, composer: composer, staff: staff, metrics: metrics),
             apiTokens: APITokenRepository(database: database), openAPIDocument: openAPI,
             facts: FactStore(database: database, catalogue: catalogue),
-            loginThrottle: LockedValue(LoginThrottle()),
+            loginThrottle: NIOLockedValueBox(LoginThrottle()),
+            finder: AgreementFinderService(database: database, catalogue: catalogue,
+                                           minimumReports: configuration.finderLearnMinReports, logger: logger),
             renderer: renderer,
             mailComposer: composer,
             signingKey: try database.signingKey(),

@@ -52,9 +52,9 @@ struct ActionCoverageTests {
             #expect(again.status == .seeOther, "linking an existing pair again is harmless")
 
             let one = try await staff.get("/handlaggning/rapporter/1")
-            #expect(one.text.contains("Kopplade rapporter") && one.text.contains(#"<a href="/handlaggning/rapporter/3">SB-2026-00003</a>"#))
+            #expect(one.text.contains("Kopplade rapporter") && one.text.contains(#"<a href="/handlaggning/rapporter/3" class="ref">SB-2026-00003</a>"#))
             let three = try await staff.get("/handlaggning/rapporter/3")
-            #expect(three.text.contains(#"<a href="/handlaggning/rapporter/1">SB-2026-00001</a>"#))
+            #expect(three.text.contains(#"<a href="/handlaggning/rapporter/1" class="ref">SB-2026-00001</a>"#))
             #expect(!(try await staff.get("/handlaggning/rapporter/2").text.contains("Kopplade rapporter")))
 
             for (reference, message) in [("SB-2026-00001", "kan inte kopplas till sig själv"), ("SB-2026-00099", "Det finns ingen rapport med det referensnumret"),

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+import NIOConcurrencyHelpers
 import Testing
 @testable import IntakeDomain
 @testable import IntakeForms
@@ -46,14 +47,14 @@ struct BackupTests {
         let (before, verification, duringBackup) = try await app.test(.live) { client in
             let port = try #require(client.port)
             let committed = Tally()
-            let stop = LockedFlag()
+            let stop = NIOLockedValueBox(false)
             // Four connections file reports until told to stop (at most 400 each).
             let writers = Task {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<4 {
                         group.addTask {
                             try await TestClient.withClient(host: "127.0.0.1", port: port) { http in
-                                for _ in 0..<400 where !stop.value {
+                                for _ in 0..<400 where !stop.withLockedValue({ $0 }) {
                                     let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.body)
                                     guard response.status == .seeOther, let location = response.headers[.location] else { continue }
                                     committed.add(String(location.dropFirst("/kvitto/".count).prefix(32)))
@@ -87,7 +88,7 @@ struct BackupTests {
                 }
             }
             let duringBackup = committed.count - startCount
-            stop.value = true
+            stop.withLockedValue { $0 = true }
             try await writers.value
             return (before, verification, duringBackup)
         }

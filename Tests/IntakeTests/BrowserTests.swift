@@ -20,6 +20,10 @@ struct BrowserTests {
     static var python: String {
         ProcessInfo.processInfo.environment["INTAKE_TEST_PYTHON"] ?? TestSupport.repositoryRoot + "/.venv/bin/python"
     }
+    /// INTAKE_PUBLIC_URL in the browser run: not the loopback address the browser uses, so a
+    /// link in a mail built from the request instead of the configuration is caught.
+    static let publicURL = "https://samverkan.test.example.se"
+
     static var checker: String { TestSupport.repositoryRoot + "/Tests/browser/check_site.py" }
 
     struct Run {
@@ -96,6 +100,7 @@ struct BrowserTests {
             config.rateLimitPerHour = 10
             config.trustProxy = true  // so one "client" can be sent over its limit for the 429 page
             config.secureCookies = false  // the session cookie over http://127.0.0.1
+            config.publicURL = Self.publicURL  // links in mails must use it, not the address asked
         }
         let logins = try await Self.createStaffAccounts(directory: directory, configure: configure)
         let app = try await TestSupport.application(directory: directory, clock: { Date() }, configure: configure)
@@ -118,6 +123,24 @@ struct BrowserTests {
             _ = try await phone.get("/handlaggning/telefon/stockholm?avtal=sthlm-lus")
             let registered = try await phone.post("/handlaggning/telefon/stockholm", PhoneReportTests.fields().filter { $0.0 != "reporter_email" })
             let phoneRegistered = try #require(registered.headers[.location], "the phone report was registered")
+            // Issue 19: a receipt without an e-mail address, and a report escalated and closed with a
+            // final message and a published outcome (tracking page and staff page).
+            let anonymous = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form,
+                                                     body: FormEncoder.validLUS.set("reporter_email", nil).shownAnHourAgo.body)
+            let receiptAnonymous = try #require(anonymous.headers[.location])
+            let closedToken = try await TestSupport.fileReport(client, FormEncoder.validLUS.shownAnHourAgo)
+            let closedId = try await TestSupport.openDatabase(directory + "/intake.sqlite").read { db in
+                try Int64.fetchOne(db, sql: "SELECT id FROM report WHERE tracking_token = ?", arguments: [closedToken]) ?? 0
+            }
+            let staff = StaffBrowser(client)
+            let login = try #require(logins.first { $0.hasPrefix("handlaggare=") }).dropFirst("handlaggare=".count).split(separator: ":", maxSplits: 1)
+            #expect(try await staff.login(String(login[0]), password: String(login[1])).status == .seeOther)
+            let base = "/handlaggning/rapporter/\(closedId)"
+            _ = try await staff.get(base)
+            #expect(try await staff.post(base + "/status", [("status", "under-utredning")]).status == .seeOther)
+            #expect(try await staff.post(base + "/eskalera", [("orsak", "Parterna är oense om ansvaret."), ("besked", "Frågan har lyfts till ledningen för samverkan i kommunen."), ("bekrafta", "1")]).status == .seeOther)
+            #expect(try await staff.post(base + "/utfall", [("utfall", "Rutinen för inskrivningsmeddelanden har ändrats."), ("publicera", "1")]).status == .seeOther)
+            #expect(try await staff.post(base + "/status", [("status", "aterkopplad"), ("meddelande", "Regionen och kommunen har ändrat rutinen så att meddelandet skickas samma dag.")]).status == .seeOther)
 
             // The acknowledgement and owner mails of the seeded report, as the demo transport writes them.
             let mails = directory + "/mail-outbox"
@@ -125,9 +148,22 @@ struct BrowserTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
 
+            // Every agreement's form (and "vet inte") of every region, measured at 390 px.
+            let catalogue = try TestSupport.catalogue()
+            let today = CalendarDay(Date())
+            let forms = catalogue.regions.flatMap { region in
+                ["/rapportera/\(region.key)?avtal=vet-inte"] + catalogue.agreements
+                    .filter { $0.regionKey == region.key && $0.isValid(on: today) }
+                    .map { "/rapportera/\(region.key)?avtal=\($0.key)" }
+            }.sorted { $0.contains("sthlm-lus") && !$1.contains("sthlm-lus") }
+            #expect(forms.count > catalogue.regions.count)
+
             let run = try await Self.check(
                 baseURL: "http://127.0.0.1:\(port)",
-                arguments: ["--mails", mails, "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)",
+                arguments: ["--mails", mails, "--public-url", Self.publicURL, "--form-heights", forms.joined(separator: ","),
+                            "--var", "receipt=\(receipt)", "--var", "tracking=\(tracking)", "--var", "limited_ip=\(limitedClient)",
+                            "--var", "receipt_anonymous=\(receiptAnonymous)", "--var", "tracking_closed=/arende/\(closedToken)",
+                            "--var", "case_closed=\(base)",
                             "--var", "phone_registered=\(phoneRegistered)"]
                     + logins.flatMap { ["--login", $0] },
                 artifacts: TestSupport.repositoryRoot + "/test-artifacts/browser")

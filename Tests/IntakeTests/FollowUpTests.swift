@@ -175,7 +175,7 @@ struct FollowUpTests {
             #expect(Int(figure(after, "total") ?? "") == before + 1)
             let id = try await StaffFixtures.database(directory).read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report")! }
             _ = try await browser.get("/handlaggning/rapporter/\(id)")
-            let closed = try await browser.post("/handlaggning/rapporter/\(id)/status", [("status", "ej-samverkansbrist")])
+            let closed = try await browser.post("/handlaggning/rapporter/\(id)/status", [("status", "ej-samverkansbrist"), ("meddelande", "Händelsen gällde inte samarbetet mellan organisationerna.")])
             #expect(closed.status == .seeOther)
             #expect(figure(try await browser.get(path).text, "closed").map { Int($0)! >= 1 } == true)
         }

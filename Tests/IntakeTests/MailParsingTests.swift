@@ -164,7 +164,8 @@ struct MailParsingTests {
         #expect(result.draft.reporterEmail == "asa@example.se")
 
         #expect(MailReport.privacyFinding(subject: "Hej", text: "Eleven 121212-1212 väntade.", attachmentLines: [], form: form) == .personalIdentityNumber)
-        #expect(MailReport.privacyFinding(subject: "Hej", text: "Patienten Karin väntade.", attachmentLines: [], form: form) == .patientName)
+        let name = MailReport.privacyFinding(subject: "Hej", text: "Patienten Andersson väntade.", attachmentLines: [], form: form)
+        #expect(name.map { if case .personName = $0 { true } else { false } } == true)
         #expect(MailReport.privacyFinding(subject: "Hej", text: "Ring mig.\nTelefon: 08-123 456 78", attachmentLines: [], form: form) == nil)
     }
 }

@@ -87,7 +87,7 @@ struct ObservabilityTests {
         let filed = try await services.reports.file(draft, channel: .web, initialState: services.catalogue.lifecycle.initialKey, now: TestSupport.fixedNow)
         let handler = try #require(try await services.staff.user(email: StaffFixtures.lusHandler.email))
 
-        try await services.triage.changeState(filed.id, to: "ej-samverkansbrist", by: handler, now: TestSupport.fixedNow)
+        try await services.triage.changeState(filed.id, to: "ej-samverkansbrist", message: "Händelsen gällde inte samarbetet mellan organisationerna.", by: handler, now: TestSupport.fixedNow)
 
         let parsed = try ParsedMetrics.parse(metrics.exposition())
         #expect(parsed.value("intake_report_state_changes_total", ["from": "mottagen", "to": "ej-samverkansbrist"]) == 1)

@@ -318,7 +318,7 @@ struct Open311HTTPTests {
             let badKey = try await client.execute(uri: "/open311/v2/requests.json?api_key=sbk_nonsense", method: .get)
             #expect(badKey.status == .forbidden)
 
-            let state = try await client.execute(uri: "/api/v1/reports/1/state", method: .post, headers: .bearerJSON(readWrite), body: ByteBuffer(string: #"{"state":"ej-samverkansbrist"}"#))
+            let state = try await client.execute(uri: "/api/v1/reports/1/state", method: .post, headers: .bearerJSON(readWrite), body: ByteBuffer(string: #"{"state":"ej-samverkansbrist","message":"Händelsen gällde inte samarbetet mellan organisationerna."}"#))
             #expect(state.status == .ok)
             let nowClosed = try await client.execute(uri: "/open311/v2/requests.json?status=closed", method: .get)
             #expect(nowClosed.array.compactMap { $0["service_request_id"] as? String } == ["SB-2026-00001"])
@@ -328,7 +328,8 @@ struct Open311HTTPTests {
             #expect(xml.status == .ok)
             #expect(xml.isWellFormedXML)
             #expect(Set(xml.xmlTexts("service_request_id")) == ["SB-2026-00001", "SB-2026-00002"])
-            #expect(xml.xmlTexts("status_notes").contains("Vi har kontaktat Solna stad och utreder."))
+            // Closed with a final message: that message is now the newest reply, the status notes.
+            #expect(xml.xmlTexts("status_notes").contains("Händelsen gällde inte samarbetet mellan organisationerna."))
             #expect(xml.text.contains("<service_requests><request>"))
 
             let one = try await client.execute(uri: "/open311/v2/requests/SB-2026-00001.json", method: .get)

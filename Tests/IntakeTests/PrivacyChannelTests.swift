@@ -21,13 +21,22 @@ struct PrivacyChannelTests {
     static let personnummer = "Gäller 19121212-1212 som väntade."
     static let samordningsnummer = "Samordningsnummer 701063-2391 fanns i remissen."
     static let patientName = "patienten Karin Larsson fick vänta"
+    /// Names of persons (#20.5): a full name with an age, a title and a surname.
+    static let nameWithAge = "Karin Andersson, 84 år, fick vänta"
+    static let titleAndName = "Herr Svensson kom hem utan hjälpmedel"
+    /// A lone common first name: asked about, accepted once confirmed.
+    static let loneFirstName = "Vi ringde Karin men ingen svarade."
 
     /// The findings each kind of field is tried with (a name test makes no sense in an e-mail address).
     static func findings(for field: FieldDefinition, key: String) -> [String] {
         switch key {
         case CommonField.reporterEmail.rawValue: ["191212121212@example.se"]
         case CommonField.reporterPhone.rawValue: ["19121212-1212", "701063-2391"]
-        default: field.type == .text ? ["19121212-1212", "701063-2391", "patienten Karin Larsson"] : [personnummer, samordningsnummer, patientName]
+        // The reporter's own name is what the field is for.
+        case CommonField.reporterName.rawValue: ["19121212-1212", "701063-2391"]
+        default: field.type == .text
+            ? ["19121212-1212", "701063-2391", "patienten Karin Larsson", "Karin, 84 år", "Fru Johansson"]
+            : [personnummer, samordningsnummer, patientName, nameWithAge, titleAndName]
         }
     }
 
@@ -84,7 +93,7 @@ struct PrivacyChannelTests {
                     let response = try await client.execute(uri: "/rapportera/\(region.key)", method: .post, headers: .form, body: valid.set(name, value).body)
                     #expect(response.status == .unprocessableContent, "\(agreement?.key ?? "vet-inte") \(name) = \(value)")
                     #expect(response.text.contains("error-summary"))
-                    let named = response.text.contains("personnummer eller samordningsnummer") || response.text.contains("namnet på en patient")
+                    let named = response.text.contains("personnummer eller samordningsnummer") || response.text.contains("namnet på en person")
                     #expect(named && response.text.contains(field.label.sv.replacingOccurrences(of: "\"", with: "&quot;")),
                             "the message names the field and the finding: \(name) = \(value)")
                 }
@@ -100,6 +109,34 @@ struct PrivacyChannelTests {
         }
     }
 
+    @Test("web form: a lone first name is asked about with a checkbox; confirmed, the report is filed")
+    func webFormConfirmsLoneName() async throws {
+        let catalogue = try TestSupport.catalogue()
+        let directory = try TestSupport.temporaryDirectory()
+        try await TestSupport.application(directory: directory, clock: TestSupport.Clock(TestSupport.fixedNow).function).test(.live) { client in
+            let stockholm = try #require(catalogue.region("stockholm"))
+            let form = Self.webForm(catalogue.agreement("sthlm-lus"), region: stockholm).set("what_happened", Self.loneFirstName)
+            let asked = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: form.body)
+            #expect(asked.status == .unprocessableContent)
+            #expect(asked.text.contains("Är ”Karin” namnet på en person? Ta bort det, eller bekräfta att det inte är det."))
+            #expect(asked.text.contains(#"<input type="checkbox" id="f-what_happened-inte-namn-0" name="inte_namn" value="Karin">"#))
+            #expect(asked.text.contains(#"<label for="f-what_happened-inte-namn-0">”Karin” är inte namnet på en person</label>"#))
+            #expect(try Self.count(directory, "SELECT COUNT(*) FROM report") == 0)
+            // Confirmed, but another field still has an error: the confirmation is kept as a hidden field.
+            let other = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form,
+                                                 body: form.set("inte_namn", "Karin").set("expected", "").body)
+            #expect(other.status == .unprocessableContent && other.text.contains(#"<input type="hidden" name="inte_namn" value="karin">"#))
+            #expect(!other.text.contains("Är ”Karin”"))
+            let filed = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form, body: form.set("inte_namn", "Karin").body)
+            #expect(filed.status == .seeOther)
+            #expect(try Self.count(directory, "SELECT COUNT(*) FROM report") == 1)
+            // A full name cannot be confirmed away.
+            let full = try await client.execute(uri: "/rapportera/stockholm", method: .post, headers: .form,
+                                                body: form.set("what_happened", Self.nameWithAge).set("inte_namn", "Karin").set("inte_namn", "Andersson").body)
+            #expect(full.status == .unprocessableContent && full.text.contains("”Karin Andersson, 84 år”"))
+        }
+    }
+
     @Test("staff replies, notes and outcomes over HTTP, and the staff API's replies and notes, refuse identity numbers and names")
     func staffTexts() async throws {
         let directory = try TestSupport.temporaryDirectory()
@@ -112,7 +149,7 @@ struct PrivacyChannelTests {
             try await staff.login(StaffFixtures.lusHandler.email)
             _ = try await staff.get("/handlaggning/rapporter/1")
             let before = try DatabaseSnapshot.take(directory)
-            for text in [Self.personnummer, Self.samordningsnummer, Self.patientName] {
+            for text in [Self.personnummer, Self.samordningsnummer, Self.patientName, Self.nameWithAge, Self.titleAndName, Self.loneFirstName] {
                 for (action, field) in [("svar", "text"), ("anteckning", "text"), ("utfall", "utfall")] {
                     let response = try await staff.post("/handlaggning/rapporter/1/\(action)", [(field, text), ("publicera", "1")])
                     #expect(response.status == .unprocessableContent, "\(action): \(text)")
@@ -123,10 +160,24 @@ struct PrivacyChannelTests {
                     let response = try await client.execute(uri: "/api/v1/reports/1/\(path)", method: .post, headers: .bearerJSON(token), body: ByteBuffer(string: json))
                     #expect(response.status == .unprocessableContent, "API \(path): \(text)")
                     #expect(response.headers[.contentType] == "application/problem+json")
-                    #expect(!response.text.contains("19121212") && !response.text.contains("701063") && !response.text.contains("Karin"), "not echoed")
+                    #expect(!response.text.contains("19121212") && !response.text.contains("701063"), "not echoed")
+                    #expect(response.text.contains(text == Self.loneFirstName ? "namnet på en person?" : text.contains("Karin") || text.contains("Svensson") ? "namnet på en person" : "personnummer"))
                 }
             }
+            // The staff page shows the text again with a checkbox for the lone first name.
+            let asked = try await staff.post("/handlaggning/rapporter/1/anteckning", [("text", Self.loneFirstName)])
+            #expect(asked.text.contains(#"name="inte_namn" value="Karin""#) && asked.text.contains(Self.loneFirstName))
             DatabaseSnapshot.expectEqual(before, try DatabaseSnapshot.take(directory), "after refused staff texts")
+            // Confirmed not to be a name, the same text is accepted on every staff channel.
+            for (action, field) in [("svar", "text"), ("anteckning", "text"), ("utfall", "utfall")] {
+                let response = try await staff.post("/handlaggning/rapporter/1/\(action)", [(field, Self.loneFirstName), ("inte_namn", "Karin")])
+                #expect(response.status == .seeOther, "\(action) with inte_namn")
+            }
+            for path in ["replies", "notes"] {
+                let json = #"{"text":"Vi ringde Karin men ingen svarade.","not_names":["Karin"]}"#
+                let response = try await client.execute(uri: "/api/v1/reports/1/\(path)", method: .post, headers: .bearerJSON(token), body: ByteBuffer(string: json))
+                #expect(response.status == .ok, "API \(path) with not_names")
+            }
             // The same channels accept a text without personal data.
             #expect(try await staff.post("/handlaggning/rapporter/1/anteckning", [("text", "Patienten fick vänta på hemtjänsten.")]).status == .seeOther)
             let note = try await client.execute(uri: "/api/v1/reports/1/notes", method: .post, headers: .bearerJSON(token), body: ByteBuffer(string: #"{"text":"Kommunen är kontaktad."}"#))
@@ -148,14 +199,14 @@ struct PrivacyChannelTests {
                 let base = Self.open311Form(service, apiKey: key)
                 // Open311's own parameters, then the service's free-text attributes.
                 var parameters: [(String, [String])] = [
-                    ("description", [Self.personnummer, Self.samordningsnummer, Self.patientName]),
+                    ("description", [Self.personnummer, Self.samordningsnummer, Self.patientName, Self.nameWithAge, Self.titleAndName, Self.loneFirstName]),
                     ("first_name", ["19121212-1212"]), ("last_name", ["701063-2391"]),
                     ("email", ["191212121212@example.se"]), ("phone", ["19121212-1212"]),
                 ]
                 for attribute in Open311.attributes(for: service, catalogue: catalogue) where attribute.datatype == .string || attribute.datatype == .text {
                     parameters.append(("attribute[\(attribute.code)]", attribute.datatype == .text
-                        ? [Self.personnummer, Self.samordningsnummer, Self.patientName]
-                        : ["19121212-1212", "701063-2391", "patienten Karin Larsson"]))
+                        ? [Self.personnummer, Self.samordningsnummer, Self.patientName, Self.nameWithAge, Self.titleAndName]
+                        : ["19121212-1212", "701063-2391", "patienten Karin Larsson", "Karin, 84 år", "Fru Johansson"]))
                 }
                 for (name, values) in parameters {
                     tried.insert(name)
@@ -174,6 +225,14 @@ struct PrivacyChannelTests {
                 #expect(tried.contains(attribute), "\(attribute) was tried")
             }
             #expect(try Self.count(directory, "SELECT COUNT(*) FROM report") == 0, "nothing was stored")
+            // A lone first name is refused with how to confirm it, and accepted with not_names.
+            let first = try #require(services.first)
+            let asked = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: .form,
+                                                 body: Self.open311Form(first, apiKey: key).set("description", Self.loneFirstName).body)
+            #expect(asked.status == .badRequest && asked.text.contains("not_names=Karin"), "\(asked.text.prefix(400))")
+            let confirmed = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: .form,
+                                                     body: Self.open311Form(first, apiKey: key).set("description", Self.loneFirstName).set("not_names", "Karin").body)
+            #expect(confirmed.status == .created, "\(confirmed.text.prefix(300))")
             // Each service's base request is valid: one accepted per service.
             for service in services {
                 let response = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: .form, body: Self.open311Form(service, apiKey: key).body)

@@ -41,7 +41,7 @@ struct RetentionTests {
         let configuration = TestSupport.configuration(directory: directory)
         let services = try await AppServices.load(configuration: configuration, clock: { TestSupport.fixedNow }, logger: TestSupport.quietLogger)
         let handler = try #require(try await services.staff.user(email: StaffFixtures.lusHandler.email))
-        try await services.triage.changeState(1, to: "ej-samverkansbrist", by: handler, now: TestSupport.fixedNow)
+        try await services.triage.changeState(1, to: "ej-samverkansbrist", message: "Händelsen gällde inte samarbetet mellan organisationerna.", by: handler, now: TestSupport.fixedNow)
         let job = RetentionJob(database: services.database, lifecycle: services.catalogue.lifecycle, configuration: configuration)
 
         // Not yet: 89 days after closing.

@@ -41,7 +41,7 @@ struct RoleIsolationTests {
             .anteckning: [("text", "Internt: ring enhetschefen på måndag.")],
             .tilldela: [("handlaggare", "\(assignee)")],
             .klassificera: [("avtal", "sthlm-bus")],
-            .eskalera: [],
+            .eskalera: [("orsak", "Kommunen och regionen är oense om ansvaret."), ("besked", "Frågan har lyfts till ledningen för samverkan."), ("bekrafta", "1")],
             .koppla: [("referens", visibleReference)],
             .systemfel: [("systemfel", "1")],
             .utfall: [("utfall", "Rutinen för inskrivningsmeddelanden ses över tillsammans med kommunerna."), ("publicera", "1")],

@@ -3,6 +3,7 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOConcurrencyHelpers
 import Testing
 @testable import IntakeDomain
 @testable import IntakeForms
@@ -62,7 +63,7 @@ struct StorageFullTests {
 
     /// Four connections file reports until each has been refused five times in a row.
     static func fill(port: Int) async throws -> Filled {
-        let result = LockedValue(Filled())
+        let result = NIOLockedValueBox(Filled())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
@@ -73,7 +74,7 @@ struct StorageFullTests {
                             attempts += 1
                             let response = try await http.post("/rapportera/stockholm", headers: .form, body: FormEncoder.validLUS.shownAnHourAgo.body)
                             let body = response.body.map { String(buffer: $0) } ?? ""
-                            result.withLock { filled in
+                            result.withLockedValue { filled in
                                 switch response.status.code {
                                 case 303:
                                     filled.receipts.append(String(response.headers[.location]!.dropFirst("/kvitto/".count).prefix(32)))
@@ -93,7 +94,7 @@ struct StorageFullTests {
             }
             try await group.waitForAll()
         }
-        return result.withLock { $0 }
+        return result.withLockedValue { $0 }
     }
 
     static func count(_ databasePath: String, _ sql: String) throws -> Int {
@@ -137,7 +138,7 @@ struct StorageFullTests {
         let emlWhileFull = emlFiles(mailFolder)
         let pausesBefore = logLines(server, "outbox worker paused")
         let fullSince = Date()
-        let notesStored = LockedValue(0)
+        let notesStored = NIOLockedValueBox(0)
 
         // Pages freed since (the outbox batch that was under way when writes began to fail) are taken too.
         try topUp()
@@ -176,7 +177,7 @@ struct StorageFullTests {
                 api = try await http.post("/api/v1/reports/\(reportId)/notes", headers: .bearerJSON(apiToken),
                                           body: ByteBuffer(string: "{\"text\":\"\(note)\"}"))
             }
-            notesStored.withLock { $0 = stored }
+            notesStored.withLockedValue { $0 = stored }
             #expect(stored <= 3, "a full database takes few notes: \(stored)")
             #expect(api.status == .serviceUnavailable)
             #expect(api.headers[.retryAfter] == "60")
@@ -195,7 +196,7 @@ struct StorageFullTests {
         }
         #expect(try count(databasePath, "SELECT COUNT(*) FROM report") == reportsWhileFull, "nothing stored by the refused requests")
         #expect(try count(databasePath, "SELECT COUNT(*) FROM outbox_message") == mailsWhileFull)
-        #expect(try count(databasePath, "SELECT COUNT(*) FROM report_message") == notesStored.withLock { $0 })
+        #expect(try count(databasePath, "SELECT COUNT(*) FROM report_message") == notesStored.withLockedValue { $0 })
 
         // A few seconds full: the outbox worker sends nothing and tries a handful of times, not hundreds.
         try await Task.sleep(for: .seconds(4))

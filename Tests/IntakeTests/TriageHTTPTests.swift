@@ -374,16 +374,20 @@ struct TriageHTTPTests {
 
             for (step, mailbox) in ["lokal-samverkan@stockholm.example.se", "delregional-samverkan@stockholm.example.se",
                                     "vis-tjanstestyrgrupp@stockholm.example.se", "vis-politisk-styrgrupp@stockholm.example.se"].enumerated() {
-                let response = try await handler.post("/handlaggning/rapporter/1/eskalera")
+                let response = try await handler.post("/handlaggning/rapporter/1/eskalera", Self.escalationForm)
                 #expect(response.status == .seeOther, "step \(step)")
                 let last = try #require(try outbox(directory).last)
                 #expect(last["recipient"] == mailbox)
                 #expect(last["kind"] == "escalation")
             }
-            let top = try await handler.post("/handlaggning/rapporter/1/eskalera")
+            let top = try await handler.post("/handlaggning/rapporter/1/eskalera", Self.escalationForm)
             #expect(top.status == .unprocessableContent && top.text.contains("högsta nivån"))
         }
     }
+
+    /// A complete escalation: reason, the sentence for the reporter, confirmed.
+    static let escalationForm = [("orsak", "Parterna är oense om kostnadsansvaret och frågan behöver lösas på högre nivå."),
+                                 ("besked", "Frågan har lyfts till ledningen för samverkan i länet."), ("bekrafta", "1")]
 
     @Test("reminders fire when the clock reaches the deadline, once per day they are for")
     func reminders() async throws {
@@ -421,7 +425,7 @@ struct TriageHTTPTests {
         #expect(overdue.contains { $0["recipient"] == StaffFixtures.lusHandler.email })
 
         // A closed report gets no reminders, and the queue's overdue view counts it no longer.
-        try await services.triage.changeState(1, to: "ej-samverkansbrist", by: handler, now: overdueDay)
+        try await services.triage.changeState(1, to: "ej-samverkansbrist", message: "Händelsen gällde inte samarbetet mellan organisationerna.", by: handler, now: overdueDay)
         #expect(try await services.triage.sendDueReminders(now: CalendarDay(year: 2027, month: 1, day: 9).date) == 0)
     }
 
@@ -440,11 +444,11 @@ struct TriageHTTPTests {
             let handler = StaffBrowser(client)
             try await handler.login(StaffFixtures.lusHandler.email)
             let all = try await handler.get("/handlaggning/ko/sthlm-lus-region")
-            #expect(all.text.contains("30 rapporter") && all.text.contains("Sida 1 av 2"))
+            #expect(all.text.contains("30 öppna rapporter") && all.text.contains("Sida 1 av 2"), "a queue opens on the open reports")
             #expect(all.text.contains("SB-2026-00030") && !all.text.contains("SB-2026-00005<"), "newest first, 25 per page")
             let page2 = try await handler.get("/handlaggning/ko/sthlm-lus-region?sida=2")
             #expect(page2.text.contains("SB-2026-00001<") && page2.text.contains("Sida 2 av 2"))
-            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?part=nacka-kommun").text.contains("10 rapporter"))
+            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?part=nacka-kommun").text.contains("10 öppna rapporter"))
 
             _ = try await handler.get("/handlaggning/rapporter/3")
             _ = try await handler.post("/handlaggning/rapporter/3/status", [("status", "under-utredning")])
@@ -452,17 +456,17 @@ struct TriageHTTPTests {
             let investigating = try await handler.get("/handlaggning/ko/sthlm-lus-region?status=under-utredning")
             #expect(investigating.text.contains("1 rapporter") && investigating.text.contains("SB-2026-00003"))
             #expect(investigating.text.contains("Mottagen: 29") && investigating.text.contains("Under utredning: 1"))
-            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?handlaggare=jag").text.contains("1 rapporter"))
-            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?handlaggare=ingen").text.contains("29 rapporter"))
-            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?fran=2026-11-26&till=2026-11-26").text.contains("16 rapporter"), "filed hourly from 10:00 on 25 November")
+            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?handlaggare=jag").text.contains("1 öppna rapporter"))
+            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?handlaggare=ingen").text.contains("29 öppna rapporter"))
+            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?fran=2026-11-26&till=2026-11-26").text.contains("16 öppna rapporter"), "filed hourly from 10:00 on 25 November")
             let ascending = try await handler.get("/handlaggning/ko/sthlm-lus-region?sortera=reference&ordning=stigande")
             let firstRef = ascending.text.firstMatch(of: /SB-2026-\d{5}/).map { String($0.0) }
             #expect(firstRef == "SB-2026-00001")
-            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?forsenad=1").text.contains("0 rapporter"))
+            #expect(try await handler.get("/handlaggning/ko/sthlm-lus-region?forsenad=1").text.contains("0 öppna rapporter"))
             clock.advance(40 * 86400)
             try await handler.login(StaffFixtures.lusHandler.email) // the old session has expired
             let overdue = try await handler.get("/handlaggning/ko/sthlm-lus-region?forsenad=1")
-            #expect(overdue.text.contains("30 rapporter") && overdue.text.contains("försenad"))
+            #expect(overdue.text.contains("30 öppna rapporter") && overdue.text.contains("försenad"))
             let home = try await handler.get("/handlaggning")
             #expect(home.text.contains("/handlaggning/ko/sthlm-lus-region?forsenad=1"))
         }

@@ -15,8 +15,9 @@ the generated data, so the run stays reproducible for a given --seed): the other
 generated values and exercises the refusals. Steering a write means: the Open311 POST gets a
 complete, valid report around the generated location fields (a real service, parties, a date in
 the past, texts without personal data) and reaches 201; a staff API write gets the id of a
-report that exists (and, for `state`, one of the lifecycle's states) and reaches 200, or a
-documented 422 when the lifecycle does not allow that step.
+report that exists (and, for `state`, one of the lifecycle's states and a final message to the
+reporter, which a closed state requires) and reaches 200, or a documented 422 when the lifecycle
+does not allow that step.
 """
 
 import datetime
@@ -77,7 +78,8 @@ def before_call(context, case, kwargs):
             return
         case.path_parameters = dict(case.path_parameters or {}, id=REPORT_IDS[_choice(case, "id") % len(REPORT_IDS)])
         if path.endswith("/state") and STATES and isinstance(case.body, dict):
-            case.body = dict(case.body, state=STATES[_choice(case, "state") % len(STATES)])
+            case.body = dict(case.body, state=STATES[_choice(case, "state") % len(STATES)],
+                             message="Regionen och kommunen har gått igenom rutinen för inskrivningsmeddelanden.")
 
 
 @schemathesis.hook

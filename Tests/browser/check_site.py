@@ -75,6 +75,7 @@ class Site:
         self.driver = start_browser()
         self.axe = find_axe()
         self.logged_in_as = None
+        self.public_url = (args.public_url or "").rstrip("/")
 
     # ---------- helpers
 
@@ -136,7 +137,10 @@ class Site:
                     if page.action == "submit-as-bot":
                         # What a bot does: fill every field it finds, the hidden one too.
                         self.js("document.querySelector('input[name=webbplats]').value = 'https://example.com'")
-                    if page.action in ("submit", "submit-as-bot"):
+                    if page.action == "choose-and-submit":
+                        # Pick the last choice in each list of the first form (e.g. an account), then send it.
+                        self.js("document.querySelectorAll('main form:first-of-type select').forEach(s => { s.selectedIndex = s.options.length - 1; })")
+                    if page.action in ("submit", "submit-as-bot", "choose-and-submit"):
                         mark_page(self.driver)
                         self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
                         wait_for_new_page(self.driver)
@@ -289,6 +293,9 @@ class Site:
         clipped = self.js("""
             return [...document.querySelectorAll('body *')].filter(e => {
                 if (e.closest('.visually-hidden, .skip-link')) return false;
+                // A one-line text field scrolls its own value by design (the caret and arrow keys
+                // reach all of it); only its size matters, which the sideways-scroll check covers.
+                if (e.tagName === 'INPUT') return false;
                 const s = getComputedStyle(e);
                 const hides = ['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY);
                 return hides && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1);
@@ -333,6 +340,20 @@ class Site:
                 keys(Keys.SPACE)
                 if not self.js("return document.activeElement.checked"):
                     raise AssertionError("Space did not tick a checkbox")
+            elif el["tag"] == "summary" and "municipality" not in seen_options:
+                # The other parties' municipalities sit in a <details>: Enter opens it, the next
+                # Tab reaches the first municipality, Space ticks it.
+                seen_options.add("municipality")
+                keys(Keys.ENTER)
+                if not self.js("return document.activeElement.parentElement.open"):
+                    raise AssertionError("Enter on the municipalities' summary did not open it")
+                keys(Keys.TAB)
+                box = self.active()
+                if box.get("type") != "checkbox" or box.get("name") != "other_parties":
+                    raise AssertionError(f"Tab after the opened summary reached {box}, not a municipality")
+                keys(Keys.SPACE)
+                if not self.js("return document.activeElement.checked"):
+                    raise AssertionError("Space did not tick a municipality")
             elif el.get("type") == "date" and field == "occurred_on":
                 # The date field takes digits segment by segment, in the browser locale's order.
                 order = self.js("return new Intl.DateTimeFormat().formatToParts(new Date(2026, 10, 20))"
@@ -350,6 +371,7 @@ class Site:
                 keys(texts[field])
         else:
             raise AssertionError("the submit button was not reached with Tab")
+        return seen_options
 
     # ---------- the keyboard-only reporting flow
 
@@ -391,27 +413,60 @@ class Site:
         tab_to(lambda e: e["tag"] == "a" and "/rapportera/stockholm" in (e.get("href") or ""), "the Stockholm link")
         page_changes(lambda: keys(Keys.ENTER))
 
-        # The agreements are one radio group: Tab into it, arrows to LUS, Tab to Continue.
-        radio = tab_to(lambda e: e.get("type") == "radio", "the agreement radio group")
+        # The agreement finder: Tab to the search field, type a few words, Enter.
+        tab_to(lambda e: e.get("type") == "search", "the agreement finder's search field")
+        keys("discharged without notice" if lang == "en" else "skrevs ut utan besked")
+        page_changes(lambda: keys(Keys.ENTER))
+        if "sok=" not in self.driver.current_url:
+            raise AssertionError(f"the search did not answer with the ranked page: {self.driver.current_url}")
+        first = self.js("return document.querySelector('fieldset.suggestions input[type=radio]')?.value")
+        if first != "sthlm-lus":
+            raise AssertionError(f"the first suggestion for a discharge is not LUS but {first}")
+
+        # "Continue" with nothing chosen: an error summary whose link leads to the first choice.
+        tab_to(lambda e: e["tag"] == "button" and e.get("name") == "fortsatt", "the Continue button")
+        page_changes(lambda: keys(Keys.SPACE))
+        if not self.js("return !!document.querySelector('.error-summary a[href=\"#avtal-sthlm-lus\"]')"):
+            raise AssertionError("Continue with nothing chosen did not give an error summary linking to the choice")
+        keys(Keys.TAB)  # the skip link
+        tab_to(lambda e: e["tag"] == "a" and e.get("href") == "#avtal-sthlm-lus", "the error summary's link")
+        keys(Keys.ENTER)
+        time.sleep(0.1)
+        radio = self.active() or {}
+        if radio.get("id") != "avtal-sthlm-lus":
+            raise AssertionError(f"Enter on the error link did not focus the first choice but {radio}")
+        if problem := self.focus_visible():
+            raise AssertionError(f"focus not visible on the choice with the error: {problem}")
+
+        # The agreements are one radio group: Space chooses the focused one (or arrows to LUS), Tab to Continue.
         for _ in range(60):
-            if radio.get("value") == "sthlm-lus" and radio.get("checked"):
-                break
+            if radio.get("value") == "sthlm-lus":
+                if not radio.get("checked"):
+                    keys(Keys.SPACE)
+                    radio = self.active()
+                if radio.get("checked"):
+                    break
             keys(Keys.ARROW_DOWN)
             radio = self.active()
         else:
-            raise AssertionError("arrow keys did not reach the LUS agreement")
-        tab_to(lambda e: e["tag"] == "button", "the Continue button")
+            raise AssertionError("the keyboard did not choose the LUS agreement")
+        tab_to(lambda e: e["tag"] == "button" and e.get("name") == "fortsatt", "the Continue button")
         page_changes(lambda: keys(Keys.SPACE))
         if "avtal=sthlm-lus" not in self.driver.current_url:
             raise AssertionError(f"did not reach the LUS form: {self.driver.current_url}")
 
         # The form: every control in Tab order, filled with the keyboard.
         # "expected" is left empty on purpose: the error summary must lead back to it by keyboard.
-        self.fill_report_form({
+        seen_options = self.fill_report_form({
             "what_happened": "Utskrivningen planerades inte enligt överenskommelsen. Kommunen fick inget meddelande i tid.",
             "reporter_role": "Undersköterska",
         })
+        if "municipality" not in seen_options:
+            raise AssertionError("the municipalities' disclosure (<details><summary>) was not reached with Tab")
         page_changes(lambda: keys(Keys.ENTER))
+        # The chosen municipality is kept, and its disclosure comes back open.
+        if not self.js("return !!document.querySelector('details.party-group[open] input:checked')"):
+            raise AssertionError("the form with errors lost the chosen municipality or closed its disclosure")
 
         # The form comes back with an error summary; its link takes the keyboard to the field.
         if not self.js("return !!document.querySelector('.error-summary a[href=\"#f-expected\"]')"):
@@ -500,6 +555,39 @@ class Site:
         if "Referensnummer att ge uppringaren" not in self.driver.find_element("tag name", "body").text:
             raise AssertionError("the confirmation does not show the reference to give the caller")
 
+    # ---------- form heights
+
+    def check_form_heights(self, paths: list[str], limit: int = 3000):
+        """Every agreement's report form, empty, at 390 × 844 (a phone): at most `limit` px tall.
+        On the first form the other parties' disclosure is opened: axe, and no sideways scroll at 320 px."""
+        heights = {}
+        self.text_size(100)
+        for index, path in enumerate(paths):
+            name = "form-height " + path
+            try:
+                self.viewport(390, 844, mobile=True)
+                self.driver.get(self.base + path)
+                height = self.js("return document.documentElement.scrollHeight")
+                heights[path] = height
+                if height > limit:
+                    self.fail(name, "form-height", f"{height} px tall at 390 px wide, more than {limit}")
+                if index == 0:
+                    opened = Page("form-parties-open", path)
+                    count = self.js("const d = [...document.querySelectorAll('details.party-group')]; d.forEach(e => e.open = true); return d.length")
+                    if not count:
+                        self.fail(opened.name, "form-height", "no <details class=party-group> for the other parties")
+                    self.check_axe(opened)
+                    self.viewport(320, 640, mobile=True)
+                    self.no_sideways_scroll(opened, "small-screen", "320 px wide, parties opened")
+                self.passed += 1
+            except Exception as error:
+                self.fail(name, "open", f"{type(error).__name__}: {error}".strip())
+        (self.artifacts).mkdir(parents=True, exist_ok=True)
+        (self.artifacts / "form-heights.json").write_text(json.dumps(heights, indent=1))
+        if heights:
+            tallest = max(heights, key=heights.get)
+            print(f"form heights at 390 px: {len(heights)} forms, tallest {heights[tallest]} px ({tallest}), limit {limit}")
+
     # ---------- HTML mails
 
     def check_mails(self, folder: Path):
@@ -526,6 +614,20 @@ class Site:
             lang = self.js("return document.documentElement.getAttribute('lang')")
             if lang not in ("sv", "en"):
                 self.fail(name, "language", f"mail <html lang> is {lang!r}")
+            # On a phone: a viewport, one column, nothing wider than 320 px, links to the public address.
+            if not self.js("const m = document.querySelector('meta[name=viewport]'); return !!m && m.content.includes('width=device-width')"):
+                self.fail(name, "mail-phone", "no <meta name=viewport content=width=device-width …>")
+            self.viewport(320, 640, mobile=True)
+            self.driver.get(target.resolve().as_uri())
+            self.no_sideways_scroll(page, "mail-phone", "mail at 320 px wide")
+            if self.js("return document.querySelectorAll('table').length"):
+                self.fail(name, "mail-phone", "a table in the mail: use one column")
+            if self.public_url:
+                links = self.js("return [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
+                for href in links:
+                    if href.startswith("http") and not href.startswith(self.public_url + "/"):
+                        self.fail(name, "mail-phone", f"link {href!r} does not use the public address {self.public_url}")
+            self.viewport(1280)
             self.passed += 1
 
     # ---------- driver
@@ -624,6 +726,9 @@ def main():
     parser.add_argument("--pages", help="comma-separated page names (default: all)")
     parser.add_argument("--checks", default=",".join(ALL_CHECKS), help="comma-separated, from: " + ", ".join(ALL_CHECKS))
     parser.add_argument("--mails", help="a folder of .eml files whose HTML parts get axe and lang checks")
+    parser.add_argument("--public-url", help="INTAKE_PUBLIC_URL of the server: every link in a mail must start with it")
+    parser.add_argument("--form-heights", help="comma-separated form paths measured at 390 px (at most --max-form-height px)")
+    parser.add_argument("--max-form-height", type=int, default=3000)
     args = parser.parse_args()
 
     # Stopped from outside (a test's time limit): leave through `finally`, which quits the browser.
@@ -640,6 +745,8 @@ def main():
         return 2
     try:
         site.run(pages, checks)
+        if args.form_heights:
+            site.check_form_heights([p for p in args.form_heights.split(",") if p], args.max_form_height)
         if args.mails:
             site.check_mails(Path(args.mails))
     finally:

@@ -209,7 +209,7 @@ HOSTILE_TEXTS = [
     ("mustache syntax", "{{#x}}{{{html}}}{{/x}} {{> partial}}", None),
     ("SQL comment", "x'; DROP TABLE report; --", None),
     ("SQL union", "' UNION SELECT password_hash FROM staff_user --", None),
-    ("SQL quotes", "Robert'); DROP TABLE Students;--", None),
+    ("SQL quotes", "x'); DROP TABLE Students;--", None),
     ("percent and underscore", "100% _ % \\ LIKE", None),
     ("unicode RTL override", "abc\u202edcba", None),
     ("emoji and Swedish", "Åäö ÅÄÖ 🚑 väntade", None),

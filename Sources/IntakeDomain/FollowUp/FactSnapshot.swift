@@ -83,8 +83,11 @@ public struct ReportFact: Sendable {
     /// `ReportChannel.index`; `unknownChannel` for a key this version does not know.
     public var channel: UInt8 = 0
     public static let unknownChannel = UInt8.max
+    /// Marked as a systemic failure; escalated to some level of the region's ladder.
+    public var systemfel: Bool = false
+    public var escalated: Bool = false
 
-    package init(id: Int64, region: UInt16, agreement: UInt16, agreementVersion: UInt16, organisation: UInt16, state: UInt16, received: Int32, due: Int32, closedDay: Int32, feedbackHours: Int32, closeHours: Int32, route0: UInt16, route1: UInt16, party0: UInt16, party1: UInt16, deleted: Bool = false, moreRoutes: Bool = false, moreParties: Bool = false, channel: UInt8 = 0) {
+    package init(id: Int64, region: UInt16, agreement: UInt16, agreementVersion: UInt16, organisation: UInt16, state: UInt16, received: Int32, due: Int32, closedDay: Int32, feedbackHours: Int32, closeHours: Int32, route0: UInt16, route1: UInt16, party0: UInt16, party1: UInt16, deleted: Bool = false, moreRoutes: Bool = false, moreParties: Bool = false, systemfel: Bool = false, escalated: Bool = false, channel: UInt8 = 0) {
         self.id = id
         self.region = region
         self.agreement = agreement
@@ -104,6 +107,8 @@ public struct ReportFact: Sendable {
         self.moreRoutes = moreRoutes
         self.moreParties = moreParties
         self.channel = channel
+        self.systemfel = systemfel
+        self.escalated = escalated
     }
 }
 

@@ -98,8 +98,22 @@ public struct FollowUpFigures: Sendable {
         public func count(_ channel: ReportChannel) -> Int { counts[channel.index] }
     }
 
+    /// Per agreement in the period: how many reports were escalated and how many marked systemfel.
+    public struct AgreementProblems: Sendable, Equatable {
+        /// Catalogue key; "" for "not classified".
+        public var key: String
+        public var reports: Int
+        public var escalated: Int
+        public var systemfel: Int
+    }
+
     public var filter: FollowUpFilter
     public var total = 0
+    /// Reports of the period escalated / marked as systemic failures.
+    public var escalated = 0
+    public var systemfel = 0
+    /// Agreements with reports in the period, the most escalations and systemfel first.
+    public var problemsByAgreement: [AgreementProblems] = []
     public var previousTotal = 0
     public var byAgreement: [Count] = []
     public var byTargetGroup: [Count] = []
@@ -153,6 +167,7 @@ extension FactSnapshot {
 
         let agreementSlots = keys.agreements.count + 1 // last: not classified
         var agreementNow = [Int](repeating: 0, count: agreementSlots), agreementBefore = agreementNow
+        var escalatedNow = agreementNow, systemfelNow = agreementNow
         var groupNow = [Int](repeating: 0, count: keys.targetGroups.count + 1), groupBefore = groupNow
         var regionNow = [Int](repeating: 0, count: keys.regions.count), regionBefore = regionNow
         let partyCount = keys.parties.count
@@ -198,6 +213,8 @@ extension FactSnapshot {
             if current {
                 result.total += 1
                 agreementNow[agreementSlot] += 1
+                if fact.escalated { escalatedNow[agreementSlot] += 1; result.escalated += 1 }
+                if fact.systemfel { systemfelNow[agreementSlot] += 1; result.systemfel += 1 }
                 groupNow[groupSlot] += 1
                 regionNow[Int(fact.region)] += 1
                 organisationNow[Int(fact.organisation)] += 1
@@ -248,6 +265,10 @@ extension FactSnapshot {
             }.sorted { ($0.count, $0.previous, $1.key) > ($1.count, $1.previous, $0.key) }
         }
         result.byAgreement = counts(agreementNow, agreementBefore) { $0 == agreementSlots - 1 ? "" : keys.agreements[$0] }
+        result.problemsByAgreement = agreementNow.indices.compactMap { i -> FollowUpFigures.AgreementProblems? in
+            guard agreementNow[i] > 0 else { return nil }
+            return .init(key: i == agreementSlots - 1 ? "" : keys.agreements[i], reports: agreementNow[i], escalated: escalatedNow[i], systemfel: systemfelNow[i])
+        }.sorted { ($0.escalated + $0.systemfel, $0.reports, $1.key) > ($1.escalated + $1.systemfel, $1.reports, $0.key) }
         result.byTargetGroup = counts(groupNow, groupBefore) { $0 == keys.targetGroups.count ? "" : keys.targetGroups[$0] }
         result.byRegion = counts(regionNow, regionBefore) { keys.regions[$0] }
         result.byOrganisation = counts(organisationNow, organisationBefore) { keys.parties[$0] }

@@ -59,6 +59,17 @@ extension AppConfiguration {
         return problems
     }
 
+    /// What `serve` accepts but a real service should not run with: printed by `intake config check`
+    /// as warnings (exit status unchanged) and logged at start.
+    public func warnings() -> [String] {
+        var warnings: [String] = []
+        if dataController == nil && !demo {
+            warnings.append("INTAKE_DATA_CONTROLLER is not set: the privacy page cannot name the data controller (personuppgiftsansvarig). "
+                            + "Set it to the organisation(s) responsible, e.g. INTAKE_DATA_CONTROLLER=\"Region Stockholm\".")
+        }
+        return warnings
+    }
+
     /// One line of the effective configuration.
     public struct Setting: Sendable, Hashable {
         public var key: String
@@ -95,9 +106,11 @@ extension AppConfiguration {
             s("INTAKE_OPEN_REPORT_MAX_DAYS", openReportMaxDays),
             s("INTAKE_OUTBOX_RETENTION_DAYS", outboxRetentionDays),
             s("INTAKE_CONTACT_EMAIL", contactEmail),
+            s("INTAKE_DATA_CONTROLLER", dataController),
             s("INTAKE_RATE_LIMIT_PER_HOUR", rateLimitPerHour),
             s("INTAKE_TRUST_PROXY", trustProxy),
             s("INTAKE_MIN_FILL_SECONDS", minFillSeconds),
+            s("INTAKE_FINDER_LEARN_MIN_REPORTS", finderLearnMinReports),
             s("INTAKE_LOG_FORMAT", logFormat.rawValue),
             s("INTAKE_LOG_LEVEL", logLevel.rawValue),
             Setting(key: "INTAKE_SMTP_URL", value: mail.smtpURL.map(Self.maskingURLPassword) ?? "", isSecret: false),

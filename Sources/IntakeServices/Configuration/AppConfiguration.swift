@@ -29,6 +29,9 @@ public struct AppConfiguration: Sendable {
     public var contactRetentionDays = 90
     /// Where people write about accessibility problems and personal data (shown on those pages).
     public var contactEmail = "samverkan@example.se"
+    /// The data controller (personuppgiftsansvarig) named on the privacy page, e.g. "Region Stockholm
+    /// och kommunerna i Stockholms län". `intake config check` warns when it is unset outside demo mode.
+    public var dataController: String?
     /// Most reports one client address may file per hour on the public form; 0 turns the limit off.
     public var rateLimitPerHour = 20
     /// Behind a reverse proxy (nginx): the client address is the last X-Forwarded-For entry.
@@ -41,6 +44,9 @@ public struct AppConfiguration: Sendable {
     public var openReportMaxDays = 730
     /// Sent mails older than this are purged from the outbox (retention job).
     public var outboxRetentionDays = 90
+    /// The agreement finder learns a word for an agreement once it occurs in at least this many
+    /// reports a handläggare classified to that agreement; 0 turns learning off.
+    public var finderLearnMinReports = 5
     /// Overrides the catalogue's `default_feedback_days` when set.
     public var defaultFeedbackDays: Int?
     /// `INTAKE_SECURE_COOKIES`; unset means true, except in demo mode.
@@ -90,9 +96,11 @@ public struct AppConfiguration: Sendable {
         if let v = env.int("INTAKE_MAX_BODY_BYTES", range: 4096...(10 * 1024 * 1024)) { config.maxBodyBytes = v }
         if let v = env.int("INTAKE_CONTACT_RETENTION_DAYS", range: 1...3650) { config.contactRetentionDays = v }
         if let v = env.value("INTAKE_CONTACT_EMAIL") { config.contactEmail = v }
+        if let v = env.value("INTAKE_DATA_CONTROLLER") { config.dataController = v }
         if let v = env.int("INTAKE_RATE_LIMIT_PER_HOUR", range: 0...1_000_000) { config.rateLimitPerHour = v }
         if let v = env.bool("INTAKE_TRUST_PROXY") { config.trustProxy = v }
         if let v = env.int("INTAKE_MIN_FILL_SECONDS", range: 0...3600) { config.minFillSeconds = v }
+        if let v = env.int("INTAKE_FINDER_LEARN_MIN_REPORTS", range: 0...10_000) { config.finderLearnMinReports = v }
         if let v = env.int("INTAKE_BCRYPT_COST", range: 4...16) { config.bcryptCost = v }
         if let v = env.bool("INTAKE_DEMO") { config.demo = v }
         config.readOperationsSettings(&env)

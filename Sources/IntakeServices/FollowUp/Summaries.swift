@@ -184,26 +184,12 @@ package struct SummaryService: Service {
     var interval: Duration
 
     package func run() async throws {
-        var backoff = RetryBackoff()
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var wait = interval
-            do {
-                let queued = try await SummarySender(services: services).sendDue(now: services.clock())
-                if queued > 0 { services.logger.info("summaries queued", metadata: ["mails": .stringConvertible(queued)]) }
-                try await services.facts.pruneChangeLog()
-                backoff.reset()
-            } catch {
-                // A full disk: again sooner than the interval, backing off (1 s, 2 s, … 60 s), not in a loop.
-                if services.database.storage.noteFailure(error, during: "summary run") { wait = min(backoff.next(), interval) }
-                services.logger.error("summary run failed", metadata: [
-                    "error": .string(String(reflecting: type(of: error))), "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
-                ])
-            }
-            let delay = wait
-            try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: delay)
-            }
-        }
+        try await PeriodicJob("summary run", every: interval, storage: services.database.storage, logger: services.logger) { [services] in
+            let queued = try await SummarySender(services: services).sendDue(now: services.clock())
+            if queued > 0 { services.logger.info("summaries queued", metadata: ["mails": .stringConvertible(queued)]) }
+            try await services.facts.pruneChangeLog()
+            return .interval
+        }.run()
     }
 
     package init(services: AppServices, interval: Duration) {

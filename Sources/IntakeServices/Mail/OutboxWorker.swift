@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import IntakeDomain
 import IntakeMail
 import IntakeStore
@@ -22,7 +23,7 @@ public struct OutboxWorker: Service {
     var metrics: AppMetrics?
     var status: WorkerStatus?
     /// Set while the SMTP server cannot be reached: until then the worker only waits.
-    private let pause = PauseState()
+    private let pause = NIOLockedValueBox<Date?>(nil)
 
     /// How long delivery pauses after the server could not be reached at all: the first retry
     /// delay, at most 30 seconds. One message is tried, the rest of the queue is left as it is,
@@ -55,29 +56,17 @@ public struct OutboxWorker: Service {
         defer { status?.set(false) }
         // Graceful shutdown ends the loop after the batch in hand; cancellation (the service group
         // failing, e.g. when the port is taken) ends it too instead of spinning.
-        var backoff = RetryBackoff()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        try await PeriodicJob("outbox worker", every: pollInterval, storage: outbox.database.storage, logger: logger) { [self] in
             // The batch runs to the end even during shutdown: marking a message sent must not be
             // rolled back by a cancelled task.
             let result = await Task.detached { [self] in
                 await self.processBatch()
             }.value
-            let wait: Duration
             switch result {
-            case .handled(let count):
-                backoff.reset()
-                if count > 0 { continue }
-                wait = pollInterval
-            case .databaseUnavailable:
-                wait = backoff.next()
-                logger.warning("outbox worker paused: the database cannot be written or read", metadata: [
-                    "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
-                ])
+            case .handled(let count): return count > 0 ? .now : .interval
+            case .databaseUnavailable: return .backOff
             }
-            try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: wait)
-            }
-        }
+        }.run()
         logger.info("outbox worker stopped")
     }
 
@@ -95,7 +84,7 @@ public struct OutboxWorker: Service {
 
     func processBatch() async -> BatchResult {
         let now = clock()
-        if let until = pause.until, now < until { return .handled(0) }
+        if let until = pause.withLockedValue({ $0 }), now < until { return .handled(0) }
         // While writes fail, nothing is sent: a result that cannot be recorded means the mail goes again.
         let database = outbox.database
         if database.storage.isFailing, !(await database.probeWrites()) { return .databaseUnavailable }
@@ -131,12 +120,12 @@ public struct OutboxWorker: Service {
         }
         if case .unreachable = attempted.last?.result {
             let until = now.addingTimeInterval(unreachablePause)
-            pause.until = until
+            pause.withLockedValue { $0 = until }
             logger.warning("SMTP server not reachable: delivery paused", metadata: [
                 "pause_s": .stringConvertible(Int(unreachablePause)), "waiting": .stringConvertible(due.count - attempted.count),
             ])
         } else {
-            pause.until = nil
+            pause.withLockedValue { $0 = nil }
         }
         let decided = attempted.map { decide($0.result, for: $0.message) }
         do {
@@ -199,12 +188,3 @@ public struct OutboxWorker: Service {
     }
 }
 
-/// When delivery may start again after the SMTP server could not be reached.
-final class PauseState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date?
-    var until: Date? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
-    }
-}

@@ -9,30 +9,16 @@ package struct RetentionService: Service {
 
     package func run() async throws {
         let job = RetentionJob(database: services.database, lifecycle: services.catalogue.lifecycle, configuration: services.configuration)
-        var backoff = RetryBackoff()
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var wait = interval
-            do {
-                let result = try await job.run(now: services.clock())
-                if !result.isEmpty {
-                    services.logger.notice("retention run", metadata: [
-                        "closed_reports": .stringConvertible(result.closedReports), "long_open_reports": .stringConvertible(result.longOpenReports),
-                        "mails_purged": .stringConvertible(result.mailsPurged),
-                    ])
-                }
-                backoff.reset()
-            } catch {
-                // A full disk: again sooner than the interval, backing off (1 s, 2 s, … 60 s), not in a loop.
-                if services.database.storage.noteFailure(error, during: "retention run") { wait = min(backoff.next(), interval) }
-                services.logger.error("retention run failed", metadata: [
-                    "error": .string(String(reflecting: type(of: error))), "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
+        try await PeriodicJob("retention run", every: interval, storage: services.database.storage, logger: services.logger) { [services] in
+            let result = try await job.run(now: services.clock())
+            if !result.isEmpty {
+                services.logger.notice("retention run", metadata: [
+                    "closed_reports": .stringConvertible(result.closedReports), "long_open_reports": .stringConvertible(result.longOpenReports),
+                    "mails_purged": .stringConvertible(result.mailsPurged),
                 ])
             }
-            let delay = wait
-            try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: delay)
-            }
-        }
+            return .interval
+        }.run()
     }
 
     package init(services: AppServices, interval: Duration = .seconds(3600)) {

@@ -9,25 +9,11 @@ package struct ReminderService: Service {
     var interval: Duration = .seconds(15 * 60)
 
     package func run() async throws {
-        var backoff = RetryBackoff()
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var wait = interval
-            do {
-                let queued = try await services.triage.sendDueReminders(now: services.clock())
-                if queued > 0 { services.logger.info("reminders queued", metadata: ["mails": .stringConvertible(queued)]) }
-                backoff.reset()
-            } catch {
-                // A full disk: again sooner than the interval, backing off (1 s, 2 s, … 60 s), not in a loop.
-                if services.database.storage.noteFailure(error, during: "reminder run") { wait = min(backoff.next(), interval) }
-                services.logger.error("reminder run failed", metadata: [
-                    "error": .string(String(reflecting: type(of: error))), "retry_in_s": .stringConvertible(RetryBackoff.seconds(wait)),
-                ])
-            }
-            let delay = wait
-            try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: delay)
-            }
-        }
+        try await PeriodicJob("reminder run", every: interval, storage: services.database.storage, logger: services.logger) { [services] in
+            let queued = try await services.triage.sendDueReminders(now: services.clock())
+            if queued > 0 { services.logger.info("reminders queued", metadata: ["mails": .stringConvertible(queued)]) }
+            return .interval
+        }.run()
     }
 
     package init(services: AppServices, interval: Duration = .seconds(15 * 60)) {

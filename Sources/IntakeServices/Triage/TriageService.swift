@@ -87,22 +87,64 @@ public final class TriageService: Sendable {
 
     // MARK: state
 
-    public func changeState(_ reportId: Int64, to target: String, by user: StaffUser, now: Date) async throws(Failure) {
+    /// Moves the report to another state as the lifecycle allows. A closed target needs a final
+    /// message to the reporter (`message`), privacy-checked like a reply: it is stored as the
+    /// closing reply, shown first on the tracking page and carried in the closing mail itself.
+    /// An open target takes an optional message, stored as a reply. Nothing changes when refused.
+    public func changeState(_ reportId: Int64, to target: String, message: String? = nil, by user: StaffUser, now: Date) async throws(Failure) {
         let lifecycle = catalogue.lifecycle
         let composer = composer
+        let closing = lifecycle.state(target).map { !$0.isOpen } ?? false
+        let text: String?
+        switch Workflow.checkStateMessage(message, closing: closing, names: catalogue.names) {
+        case .success(let checked): text = checked
+        case .failure(let refusal):
+            // An unknown state or a forbidden transition is the better answer than a missing text.
+            if case .failure(let transition) = Workflow.checkTransition(lifecycle, from: try await currentState(reportId, by: user), to: target) {
+                throw .refused(transition)
+            }
+            throw .refused(refusal)
+        }
         let previous = try await act(reportId, by: user, now: now) { db, core, actor in
             let state = try Workflow.checkTransition(lifecycle, from: core.stateKey, to: target).get()
             let closedAt: Date? = state.isOpen ? nil : now
             try db.execute(sql: "UPDATE report SET state = ?, closed_at = ? WHERE id = ?", arguments: [target, closedAt, core.id])
             try AuditLog.record(AuditEntry(actor: actor, action: .stateChanged, reportId: core.id, before: core.stateKey, after: target), at: now, in: db)
-            if state.notifiesReporter, let email = core.reporterEmail {
-                try OutboxRepository.insert(composer.statusChanged(reference: core.reference, token: core.token, language: core.language,
-                                                                   state: state, recipient: email), reportId: core.id, now: now, in: db)
+            if let text {
+                try Self.insertMessage(core.id, kind: .reply, author: user, body: text, closesState: state.isOpen ? nil : target, now: now, in: db)
+                try AuditLog.record(AuditEntry(actor: actor, action: .replied, reportId: core.id, after: text), at: now, in: db)
                 try Self.markFirstFeedback(core, now: now, in: db)
+            }
+            if let email = core.reporterEmail {
+                if state.notifiesReporter || !state.isOpen {
+                    try OutboxRepository.insert(composer.statusChanged(reference: core.reference, token: core.token, language: core.language,
+                                                                       state: state, message: text, recipient: email), reportId: core.id, now: now, in: db)
+                    try Self.markFirstFeedback(core, now: now, in: db)
+                } else if let text {
+                    try OutboxRepository.insert(composer.reply(reference: core.reference, token: core.token, language: core.language,
+                                                               text: text, recipient: email), reportId: core.id, now: now, in: db)
+                }
             }
             return core.stateKey
         }
         metrics?.stateChanged(from: previous, to: target)
+    }
+
+    /// The report's state, for choosing which refusal to show; the access rules of every action apply.
+    private func currentState(_ reportId: Int64, by user: StaffUser) async throws(Failure) -> String {
+        guard AccessPolicy.canWorkWithReports(user) else { throw .forbidden }
+        do {
+            let found = try await database.pool.read { db -> String? in
+                guard let core = try Self.core(reportId, in: db), AccessPolicy.canSee(reportRoutedTo: core.functionKeys, by: user) else { return nil }
+                return core.stateKey
+            }
+            guard let found else { throw Failure.notFound }
+            return found
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .notFound
+        }
     }
 
     static func markFirstFeedback(_ core: Core, now: Date, in db: Database) throws {
@@ -114,9 +156,9 @@ public final class TriageService: Sendable {
     // MARK: messages
 
     /// A reply is shown on the tracking page and mailed when the reporter left an e-mail address.
-    public func reply(_ reportId: Int64, text: String, by user: StaffUser, now: Date) async throws(Failure) {
+    public func reply(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         let body: String
-        switch Workflow.checkText(text) {
+        switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }
@@ -132,9 +174,9 @@ public final class TriageService: Sendable {
         }
     }
 
-    public func addNote(_ reportId: Int64, text: String, by user: StaffUser, now: Date) async throws(Failure) {
+    public func addNote(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         let body: String
-        switch Workflow.checkText(text) {
+        switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }
@@ -144,9 +186,10 @@ public final class TriageService: Sendable {
         }
     }
 
-    static func insertMessage(_ reportId: Int64, kind: CaseMessage.Kind, author: StaffUser?, body: String, now: Date, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO report_message (report_id, kind, author_user_id, author_name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [reportId, kind.rawValue, author?.id, author?.name ?? "reporter", body, now])
+    static func insertMessage(_ reportId: Int64, kind: CaseMessage.Kind, author: StaffUser?, body: String, closesState: String? = nil,
+                              now: Date, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO report_message (report_id, kind, author_user_id, author_name, body, created_at, closes_state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [reportId, kind.rawValue, author?.id, author?.name ?? "reporter", body, now, closesState])
     }
 
     // MARK: assignment
@@ -219,17 +262,41 @@ public final class TriageService: Sendable {
 
     // MARK: escalation, links, systemfel
 
-    /// One step up the region's ladder; that level's mailbox is notified.
-    public func escalate(_ reportId: Int64, by user: StaffUser, now: Date) async throws(Failure) {
+    /// One step up the region's ladder, confirmed, with a reason for staff and a plain sentence for
+    /// the reporter (both privacy-checked). That level's mailbox is notified; the reporter sees the
+    /// step on the tracking page and is mailed when they left an address.
+    public func escalate(_ reportId: Int64, reason: String, publicText: String, confirmed: Bool, by user: StaffUser, now: Date) async throws(Failure) {
+        let checkedReason: String
+        let checkedPublic: String
+        switch Workflow.checkText(reason, maxLength: 2000, names: catalogue.names) {
+        case .success(let text): checkedReason = text
+        case .failure(.emptyText): throw .refused(.escalationReasonRequired)
+        case .failure(let refusal): throw .refused(refusal)
+        }
+        switch Workflow.checkText(publicText, maxLength: 1000, names: catalogue.names) {
+        case .success(let text): checkedPublic = text
+        case .failure(.emptyText): throw .refused(.escalationPublicTextRequired)
+        case .failure(let refusal): throw .refused(refusal)
+        }
+        guard confirmed else { throw .refused(.escalationNotConfirmed) }
         let catalogue = catalogue
         let composer = composer
         try await act(reportId, by: user, now: now) { db, core, actor in
             guard let region = catalogue.region(core.regionKey) else { throw Workflow.Refusal.noLadder }
             let level = try Workflow.nextEscalation(in: region, current: core.escalationLevel).get()
             try db.execute(sql: "UPDATE report SET escalation_level = ? WHERE id = ?", arguments: [level.key, core.id])
+            try db.execute(sql: """
+                INSERT INTO report_escalation (report_id, level_key, reason, public_text, escalated_by, escalated_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [core.id, level.key, checkedReason, checkedPublic, user.id, now])
             try AuditLog.record(AuditEntry(actor: actor, action: .escalated, reportId: core.id, before: core.escalationLevel, after: level.key), at: now, in: db)
+            if let email = core.reporterEmail {
+                try OutboxRepository.insert(composer.escalationNotice(reference: core.reference, token: core.token, language: core.language,
+                                                                      level: level, text: checkedPublic, recipient: email),
+                                            reportId: core.id, now: now, in: db)
+            }
             guard let facts = try Self.notificationFacts(core.id, in: db) else { return }
-            try OutboxRepository.insert(composer.escalated(facts, level: level, by: user.name), reportId: core.id, now: now, in: db)
+            try OutboxRepository.insert(composer.escalated(facts, level: level, reason: checkedReason, publicText: checkedPublic, by: user.name),
+                                        reportId: core.id, now: now, in: db)
         }
     }
 
@@ -262,9 +329,9 @@ public final class TriageService: Sendable {
 
     /// What the report led to, as a public, de-identified text; shown on /larande only when
     /// `publishable`. The privacy check refuses identity numbers and patient names.
-    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date) async throws(Failure) {
+    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         let body: String
-        switch Workflow.checkText(text, maxLength: 2000) {
+        switch Workflow.checkText(text, maxLength: 2000, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }
@@ -285,10 +352,10 @@ public final class TriageService: Sendable {
     // MARK: the reporter
 
     /// The reporter adds information from the tracking page; the handlers are notified.
-    public func reporterAdds(token: String, text: String, now: Date) async throws(Failure) {
+    public func reporterAdds(token: String, text: String, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
         guard SecretToken.isWellFormed(token) else { throw .notFound }
         let body: String
-        switch Workflow.checkText(text) {
+        switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
         case .failure(let refusal): throw .refused(refusal)
         }

@@ -331,6 +331,26 @@ enum AppMigrations {
                 ALTER TABLE report ADD COLUMN missing_fields TEXT;
                 """)
         }
+        migrator.registerMigration("v13-closing-and-escalation") { db in
+            try db.execute(sql: """
+                -- The closing reply: the final message to the reporter written when the report
+                -- moved to this closed state (NULL for every other message).
+                ALTER TABLE report_message ADD COLUMN closes_state TEXT;
+
+                -- Each step up the escalation ladder: why (staff only) and the plain sentence the
+                -- reporter sees on the tracking page and gets by mail.
+                CREATE TABLE report_escalation (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    report_id INTEGER NOT NULL REFERENCES report(id) ON DELETE CASCADE,
+                    level_key TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    public_text TEXT NOT NULL,
+                    escalated_by INTEGER REFERENCES staff_user(id) ON DELETE SET NULL,
+                    escalated_at DATETIME NOT NULL
+                );
+                CREATE INDEX report_escalation_report ON report_escalation(report_id, id);
+                """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Commits the writes of concurrent requests together: while one transaction is being written
 /// and fsynced, new requests queue up and go into the next one. Each request still waits for
@@ -12,7 +13,7 @@ import GRDB
 /// blocking `write` there: no task hops between batches. Waking the waiting requests is handed
 /// to a second queue, so the next batch starts at once instead of after every wake-up (on two
 /// cores, each wake-up could preempt the loop; see benchmarks/RESULTS.md).
-final class GroupCommitWriter: @unchecked Sendable {
+final class GroupCommitWriter: Sendable {
     // Sendable by hand: a job is created by one request and then only touched by the loop and the completion queue, one after the other.
     private struct Job: @unchecked Sendable {
         let run: (Database) throws -> Void
@@ -33,9 +34,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let onCommit: (@Sendable (Duration) -> Void)?
     /// Told how long each checkpoint took (metrics).
     private let onCheckpoint: (@Sendable (Duration) -> Void)?
-    private let lock = NSLock()
-    private var pending: [Job] = []
-    private var draining = false
+    /// Jobs waiting for the next batch, and whether the loop is running.
+    private struct Queue {
+        var pending: [Job] = []
+        var draining = false
+    }
+    private let queue = Mutex(Queue())
     private let loopQueue = DispatchQueue(label: "samverkan-intake.group-commit")
     private let completionQueue = DispatchQueue(label: "samverkan-intake.group-commit.completion")
 
@@ -57,10 +61,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                 complete: { error in
                     if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.value!) }
                 })
-            let start = lock.withLock {
-                pending.append(job)
-                if draining { return false }
-                draining = true
+            let start = queue.withLock { queue in
+                queue.pending.append(job)
+                if queue.draining { return false }
+                queue.draining = true
                 return true
             }
             // Not a child task: a cancelled request must not roll back its neighbours' commit.
@@ -69,13 +73,13 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func nextBatch() -> [Job]? {
-        lock.withLock {
-            guard !pending.isEmpty else {
-                draining = false
+        queue.withLock { queue in
+            guard !queue.pending.isEmpty else {
+                queue.draining = false
                 return nil
             }
-            let batch = Array(pending.prefix(maxBatch))
-            pending.removeFirst(batch.count)
+            let batch = Array(queue.pending.prefix(maxBatch))
+            queue.pending.removeFirst(batch.count)
             return batch
         }
     }

@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 import GRDB
 
 /// Each start of `intake serve`, kept in the database, so a process that died and was started
 /// again (systemd restarts it, without giving up) shows afterwards: on /metrics as the number
 /// of starts, this process's start time and the number of earlier runs that never recorded a
 /// clean stop (crash, kill -9, out of memory, power loss), and in the log as a warning.
-public final class ProcessLifetime: @unchecked Sendable {
+public final class ProcessLifetime: Sendable {
     public struct Start: Sendable, Equatable {
         /// This start's row.
         public var id: Int64
@@ -25,9 +26,8 @@ public final class ProcessLifetime: @unchecked Sendable {
     public static let loopStarts = 3
     public static let loopWindow: TimeInterval = 300
 
-    private let lock = NSLock()
-    private var database: AppDatabase?
-    private var current: Int64?
+    /// The database and row of this run, once recorded.
+    private let run = Mutex<(database: AppDatabase, id: Int64)?>(nil)
 
     public init() {}
 
@@ -44,20 +44,14 @@ public final class ProcessLifetime: @unchecked Sendable {
             let previousUnclean = previous.map { ($0["stopped_at"] as Date?) == nil } ?? false
             return Start(id: id, starts: Int(id), uncleanExits: unclean, recentStarts: recent, previousEndedUncleanly: previousUnclean)
         }
-        lock.withLock {
-            self.database = database
-            self.current = start.id
-        }
+        run.withLock { $0 = (database, start.id) }
         return start
     }
 
     /// Records that this run stopped cleanly (after a graceful shutdown). A process that dies
     /// never gets here, and its row stays without a stop time.
     public func stoppedCleanly(now: Date) throws {
-        guard let (database, id) = lock.withLock({ () -> (AppDatabase, Int64)? in
-            guard let database, let current else { return nil }
-            return (database, current)
-        }) else { return }
+        guard let (database, id) = run.withLock({ $0 }) else { return }
         try database.pool.write { db in
             try db.execute(sql: "UPDATE process_start SET stopped_at = ? WHERE id = ?", arguments: [now, id])
         }

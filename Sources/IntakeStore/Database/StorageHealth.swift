@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import Logging
 
@@ -36,7 +37,7 @@ public final class StorageHealth: Sendable {
         var code = ""
     }
 
-    private let state = LockedValue(State())
+    private let state = Mutex(State())
     private let logger: Logger?
 
     init(logger: Logger?) {
@@ -50,7 +51,7 @@ public final class StorageHealth: Sendable {
     @discardableResult
     package func noteFailure(_ error: any Error, during operation: String) -> Bool {
         guard let code = StorageFailure.code(of: error) else { return false }
-        let first = state.withLock { state -> Bool in
+        let first = state.withLock { (state: inout State) -> Bool in
             defer { state.code = code }
             guard state.failingSince == nil else { return false }
             state.failingSince = .now
@@ -67,7 +68,7 @@ public final class StorageHealth: Sendable {
 
     /// The probe committed: there is room (again).
     func noteSuccess() {
-        let since = state.withLock { state -> ContinuousClock.Instant? in
+        let since = state.withLock { (state: inout State) -> ContinuousClock.Instant? in
             defer { state.failingSince = nil }
             return state.failingSince
         }

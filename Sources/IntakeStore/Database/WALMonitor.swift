@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import Logging
+import Synchronization
 
 /// Replaces SQLite's automatic checkpoint on the writer connection, which ran inside the commit
 /// that crossed 1,000 WAL frames: every request of that group commit, and every one queued
@@ -14,19 +15,36 @@ import Logging
 /// answered (`checkpointIfDue`), any other write right in its commit. At `writerFrames` the
 /// writer copies everything itself, as SQLite's own checkpoint would (the fallback if the
 /// background connection cannot work).
-final class WALMonitor: @unchecked Sendable {
+final class WALMonitor: Sendable {
     static let backgroundFrames: Int32 = 1000
     static let restartFrames: Int32 = 4000
     static let restartRemainder: Int32 = 300
     static let writerFrames: Int32 = 8000
     private let path: String
-    private let lock = NSLock()
-    private var frames: Int32 = 0
-    private var copiedUpTo: Int32 = 0
-    private var copying = false
-    private var inGroupCommit = false
-    private var closed = false
-    private var checkpointer: DatabaseQueue?
+    /// What the writer's commits and the background copy tell each other.
+    private struct State {
+        var frames: Int32 = 0
+        var copiedUpTo: Int32 = 0
+        var copying = false
+        var inGroupCommit = false
+        var closed = false
+
+        /// What is due now. `mayRestart`: the caller may copy the last frames itself.
+        mutating func next(mayRestart: Bool) -> Step {
+            if copying || closed { return .none }
+            let uncopied = frames - copiedUpTo
+            if frames >= WALMonitor.restartFrames && uncopied <= WALMonitor.restartRemainder {
+                return mayRestart && uncopied > 0 ? .restart : .none
+            }
+            guard uncopied >= (frames >= WALMonitor.restartFrames ? 1 : WALMonitor.backgroundFrames) else { return .none }
+            copying = true
+            copiedUpTo = frames
+            return .background
+        }
+    }
+    private let state = Mutex(State())
+    /// The background connection, only used on `queue`.
+    private let checkpointer = Mutex<DatabaseQueue?>(nil)
     private let queue = DispatchQueue(label: "samverkan-intake.wal-checkpoint")
 
     init(path: String) {
@@ -53,56 +71,45 @@ final class WALMonitor: @unchecked Sendable {
 
     /// Called in every commit on the writer connection.
     private func committed(frames count: Int32) -> Step {
-        lock.withLock {
-            if count < frames { copiedUpTo = 0 }  // the WAL started over
-            frames = count
-            return count >= Self.writerFrames ? .everything : next(mayRestart: !inGroupCommit)
+        state.withLock { state in
+            if count < state.frames { state.copiedUpTo = 0 }  // the WAL started over
+            state.frames = count
+            return count >= Self.writerFrames ? .everything : state.next(mayRestart: !state.inGroupCommit)
         }
-    }
-
-    /// What is due now (under the lock). `mayRestart`: the caller may copy the last frames itself.
-    private func next(mayRestart: Bool) -> Step {
-        if copying || closed { return .none }
-        let uncopied = frames - copiedUpTo
-        if frames >= Self.restartFrames && uncopied <= Self.restartRemainder {
-            return mayRestart && uncopied > 0 ? .restart : .none
-        }
-        guard uncopied >= (frames >= Self.restartFrames ? 1 : Self.backgroundFrames) else { return .none }
-        copying = true
-        copiedUpTo = frames
-        return .background
     }
 
     private func copyInBackground() {
         queue.async { [self] in
-            do {
-                if checkpointer == nil {
-                    var configuration = Configuration()
-                    configuration.busyMode = .timeout(10)
-                    // A checkpoint fsyncs the WAL before copying and the database file after,
-                    // before the copied frames count as done: never with synchronous = OFF.
-                    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-                    checkpointer = try DatabaseQueue(path: path, configuration: configuration)
+            checkpointer.withLock { checkpointer in
+                do {
+                    if checkpointer == nil {
+                        var configuration = Configuration()
+                        configuration.busyMode = .timeout(10)
+                        // A checkpoint fsyncs the WAL before copying and the database file after,
+                        // before the copied frames count as done: never with synchronous = OFF.
+                        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                        checkpointer = try DatabaseQueue(path: path, configuration: configuration)
+                    }
+                    try checkpointer?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                } catch {
+                    // Busy or unopenable: the writer copies it all itself at `writerFrames`.
                 }
-                try checkpointer?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-            } catch {
-                // Busy or unopenable: the writer copies it all itself at `writerFrames`.
             }
-            lock.withLock { copying = false }
+            state.withLock { $0.copying = false }
         }
     }
 
     /// Runs a group commit's transaction: the commit leaves the last frames for `checkpointIfDue`.
     func groupCommit<T>(_ body: () throws -> T) rethrows -> T {
-        lock.withLock { inGroupCommit = true }
-        defer { lock.withLock { inGroupCommit = false } }
+        state.withLock { $0.inGroupCommit = true }
+        defer { state.withLock { $0.inGroupCommit = false } }
         return try body()
     }
 
     /// Run by the group commit writer once a batch's requests are answered. Returns how long the
     /// writer itself spent checkpointing, or nil when it did not.
     func checkpointIfDue(_ pool: DatabasePool) -> Duration? {
-        switch lock.withLock({ next(mayRestart: true) }) {
+        switch state.withLock({ $0.next(mayRestart: true) }) {
         case .none:
             return nil
         case .background:
@@ -117,7 +124,7 @@ final class WALMonitor: @unchecked Sendable {
 
     /// Closes the background connection (the database is going away).
     func close() {
-        lock.withLock { closed = true }
-        queue.sync { checkpointer = nil }
+        state.withLock { $0.closed = true }
+        queue.sync { checkpointer.withLock { $0 = nil } }
     }
 }

@@ -83,7 +83,7 @@ public actor FactStore {
         CAST(julianday(feedback_due_on) - 2440587.5 AS INTEGER),
         CAST(strftime('%s', first_feedback_at) AS INTEGER),
         CAST(strftime('%s', closed_at) AS INTEGER),
-        channel
+        channel, systemfel, escalation_level IS NOT NULL
         """
 
     static func fact(_ row: Row, keys: inout FactKeys, days: inout SwedishDayConverter) -> ReportFact {
@@ -105,6 +105,7 @@ public actor FactStore {
             feedbackHours: firstFeedback.map { Int32(clamping: max(0, $0 - received) / 3600) } ?? -1,
             closeHours: closed.map { Int32(clamping: max(0, $0 - received) / 3600) } ?? -1,
             route0: FactKeys.none, route1: FactKeys.none, party0: FactKeys.none, party1: FactKeys.none,
+            systemfel: row[11], escalated: row[12],
             channel: ReportChannel(key: channelKey).map { UInt8($0.index) } ?? ReportFact.unknownChannel)
     }
 

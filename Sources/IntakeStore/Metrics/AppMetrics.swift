@@ -1,5 +1,6 @@
 import Foundation
 import IntakeDomain
+import Synchronization
 import Prometheus
 
 /// The application's Prometheus metrics, owned by one application (so tests running several
@@ -133,12 +134,11 @@ public final class AppMetrics: Sendable {
 }
 
 /// Metrics by a key made of their label values (each key names one metric of one kind).
-final class MetricCache<Metric: AnyObject & Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var metrics: [String: Metric] = [:]
+final class MetricCache<Metric: AnyObject & Sendable>: Sendable {
+    private let metrics = Mutex<[String: Metric]>([:])
 
     func get(_ key: String, make: () -> Metric) -> Metric {
-        lock.withLock {
+        metrics.withLock { metrics in
             if let metric = metrics[key] { return metric }
             let metric = make()
             metrics[key] = metric
@@ -149,19 +149,10 @@ final class MetricCache<Metric: AnyObject & Sendable>: @unchecked Sendable {
 
 /// Whether the outbox worker's loop is running, for /ready.
 public final class WorkerStatus: Sendable {
-    private let state = LockedFlag()
+    private let running = Atomic(false)
     public init() {}
-    public var isRunning: Bool { state.value }
-    package func set(_ running: Bool) { state.value = running }
-}
-
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value = false
-    var value: Bool {
-        get { lock.withLock { _value } }
-        set { lock.withLock { _value = newValue } }
-    }
+    public var isRunning: Bool { running.load(ordering: .acquiring) }
+    package func set(_ running: Bool) { self.running.store(running, ordering: .releasing) }
 }
 
 // MARK: mail intake (IMAP)

@@ -23,6 +23,8 @@ public struct CaseSummary: Sendable, Hashable {
     /// Form fields a mailed report could not fill ("behöver kompletteras"); empty when complete.
     public var missingFields: [String] = []
     public var needsCompletion: Bool { !missingFields.isEmpty }
+    /// The start of "what happened", read only for queue pages.
+    public var excerpt: String? = nil
 }
 
 /// A message on a report: an internal note, a reply to the reporter, or information the reporter added.
@@ -36,6 +38,17 @@ public struct CaseMessage: Sendable, Hashable {
     public var authorName: String
     public var body: String
     public var createdAt: Date
+    /// For the closing reply: the closed state it was written for.
+    public var closesState: String? = nil
+}
+
+/// One step up the escalation ladder: the reason is for staff, the public text for the reporter.
+public struct CaseEscalation: Sendable, Hashable {
+    public var levelKey: String
+    public var reason: String
+    public var publicText: String
+    public var byName: String?
+    public var at: Date
 }
 
 public struct CaseRoute: Sendable, Hashable {
@@ -60,6 +73,7 @@ public struct CaseDetail: Sendable {
     public var links: [(id: Int64, reference: String)]
     public var history: [AuditEntry]
     public var contact: Contact?
+    public var escalations: [CaseEscalation] = []
 
     public struct Contact: Sendable, Hashable {
         public var name: String?
@@ -89,6 +103,8 @@ public struct QueueFilter: Sendable, Hashable {
     public var to: CalendarDay?
     public var assigned: Assigned = .anyone
     public var overdueOnly = false
+    /// Without a state: only open reports (a queue's default), or every report.
+    public var openOnly = false
     public var sort: Sort = .received
     public var descending = true
     /// The requested page; the queue moves a page past the last back to the last.
@@ -116,6 +132,17 @@ public struct TrackingView: Sendable {
     public var messages: [CaseMessage]
     /// State changes the reporter can see, oldest first.
     public var stateHistory: [(at: Date, stateKey: String)]
+    /// Escalations, oldest first (the reason is not part of the reporter's view).
+    public var escalations: [(at: Date, levelKey: String, publicText: String)] = []
+    /// The outcome text when a handläggare marked it publishable.
+    public var publishedOutcome: String? = nil
+
+    /// The final message of the closing that made the report closed now: the newest closing reply
+    /// written for the current state, when the report is closed.
+    public var closingMessage: CaseMessage? {
+        guard closedAt != nil else { return nil }
+        return messages.last { $0.closesState == receipt.stateKey }
+    }
 }
 
 extension ReportFacts {

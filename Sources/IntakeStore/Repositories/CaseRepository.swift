@@ -98,15 +98,21 @@ public final class CaseRepository: Sendable {
             if let state = filter.stateKey {
                 where_ += " AND r.state = ?"
                 listArguments.append(state)
+            } else if filter.openOnly {
+                where_ += " AND r.state IN (\(openList))"
             }
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report r WHERE \(where_)", arguments: StatementArguments(listArguments)) ?? 0
             let order = Self.orderClause(filter.sort, descending: filter.descending)
             let paging = filter.paging.clamped(toTotal: total)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT \(Self.summaryColumns) FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
+                SELECT \(Self.summaryColumns), substr(r.what_happened, 1, 300) AS excerpt FROM report r LEFT JOIN staff_user u ON u.id = r.assigned_user_id
                 WHERE \(where_) ORDER BY \(order) LIMIT ? OFFSET ?
                 """, arguments: StatementArguments(listArguments + [paging.size, paging.offset]))
-            return QueuePage(rows: rows.map(Self.summary), total: total, countsByState: countsByState, overdue: overdue, paging: paging)
+            return QueuePage(rows: rows.map { row in
+                var summary = Self.summary(row)
+                summary.excerpt = row["excerpt"]
+                return summary
+            }, total: total, countsByState: countsByState, overdue: overdue, paging: paging)
         }
     }
 
@@ -159,14 +165,25 @@ public final class CaseRepository: Sendable {
                 facts: try ReportFacts(row: row, in: db), updatedAt: row["updated_at"],
                 firstFeedbackAt: row["first_feedback_at"], closedAt: row["closed_at"], routes: routes,
                 messages: try Self.messages(reportId: id, kinds: [.note, .reply, .reporter], in: db), links: links,
-                history: try AuditLog.entries(forReport: id, in: db), contact: contact)
+                history: try AuditLog.entries(forReport: id, in: db), contact: contact,
+                escalations: try Self.escalations(reportId: id, in: db))
         }
     }
 
     static func messages(reportId: Int64, kinds: [CaseMessage.Kind], in db: Database) throws -> [CaseMessage] {
         let list = kinds.map { "'\($0.rawValue)'" }.joined(separator: ",")
         return try Row.fetchAll(db, sql: "SELECT * FROM report_message WHERE report_id = ? AND kind IN (\(list)) ORDER BY id", arguments: [reportId]).map {
-            CaseMessage(id: $0["id"], kind: CaseMessage.Kind(rawValue: $0["kind"]) ?? .note, authorName: $0["author_name"], body: $0["body"], createdAt: $0["created_at"])
+            CaseMessage(id: $0["id"], kind: CaseMessage.Kind(rawValue: $0["kind"]) ?? .note, authorName: $0["author_name"], body: $0["body"],
+                        createdAt: $0["created_at"], closesState: $0["closes_state"])
+        }
+    }
+
+    static func escalations(reportId: Int64, in db: Database) throws -> [CaseEscalation] {
+        try Row.fetchAll(db, sql: """
+            SELECT e.level_key, e.reason, e.public_text, e.escalated_at, u.name FROM report_escalation e
+            LEFT JOIN staff_user u ON u.id = e.escalated_by WHERE e.report_id = ? ORDER BY e.id
+            """, arguments: [reportId]).map {
+            CaseEscalation(levelKey: $0["level_key"], reason: $0["reason"], publicText: $0["public_text"], byName: $0["name"], at: $0["escalated_at"])
         }
     }
 
@@ -181,8 +198,11 @@ public final class CaseRepository: Sendable {
             let states = try Row.fetchAll(db, sql: """
                 SELECT at, after_value FROM audit_log WHERE report_id = ? AND action IN ('report.received', 'report.state') ORDER BY id
                 """, arguments: [receipt.id]).map { (at: $0["at"] as Date, stateKey: $0["after_value"] as String) }
+            let outcome = try String.fetchOne(db, sql: "SELECT summary FROM report_outcome WHERE report_id = ? AND publishable = 1", arguments: [receipt.id])
             return TrackingView(receipt: receipt, updatedAt: row["updated_at"], closedAt: row["closed_at"],
-                                messages: try Self.messages(reportId: receipt.id, kinds: [.reply, .reporter], in: db), stateHistory: states)
+                                messages: try Self.messages(reportId: receipt.id, kinds: [.reply, .reporter], in: db), stateHistory: states,
+                                escalations: try Self.escalations(reportId: receipt.id, in: db).map { (at: $0.at, levelKey: $0.levelKey, publicText: $0.publicText) },
+                                publishedOutcome: outcome)
         }
     }
 

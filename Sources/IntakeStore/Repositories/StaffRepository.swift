@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import HummingbirdBcrypt
 import IntakeDomain
@@ -88,13 +89,14 @@ public final class StaffRepository: Sendable {
     package func dummyHash() async -> String {
         if let made = dummy.withLock({ $0 }) { return made }
         let made = await hash("not a password of anyone")
-        return dummy.withLock { value in
-            if value == nil { value = made }
-            return value!
+        return dummy.withLock { (value: inout String?) -> String in
+            if let value { return value }
+            value = made
+            return made
         }
     }
 
-    private let dummy = LockedValue<String?>(nil)
+    private let dummy = Mutex<String?>(nil)
 
     // MARK: accounts
 

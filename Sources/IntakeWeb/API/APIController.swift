@@ -29,7 +29,7 @@ struct APIController: Sendable {
         api.get("me", use: me)
         api.get("reports", reads: .init(query: Self.listParameters), use: list)
         api.get("reports/:id", use: show)
-        api.post("reports/:id/state", reads: .init(json: ["state"]), use: changeState)
+        api.post("reports/:id/state", reads: .init(json: ["state", "message"]), use: changeState)
         api.post("reports/:id/replies", reads: .init(json: ["text"]), use: reply)
         api.post("reports/:id/notes", reads: .init(json: ["text"]), use: addNote)
     }
@@ -287,8 +287,15 @@ struct APIController: Sendable {
 
     // MARK: actions
 
-    struct StateBody: Decodable { var state: String }
-    struct TextBody: Decodable { var text: String }
+    /// `message`: the final message to the reporter, required when `state` is closed.
+    struct StateBody: Decodable { var state: String; var message: String? }
+    struct TextBody: Decodable {
+        var text: String
+        /// Words the client confirms are not names of persons ("Är ”Karin” namnet på en person?").
+        var notNames: [String]?
+        enum CodingKeys: String, CodingKey { case text, notNames = "not_names" }
+        var confirmed: Set<String> { ReportForm.confirmedNotNames([ReportForm.confirmedNotNamesField: notNames ?? []]) }
+    }
 
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         guard let contentType = request.headers[.contentType], let media = MediaType(from: contentType), media.isType(.applicationJson) else {
@@ -332,19 +339,19 @@ struct APIController: Sendable {
 
     @Sendable func changeState(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context: context, body: StateBody.self) { id, body, user, now in
-            try await services.triage.changeState(id, to: body.state, by: user, now: now)
+            try await services.triage.changeState(id, to: body.state, message: body.message, by: user, now: now)
         }
     }
 
     @Sendable func reply(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context: context, body: TextBody.self) { id, body, user, now in
-            try await services.triage.reply(id, text: body.text, by: user, now: now)
+            try await services.triage.reply(id, text: body.text, by: user, now: now, confirmedNotNames: body.confirmed)
         }
     }
 
     @Sendable func addNote(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context: context, body: TextBody.self) { id, body, user, now in
-            try await services.triage.addNote(id, text: body.text, by: user, now: now)
+            try await services.triage.addNote(id, text: body.text, by: user, now: now, confirmedNotNames: body.confirmed)
         }
     }
 }

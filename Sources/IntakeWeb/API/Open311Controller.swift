@@ -311,7 +311,12 @@ struct Open311Controller: Sendable {
             case .failure(let rejection):
                 IntakeMetrics.reportsRefused.increment()
                 context.logger.info("open311 report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
-                throw Failure(.badRequest, list: rejection.errors.map { "\(Self.parameterName($0.fieldKey)): \($0.message[language])" })
+                throw Failure(.badRequest, list: rejection.errors.map { error in
+                    let confirm = error.unconfirmedNames.isEmpty ? "" : language == .sv
+                        ? " Om det inte är ett namn: skicka igen med \(Open311.notNamesParameter)=\(error.unconfirmedNames.joined(separator: ","))."
+                        : " If it is not a name: send again with \(Open311.notNamesParameter)=\(error.unconfirmedNames.joined(separator: ","))."
+                    return "\(Self.parameterName(error.fieldKey)): \(error.message[language])" + confirm
+                })
             case .success(let draft):
                 let composer = services.mailComposer
                 let filed = try await services.reports.file(draft, channel: .open311, initialState: catalogue.lifecycle.initialKey, now: services.clock(),

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import IntakeDomain
 import IntakeServices
@@ -23,6 +24,7 @@ struct AdminController: Sendable {
         admin.get("utkorg", reads: .init(query: ["status", "fore"]), use: outbox)
         admin.post("utkorg/:id/forsok-igen", reads: .init(form: ["csrf"]), use: retryMail)
         admin.get("nycklar", use: tokens)
+        admin.post("nycklar", reads: .init(form: ["csrf", "konto", "skriva", "beskrivning"]), use: createToken)
         admin.post("nycklar/:id/aterkalla", reads: .init(form: ["csrf"]), use: revokeToken)
     }
 
@@ -76,7 +78,12 @@ struct AdminController: Sendable {
         if let user {
             let history = try await services.staff.history(userId: user.id)
             page["hasHistory"] = !history.isEmpty
-            page["history"] = history.map { ["at": TriageController.timestamp($0.at), "actor": $0.actor.label, "action": $0.action.label[language], "before": $0.before ?? "", "after": $0.after ?? ""] }
+            let text = AuditText(catalogue: catalogue)
+            page["history"] = history.map { entry -> [String: Any] in
+                ["at": TriageController.timestamp(entry.at), "actor": text.actor(entry.actor, language: language), "action": entry.action.label[language],
+                 "before": text.value(entry.before, action: entry.action, region: nil, language: language),
+                 "after": text.value(entry.after, action: entry.action, region: nil, language: language)]
+            }
         }
         return services.renderer.page("pages/admin-user", page, status: status)
     }
@@ -147,15 +154,44 @@ struct AdminController: Sendable {
         let language = PublicReportController.language(request)
         let before = BoundedNumber.id(request.uri.queryParameters["fore"])
         let pageSize = 100
-        let entries = try await services.database.pool.read { db in try AuditLog.recent(limit: pageSize, beforeId: before, in: db) }
+        // The log stores ids; people know reports by reference number and accounts by name.
+        let (entries, reports, users) = try await services.database.pool.read { db in
+            let entries = try AuditLog.recent(limit: pageSize, beforeId: before, in: db)
+            func marks(_ ids: [Int64]) -> String { ids.map { _ in "?" }.joined(separator: ",") }
+            var reports: [Int64: (reference: String, regionKey: String)] = [:]
+            let reportIds = Array(Set(entries.compactMap(\.reportId)))
+            if !reportIds.isEmpty {
+                for row in try Row.fetchAll(db, sql: "SELECT id, reference, region_key FROM report WHERE id IN (\(marks(reportIds)))",
+                                            arguments: StatementArguments(reportIds)) {
+                    reports[row["id"]] = (row["reference"], row["region_key"])
+                }
+            }
+            var users: [Int64: String] = [:]
+            let userIds = Array(Set(entries.compactMap(\.targetUserId)))
+            if !userIds.isEmpty {
+                for row in try Row.fetchAll(db, sql: "SELECT id, name FROM staff_user WHERE id IN (\(marks(userIds)))", arguments: StatementArguments(userIds)) {
+                    users[row["id"]] = row["name"]
+                }
+            }
+            return (entries, reports, users)
+        }
+        let text = AuditText(catalogue: catalogue)
         var page = StaffPage.base(request, context: context, title: language == .sv ? "Granskningslogg" : "Audit log", path: "/admin/logg")
         page["entries"] = entries.map { entry -> [String: Any] in
+            let region = entry.reportId.flatMap { reports[$0] }.flatMap { catalogue.region($0.regionKey) }
             var row: [String: Any] = [
-                "at": TriageController.timestamp(entry.at), "actor": entry.actor.label, "action": entry.action.label[language],
-                "before": entry.before ?? "", "after": entry.action == .replied ? "" : (entry.after ?? ""),
+                "at": TriageController.timestamp(entry.at), "actor": text.actor(entry.actor, language: language), "action": entry.action.label[language],
+                "before": text.value(entry.before, action: entry.action, region: region, language: language),
+                "after": entry.action == .replied ? "" : text.value(entry.after, action: entry.action, region: region, language: language),
             ]
-            if let id = entry.reportId { row["reportHref"] = "/handlaggning/rapporter/\(id)" + language.query; row["reportId"] = id }
-            if let id = entry.targetUserId { row["userHref"] = "/admin/anvandare/\(id)" + language.query }
+            if let id = entry.reportId {
+                row["reportHref"] = "/handlaggning/rapporter/\(id)" + language.query
+                row["reference"] = reports[id]?.reference ?? AuditText.Words.removedReport[language]
+            }
+            if let id = entry.targetUserId {
+                row["userHref"] = "/admin/anvandare/\(id)" + language.query
+                row["userName"] = users[id] ?? AuditText.Words.removedAccount[language]
+            }
             return row
         }
         if entries.count == pageSize, let last = entries.last {
@@ -176,15 +212,14 @@ struct AdminController: Sendable {
         let counts = try await services.outbox.counts()
         var page = StaffPage.base(request, context: context, title: language == .sv ? "Utkorg" : "Outbox", path: "/admin/utkorg")
         page["notice"] = StaffPage.notice(request, language: language)
-        page["counts"] = [
-            ["label": language == .sv ? "I kö" : "Queued", "count": counts.queued, "href": "/admin/utkorg?status=queued" + language.queryContinuation],
-            ["label": language == .sv ? "Skickade" : "Sent", "count": counts.sent, "href": "/admin/utkorg?status=sent" + language.queryContinuation],
-            ["label": language == .sv ? "Misslyckade" : "Failed", "count": counts.dead, "href": "/admin/utkorg?status=dead" + language.queryContinuation],
-        ]
+        page["counts"] = [(OutboxMessage.Status.queued, counts.queued), (.sent, counts.sent), (.dead, counts.dead)].map { status, count -> [String: Any] in
+            ["label": status.label[language], "count": count, "href": "/admin/utkorg?status=\(status.rawValue)" + language.queryContinuation]
+        }
         page["messages"] = messages.map { message -> [String: Any] in
             [
-                "id": message.id, "kind": message.kind, "recipient": message.recipient, "subject": message.subject,
-                "status": message.status.rawValue, "attempts": message.attempts, "created": TriageController.timestamp(message.createdAt),
+                "id": message.id, "kind": OutboxDraft.Kind(rawValue: message.kind)?.label[language] ?? message.kind,
+                "recipient": message.recipient, "subject": message.subject,
+                "status": message.status.label[language], "attempts": message.attempts, "created": TriageController.timestamp(message.createdAt),
                 "error": message.lastError ?? "", "dead": message.status == .dead,
                 "retryAction": "/admin/utkorg/\(message.id)/forsok-igen" + language.query,
             ]
@@ -204,9 +239,38 @@ struct AdminController: Sendable {
     // MARK: API tokens
 
     @Sendable func tokens(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await tokensPage(request, context: context)
+    }
+
+    static func tokenProblem(_ problem: APITokenRepository.Problem) -> LocalizedText {
+        switch problem {
+        case .inactiveUser: LocalizedText(sv: "Kontot är inte aktivt. En nyckel kan bara skapas för ett aktivt konto.", en: "The account is not active. A token can only be made for an active account.")
+        default: LocalizedText(sv: "Välj ett konto i listan.", en: "Choose an account in the list.")
+        }
+    }
+
+    /// The list of tokens and the form for a new one; after a creation, the new secret (shown this once).
+    func tokensPage(_ request: Request, context: AppRequestContext, created: (secret: String, token: APIToken)? = nil,
+                    values: FormValues = [:], error: LocalizedText? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = PublicReportController.language(request)
-        var page = StaffPage.base(request, context: context, title: language == .sv ? "API-nycklar" : "API tokens", path: "/admin/nycklar")
+        let title = language == .sv ? "API-nycklar" : "API tokens"
+        var page = StaffPage.base(request, context: context, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title, path: "/admin/nycklar")
         page["notice"] = StaffPage.notice(request, language: language)
+        if let error { page["error"] = error[language] }
+        if let created {
+            page["created"] = [
+                "secret": created.secret, "prefix": created.token.displayPrefix,
+                "user": "\(created.token.user.name) <\(created.token.user.email)>",
+                "scope": created.token.readWrite ? AuditText.Words.readWrite[language] : AuditText.Words.readOnly[language],
+            ] as [String: Any]
+        }
+        let chosen = values["konto"]?.first ?? ""
+        page["accountOptions"] = try await services.staff.allUsers().filter(\.active).map { user -> [String: Any] in
+            ["value": String(user.id), "label": "\(user.name) <\(user.email)> (\(user.role.name[language]))", "selected": chosen == String(user.id)]
+        }
+        page["readWrite"] = values["skriva"]?.first == "1"
+        page["label"] = values["beskrivning"]?.first ?? ""
+        page["createAction"] = "/admin/nycklar" + language.query
         page["tokens"] = try await services.apiTokens.all().map { token -> [String: Any] in
             var row: [String: Any] = [
                 "id": token.id, "prefix": token.displayPrefix, "user": "\(token.user.name) <\(token.user.email)>",
@@ -219,7 +283,30 @@ struct AdminController: Sendable {
             if let revoked = token.revokedAt { row["revoked"] = TriageController.timestamp(revoked) }
             return row
         }
-        return services.renderer.page("pages/admin-tokens", page)
+        return services.renderer.page("pages/admin-tokens", page, status: status)
+    }
+
+    /// A new token for an active account, like `intake token create`: the secret is shown once, on
+    /// the answer to this POST (no-store, like every page); only its SHA-256 is stored.
+    @Sendable func createToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = context.form
+        var account: StaffUser? = nil
+        if let id = BoundedNumber.id(form["konto"]?.first) { account = try await services.staff.user(id: id) }
+        let readWrite = form["skriva"]?.first == "1"
+        let label = form["beskrivning"]?.first
+        guard let account else {
+            return try await tokensPage(request, context: context, values: form, error: Self.tokenProblem(.unknownUser), status: .unprocessableContent)
+        }
+        let actor = try actor(context)
+        let created: (secret: String, token: APIToken)
+        do {
+            created = try await services.apiTokens.create(userEmail: account.email, readWrite: readWrite, label: label, by: actor, now: now)
+        } catch {
+            if error == .storageUnavailable { throw AppError.storageUnavailable }
+            return try await tokensPage(request, context: context, values: form, error: Self.tokenProblem(error), status: .unprocessableContent)
+        }
+        context.logger.info("api token created", metadata: ["token": .stringConvertible(created.token.id)])
+        return try await tokensPage(request, context: context, created: created, status: .created)
     }
 
     @Sendable func revokeToken(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import IntakeDomain
 import IntakeServices
 import Logging
@@ -24,7 +25,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let line = bytes(for: event)
-        Self.lock.withLock {
+        Self.lock.withLock { _ in
             line.withUnsafeBufferPointer { bytes in
                 var offset = 0
                 while offset < bytes.count {
@@ -103,7 +104,8 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    private static let lock = NSLock()
+    /// One line at a time on standard error.
+    private static let lock = Mutex(())
 
     static func json(_ value: Logger.MetadataValue) -> Any {
         switch value {

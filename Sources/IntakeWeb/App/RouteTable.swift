@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 
 /// One route as the router has it: method, path pattern (`/handlaggning/ko/{function}`) and the
@@ -40,22 +41,26 @@ public struct RouteParameters: Sendable {
 /// The application's router, recording every route added to it (also through groups, which add
 /// their routes here with the full path). Routes are declared with the values their handler
 /// reads (`get(_:reads:use:)`); the declaration travels to this table through `pending`.
+// Unchecked only for Hummingbird's `Router`, which is built on one task before the server starts.
 public final class RouteTable: RouterMethods, @unchecked Sendable {
     public typealias Context = AppRequestContext
     public let router: Router<AppRequestContext>
-    private let lock = NSLock()
-    private var entries: [RouteDescription] = []
+    /// The routes added so far, and the declaration waiting for the next one.
+    private struct Recorded {
+        var entries: [RouteDescription] = []
+        var pending: RouteParameters?
+    }
+    private let recorded = Mutex(Recorded())
 
     /// The table routes are being added to on this task, with the next route's declaration.
     @TaskLocal static var current: RouteTable?
-    private var pending: RouteParameters?
 
     public init(router: Router<AppRequestContext>) {
         self.router = router
     }
 
     /// Every route added so far, in the order added.
-    public var routes: [RouteDescription] { lock.withLock { entries } }
+    public var routes: [RouteDescription] { recorded.withLock { $0.entries } }
 
     /// Adds routes with this table as the current one (so `reads:` declarations reach it).
     public func adding(_ body: (RouteTable) -> Void) {
@@ -64,16 +69,16 @@ public final class RouteTable: RouterMethods, @unchecked Sendable {
 
     static func declare(_ parameters: RouteParameters) {
         guard let table = current else { return }
-        table.lock.withLock { table.pending = parameters }
+        table.recorded.withLock { $0.pending = parameters }
     }
 
     @discardableResult public func on<Responder: HTTPResponder>(
         _ path: RouterPath, method: HTTPRequest.Method, responder: Responder
     ) -> Self where Responder.Context == AppRequestContext {
-        lock.withLock {
-            let declared = pending ?? .none
-            pending = nil
-            entries.append(RouteDescription(method: method.rawValue, path: path.description, query: declared.query, form: declared.form, json: declared.json))
+        recorded.withLock { recorded in
+            let declared = recorded.pending ?? .none
+            recorded.pending = nil
+            recorded.entries.append(RouteDescription(method: method.rawValue, path: path.description, query: declared.query, form: declared.form, json: declared.json))
         }
         router.on(path, method: method, responder: responder)
         return self

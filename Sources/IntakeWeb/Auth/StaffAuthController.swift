@@ -143,7 +143,7 @@ struct StaffAuthController: Sendable {
         let now = now
         // Counted before the password is checked (in flight), so parallel attempts cannot all
         // pass the gate: at most 5 per account and 20 per address in 15 minutes are checked.
-        if let until = services.loginThrottle.withLock({ $0.admit(account: email, address: address, now: now) }) {
+        if let until = services.loginThrottle.withLockedValue({ $0.admit(account: email, address: address, now: now) }) {
             services.metrics.loginAttempt(.throttled)
             context.logger.notice("login throttled")
             throw AppError.tooManyAttempts(until: until)
@@ -156,7 +156,7 @@ struct StaffAuthController: Sendable {
                 sv: "Fel e-postadress eller lösenord. Kontrollera och försök igen.",
                 en: "Wrong e-mail address or password. Check and try again."), status: .unauthorized)
         }
-        services.loginThrottle.withLock { $0.admittedAttemptSucceeded(account: email, address: address, admittedAt: now) }
+        services.loginThrottle.withLockedValue { $0.admittedAttemptSucceeded(account: email, address: address, admittedAt: now) }
         services.metrics.loginAttempt(.succeeded)
         if let old = context.staffSession { try await services.staff.endSession(idHash: old.idHash) }
         let (id, _) = try await services.staff.startSession(for: user, now: now)
@@ -185,7 +185,8 @@ struct StaffAuthController: Sendable {
         page[mode] = true
         page["action"] = path
         page["minLength"] = PasswordPolicy.minimumLength
-        page["loginHref"] = "/login" + language.query
+        // Logged in, the way on is the staff navigation, not the login page.
+        if context.staffSession == nil { page["loginHref"] = "/login" + language.query }
         if let error { page["error"] = error[language] }
         for (key, value) in extra { page[key] = value }
         return services.renderer.page("pages/password", page, status: status)
@@ -212,7 +213,7 @@ struct StaffAuthController: Sendable {
         let email = (context.form["email"]?.first ?? "").trimmingCharacters(in: .whitespaces)
         let now = now
         let address = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: services.configuration.trustProxy)
-        if let until = services.loginThrottle.withLock({ $0.admit(account: "reset:" + email, address: "reset:" + address, now: now) }) {
+        if let until = services.loginThrottle.withLockedValue({ $0.admit(account: "reset:" + email, address: "reset:" + address, now: now) }) {
             context.logger.notice("password reset request throttled")
             throw AppError.tooManyAttempts(until: until)
         }

@@ -46,6 +46,16 @@ struct FollowUpController: Sendable {
         return (language == .sv ? text.replacingOccurrences(of: ".", with: ",") : text) + (language == .sv ? " dagar" : " days")
     }
 
+    /// "2026-03" → "mar 2026": short enough that month labels under the columns do not run into each other.
+    static func monthLabel(_ key: String, _ language: Language) -> String {
+        let parts = key.split(separator: "-")
+        guard parts.count == 2, let month = Int(parts[1]), (1...12).contains(month) else { return key }
+        let names = language == .sv
+            ? ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+            : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(names[month - 1]) \(parts[0])"
+    }
+
     // MARK: filter
 
     struct FilterProblem: Error { var message: LocalizedText }
@@ -125,6 +135,12 @@ struct FollowUpController: Sendable {
         page["open"] = figures.open
         page["overdue"] = figures.overdue
         page["closedInPeriod"] = figures.closedInPeriod
+        page["escalated"] = figures.escalated
+        page["systemfel"] = figures.systemfel
+        page["problemRows"] = figures.problemsByAgreement.map { row -> [String: Any] in
+            ["label": agreementName(row.key, language), "reports": row.reports, "escalated": row.escalated, "systemfel": row.systemfel]
+        }
+        page["hasProblemRows"] = !figures.problemsByAgreement.isEmpty
         page["feedbackCount"] = figures.firstFeedback.count
         page["feedbackMedian"] = Self.days(figures.firstFeedback.medianHours, language)
         page["feedbackP90"] = Self.days(figures.firstFeedback.p90Hours, language)
@@ -159,7 +175,7 @@ struct FollowUpController: Sendable {
         }
         var charts: [[String: Any]] = []
         charts.append(chart(id: "per-manad", title: sv ? "Rapporter per månad" : "Reports per month", dimension: sv ? "Månad" : "Month",
-                            rows: figures.byMonth.map { ($0.key, $0.count, nil) }, columns: true, limit: 36))
+                            rows: figures.byMonth.map { (Self.monthLabel($0.key, language), $0.count, nil) }, columns: true, limit: 36))
         charts.append(channelChart(figures, language: language))
         charts.append(chart(id: "per-avtal", title: sv ? "Rapporter per överenskommelse" : "Reports per agreement", dimension: sv ? "Överenskommelse" : "Agreement",
                             rows: figures.byAgreement.map { (agreementName($0.key, language), $0.count, $0.previous) }))
@@ -292,6 +308,9 @@ struct FollowUpController: Sendable {
         var last90 = 0
         var previous90 = 0
         var byVersion: [Int: Int] = [:]
+        /// All reports against the agreement that were escalated / marked systemfel.
+        var escalated = 0
+        var systemfel = 0
     }
 
     struct Revision: Sendable {
@@ -331,6 +350,8 @@ struct FollowUpController: Sendable {
             if let scope, !snapshot.routes(fact).contains(where: { scope[Int($0)] }) { continue }
             let i = Int(fact.agreement)
             counts[i].byVersion[Int(fact.agreementVersion), default: 0] += 1
+            if fact.escalated { counts[i].escalated += 1 }
+            if fact.systemfel { counts[i].systemfel += 1 }
             if fact.received >= validFrom[i] { counts[i].sinceRevision += 1 }
             let age = todayNumber - fact.received
             if age >= 0 && age < 90 { counts[i].last90 += 1 } else if age >= 90 && age < 180 { counts[i].previous90 += 1 }
@@ -365,7 +386,7 @@ struct FollowUpController: Sendable {
                         "validFrom": agreement.validFrom.description, "validTo": agreement.validTo?.description ?? (sv ? "tills vidare" : "until further notice"),
                         "nextRevision": agreement.nextRevision?.description ?? "–", "demoDates": agreement.demoDates,
                         "owners": agreement.ownerKeys.compactMap { catalogue.function($0)?.name[language] }.joined(separator: "; "),
-                        "sinceRevision": c.sinceRevision, "last90": c.last90, "previous90": c.previous90, "trend": trend,
+                        "sinceRevision": c.sinceRevision, "escalated": c.escalated, "systemfel": c.systemfel, "last90": c.last90, "previous90": c.previous90, "trend": trend,
                         "pastRevision": pastRevision, "expired": expired, "rising": rising, "hasWarning": pastRevision || rising || expired,
                         "versions": versions, "hasHistory": versions.count > 1,
                         "dashboardHref": "/handlaggning/uppfoljning" + PageContext.queryString([("avtal", agreement.key)] + (sv ? [] : [("lang", "en")])),
@@ -382,8 +403,10 @@ struct FollowUpController: Sendable {
 
     static func quarterKey(_ day: CalendarDay) -> String { "\(day.year)-K\(day.quarter)" }
 
-    /// "Vad rapporterna har lett till": counts per agreement and quarter, and the outcomes a
-    /// handläggare marked publishable. Nothing else from a report is shown.
+    /// "Vad rapporterna har lett till": first what the reports led to (the outcomes a handläggare
+    /// marked publishable), grouped by agreement; then the number of reports per agreement and
+    /// quarter, with counts below three shown as "fewer than 3" and no totals (`SmallCounts`).
+    /// Nothing else from a report is shown.
     @Sendable func learning(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
         let sv = language == .sv
@@ -406,27 +429,48 @@ struct FollowUpController: Sendable {
         }
         let outcomesByAgreement = Dictionary(grouping: outcomes, by: \.agreementKey)
         let quarterLabels = quarters.map { "\($0.year) \(sv ? "kv" : "Q")\($0.quarter)" }
+        let fewer = SmallCounts.fewerText[language]
         var page = PageContext.base(language: language, title: sv ? "Vad rapporterna har lett till" : "What the reports have led to", path: "/larande")
         page["quarters"] = quarterLabels.map { ["label": $0] }
+        page["threshold"] = SmallCounts.threshold
+        page["fewer"] = fewer
+        func outcomeList(_ list: [PublishedOutcome]) -> [[String: Any]] {
+            list.map { outcome in
+                let day = CalendarDay(outcome.at)
+                return ["text": outcome.text, "quarter": "\(day.year) \(sv ? "kv" : "Q")\(day.quarter)"]
+            }
+        }
+        // What the reports led to, by region and agreement; agreements without a published outcome are left out.
+        var outcomeRegions: [[String: Any]] = catalogue.regions.compactMap { region -> [String: Any]? in
+            let agreements = catalogue.agreements.filter { $0.regionKey == region.key && outcomesByAgreement[$0.key] != nil }
+                .sorted { $0.name[language] < $1.name[language] }
+            guard !agreements.isEmpty else { return nil }
+            return ["name": region.name[language],
+                    "agreements": agreements.map { ["name": $0.name[language], "outcomes": outcomeList(outcomesByAgreement[$0.key] ?? [])] }]
+        }
+        // Outcomes of reports never classified to an agreement (or to one no longer in the catalogue).
+        let unplaced = outcomes.filter { catalogue.agreement($0.agreementKey) == nil }
+        if !unplaced.isEmpty {
+            outcomeRegions.append(["name": sv ? "Övriga rapporter" : "Other reports",
+                                   "agreements": [["name": sv ? "Utan överenskommelse" : "Without an agreement", "outcomes": outcomeList(unplaced)]]])
+        }
+        page["outcomeRegions"] = outcomeRegions
+        page["hasOutcomes"] = !outcomes.isEmpty
         page["regions"] = catalogue.regions.compactMap { region -> [String: Any]? in
             let agreements = catalogue.agreements.filter { a in
-                a.regionKey == region.key && (a.isValid(on: today) || counts[a.key] != nil || outcomesByAgreement[a.key] != nil)
+                a.regionKey == region.key && (a.isValid(on: today) || counts[a.key] != nil)
             }.sorted { $0.name[language] < $1.name[language] }
             guard !agreements.isEmpty else { return nil }
             return [
                 "name": region.name[language],
                 "agreements": agreements.map { agreement -> [String: Any] in
                     let perQuarter = counts[agreement.key] ?? [:]
-                    let published = outcomesByAgreement[agreement.key] ?? []
                     return [
                         "name": agreement.name[language],
-                        "counts": quarters.enumerated().map { ["label": quarterLabels[$0.offset], "count": perQuarter[Self.quarterKey($0.element)] ?? 0] },
-                        "total": perQuarter.values.reduce(0, +),
-                        "outcomes": published.map { outcome -> [String: Any] in
-                            let day = CalendarDay(outcome.at)
-                            return ["text": outcome.text, "quarter": "\(day.year) \(sv ? "kv" : "Q")\(day.quarter)"]
+                        "counts": quarters.map { quarter -> [String: Any] in
+                            let shown = SmallCounts.publishable(perQuarter[Self.quarterKey(quarter)] ?? 0)
+                            return ["count": shown.map(String.init) ?? fewer, "suppressed": shown == nil]
                         },
-                        "hasOutcomes": !published.isEmpty,
                     ]
                 },
             ]

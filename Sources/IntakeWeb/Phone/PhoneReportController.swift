@@ -61,10 +61,10 @@ struct PhoneReportController: Sendable {
         guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
         let place = place(context, language: language)
         guard let choice = request.uri.queryParameters["avtal"].map(String.init), !choice.isEmpty else {
-            return forms.chooseAgreementPage(region: region, language: language, error: nil, place: place)
+            return await forms.chooseAgreementPage(region: region, language: language, error: nil, place: place)
         }
         guard let resolved = forms.resolveAgreement(choice, region: region) else {
-            return forms.chooseAgreementPage(region: region, language: language, error: LocalizedText(
+            return await forms.chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Välj en överenskommelse i listan, eller ”Vet inte / ingen passar”.",
                 en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent, place: place)
         }
@@ -81,7 +81,7 @@ struct PhoneReportController: Sendable {
         let place = place(context, language: language)
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = forms.resolveAgreement(choice, region: region) else {
             IntakeMetrics.reportsRefused.increment()
-            return forms.chooseAgreementPage(region: region, language: language, error: LocalizedText(
+            return await forms.chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
                 en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
                 status: .unprocessableContent, place: place)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import Hummingbird
 import IntakeDomain
@@ -140,12 +141,14 @@ enum FormGuard {
 /// Counts filed reports per client in a sliding hour. In memory: a restart forgets, which is
 /// fine for a limit meant to stop floods, not to keep accounts. A lock, not an actor: every
 /// submission asks, and the answer takes microseconds, less than a hop to an actor and back.
-final class SubmissionRateLimiter: @unchecked Sendable {
+final class SubmissionRateLimiter: Sendable {
     let limit: Int
     let window: TimeInterval
-    private let lock = NSLock()
-    private var hits: [String: [Date]] = [:]
-    private var admissionsSinceSweep = 0
+    private struct Hits {
+        var byClient: [String: [Date]] = [:]
+        var admissionsSinceSweep = 0
+    }
+    private let hits = Mutex(Hits())
 
     init(limit: Int, window: TimeInterval = 3600) {
         self.limit = limit
@@ -155,34 +158,33 @@ final class SubmissionRateLimiter: @unchecked Sendable {
     /// Counts one submission, or says how many seconds until the client may try again.
     func admit(_ client: String, now: Date) -> Int? {
         guard limit > 0 else { return nil }
-        return lock.withLock { admitLocked(client, now: now) }
-    }
-
-    private func admitLocked(_ client: String, now: Date) -> Int? {
-        sweepIfDue(now: now)
-        var times = hits[client, default: []].filter { now.timeIntervalSince($0) < window }
-        if times.count >= limit, let oldest = times.first {
-            hits[client] = times
-            return max(1, Int((oldest.addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))
+        let (limit, window) = (limit, window)
+        return hits.withLock { (hits: inout Hits) -> Int? in
+            Self.sweepIfDue(&hits, now: now, window: window)
+            var times = hits.byClient[client, default: []].filter { now.timeIntervalSince($0) < window }
+            if times.count >= limit, let oldest = times.first {
+                hits.byClient[client] = times
+                return max(1, Int((oldest.addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))
+            }
+            times.append(now)
+            hits.byClient[client] = times
+            return nil
         }
-        times.append(now)
-        hits[client] = times
-        return nil
     }
 
     /// Gives back a submission that stored nothing because the person has to correct the form.
     func release(_ client: String, at time: Date) {
-        lock.withLock {
-            guard var times = hits[client], let index = times.lastIndex(of: time) else { return }
+        hits.withLock { hits in
+            guard var times = hits.byClient[client], let index = times.lastIndex(of: time) else { return }
             times.remove(at: index)
-            hits[client] = times.isEmpty ? nil : times
+            hits.byClient[client] = times.isEmpty ? nil : times
         }
     }
 
-    private func sweepIfDue(now: Date) {
-        admissionsSinceSweep += 1
-        guard admissionsSinceSweep >= 1000 else { return }
-        admissionsSinceSweep = 0
-        hits = hits.filter { _, times in times.last.map { now.timeIntervalSince($0) < window } ?? false }
+    private static func sweepIfDue(_ hits: inout Hits, now: Date, window: TimeInterval) {
+        hits.admissionsSinceSweep += 1
+        guard hits.admissionsSinceSweep >= 1000 else { return }
+        hits.admissionsSinceSweep = 0
+        hits.byClient = hits.byClient.filter { _, times in times.last.map { now.timeIntervalSince($0) < window } ?? false }
     }
 }

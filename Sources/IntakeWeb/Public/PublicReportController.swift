@@ -18,19 +18,23 @@ struct PublicReportController: Sendable {
     }
 
     static let unknownAgreementKey = "vet-inte"
+    /// The agreement finder's words (`?sok=`), read only through `FinderQuery.parse`.
+    static let searchField = "sok"
+    /// Sent by the "Fortsätt" button, so "Fortsätt" with nothing chosen is told apart from opening the page.
+    static let continueField = "fortsatt"
 
     func addRoutes(to router: RouteTable) {
         router.get("/", use: home)
         router.get("/rapportera", use: { request, _ in
             Response(status: .seeOther, headers: [.location: "/" + Self.language(request).query])
         })
-        router.get("/rapportera/:region", reads: .init(query: ["avtal"]), use: form)
+        router.get("/rapportera/:region", reads: .init(query: ["avtal", Self.searchField, Self.continueField]), use: form)
         router.post("/rapportera/:region", reads: .init(form: Self.reportFormFields(catalogue)), use: submit)
         router.get("/tillganglighet", use: accessibilityStatement)
         router.get("/personuppgifter", use: privacyNotice)
         router.get("/kvitto/:token", use: receipt)
         router.get("/arende/:token", reads: .init(query: ["tillagd"]), use: tracking)
-        router.post("/arende/:token", reads: .init(form: ["information", "lang"]), use: addInformation)
+        router.post("/arende/:token", reads: .init(form: ["information", "lang", ReportForm.confirmedNotNamesField]), use: addInformation)
         router.get("/static/app.css", use: { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
@@ -74,11 +78,18 @@ struct PublicReportController: Sendable {
     @Sendable func form(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
         guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
+        let search = FinderQuery.parse(request.uri.queryParameters[Substring(Self.searchField)])
         guard let choice = request.uri.queryParameters["avtal"].map(String.init), !choice.isEmpty else {
-            return chooseAgreementPage(region: region, language: language, error: nil)
+            if request.uri.queryParameters[Substring(Self.continueField)] != nil {
+                // "Fortsätt" with nothing chosen: say so, next to the choice, never a silent reload.
+                return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
+                    sv: "Välj en överenskommelse, eller ”Vet inte / ingen passar” om du är osäker.",
+                    en: "Choose an agreement, or “Don’t know / none fits” if you are not sure."), status: .unprocessableContent)
+            }
+            return await chooseAgreementPage(region: region, language: language, search: search, error: nil)
         }
         guard let resolved = resolveAgreement(choice, region: region) else {
-            return chooseAgreementPage(region: region, language: language, error: LocalizedText(
+            return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
                 sv: "Välj en överenskommelse i listan, eller ”Vet inte / ingen passar”.",
                 en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent)
         }
@@ -92,24 +103,51 @@ struct PublicReportController: Sendable {
         return (agreement, key)
     }
 
-    func chooseAgreementPage(region: Region, language: Language, error: LocalizedText?, status: HTTPResponse.Status = .ok,
-                             place: FormPlace = .publicForm) -> Response {
+    /// The agreement choice. With `search`, the agreement finder's best matches come first as
+    /// suggestions, then the other agreements in ranked order; without it, agreements grouped by target group.
+    func chooseAgreementPage(region: Region, language: Language, search: FinderQuery? = nil, error: LocalizedText?,
+                             status: HTTPResponse.Status = .ok, place: FormPlace = .publicForm) async -> Response {
         let title = language == .sv ? "Vilken överenskommelse gäller det?" : "Which agreement is it about?"
-        var page = place.page(language: language, title: title, path: "\(place.basePath)/\(region.key)")
+        var extraQuery: [(String, String)] = []
+        if let search { extraQuery.append((Self.searchField, search.text)) }
+        var page = place.page(language: language, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title,
+                              path: "\(place.basePath)/\(region.key)", extraQuery: extraQuery)
         page["regionName"] = region.name[language]
         page["action"] = "\(place.basePath)/\(region.key)"
         page["homeHref"] = place.homePath + language.query
-        page["groups"] = catalogue.agreementsByTargetGroup(region: region.key, on: today).map { group, agreements in
-            [
-                "name": group.name[language],
-                "agreements": agreements.map { agreement in
-                    ["key": agreement.key, "id": "avtal-\(agreement.key)", "name": agreement.name[language], "summary": agreement.summary[language]]
-                },
-            ] as [String: Any]
+        page["searchField"] = Self.searchField
+        page["continueField"] = Self.continueField
+        page["searchMaxLength"] = FinderQuery.maximumCharacters
+        func model(_ agreement: Agreement, matched: [String] = []) -> [String: Any] {
+            ["key": agreement.key, "id": "avtal-\(agreement.key)", "name": agreement.name[language], "summary": agreement.summary[language],
+             "matched": matched.prefix(5).joined(separator: ", "), "hasMatched": !matched.isEmpty]
+        }
+        var firstId: String?
+        if let search {
+            page["searchText"] = search.text
+            page["searchShortened"] = search.wasShortened
+            let ranked = await services.finder.finder(region: region.key, now: services.clock()).rank(search.text)
+            let suggestions = AgreementFinder.suggestions(ranked)
+            let suggested = Set(suggestions.map(\.agreement.key))
+            page["searched"] = true
+            page["hasSuggestions"] = !suggestions.isEmpty
+            page["suggestionCount"] = suggestions.count
+            page["oneSuggestion"] = suggestions.count == 1
+            page["suggestions"] = suggestions.map { model($0.agreement, matched: $0.matchedWords) }
+            page["others"] = ranked.filter { !suggested.contains($0.agreement.key) }.map { model($0.agreement) }
+            page["clearHref"] = "\(place.basePath)/\(region.key)" + language.query
+            firstId = ranked.first.map { "avtal-\($0.agreement.key)" }
+        } else {
+            let groups = catalogue.agreementsByTargetGroup(region: region.key, on: today)
+            page["groups"] = groups.map { group, agreements in
+                ["name": group.name[language], "agreements": agreements.map { model($0) }] as [String: Any]
+            }
+            firstId = groups.first?.1.first.map { "avtal-\($0.key)" }
         }
         page["unknownKey"] = Self.unknownAgreementKey
         if let error {
             page["errorMessage"] = error[language]
+            page["errorHref"] = "#" + (firstId ?? "avtal-\(Self.unknownAgreementKey)")
             page["hasErrors"] = true
         }
         return services.renderer.page("pages/choose-agreement", page, status: status)
@@ -133,6 +171,10 @@ struct PublicReportController: Sendable {
         let errorByField = Dictionary(errors.map { ($0.fieldKey, $0.message[language]) }, uniquingKeysWith: { a, _ in a })
         page["phone"] = place.isPhone
         page["homeHref"] = place.homePath + language.query
+        let namesByField = Dictionary(errors.map { ($0.fieldKey, $0.unconfirmedNames) }, uniquingKeysWith: { a, _ in a })
+        // Words confirmed earlier stay confirmed while the form goes back and forth.
+        page["confirmedNotNames"] = Array(ReportForm.confirmedNotNames(values).sorted().prefix(50))
+        page["confirmedNotNamesField"] = ReportForm.confirmedNotNamesField
         page["regionName"] = region.name[language]
         page["action"] = "\(place.basePath)/\(region.key)"
         page["agreementKey"] = agreementKey
@@ -143,7 +185,9 @@ struct PublicReportController: Sendable {
         page["changeHref"] = "\(place.basePath)/\(region.key)" + language.query
         page["retentionDays"] = services.configuration.contactRetentionDays
         page["hasErrors"] = !errors.isEmpty
+        let errors = form.inPageOrder(errors)
         page["errorCount"] = errors.count
+        page["oneError"] = errors.count == 1
         page["errors"] = errors.map { ["href": "#f-\($0.fieldKey)", "message": $0.message[language]] }
         if let fillTimeToken {
             page["guarded"] = true
@@ -154,14 +198,18 @@ struct PublicReportController: Sendable {
 
         let parties = region.parties
         func model(_ field: FieldDefinition, name: String) -> [String: Any] {
-            FieldView.model(field, name: name, language: language, values: values, error: errorByField[name], parties: parties)
+            FieldView.model(field, name: name, language: language, values: values, error: errorByField[name], parties: parties,
+                            unconfirmedNames: namesByField[name] ?? [])
         }
-        let eventKeys: [CommonField] = [.organisation, .otherParties, .occurredOn, .whatHappened, .expected, .consequences, .improvement]
-        page["eventFields"] = eventKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        page["eventFields"] = ReportForm.eventFields.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
         page["extraFields"] = form.extraFields.map { model($0, name: ReportForm.extraFieldName($0.key)) }
         page["hasExtraFields"] = !form.extraFields.isEmpty
-        let contactKeys: [CommonField] = [.reporterName, .reporterRole, .reporterEmail, .reporterPhone]
+        let contactKeys = ReportForm.contactFields
         page["contactFields"] = contactKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
+        // The contact details sit in a disclosure: open when something is filled in or wrong there.
+        page["contactOpen"] = contactKeys.contains { key in
+            errorByField[key.rawValue] != nil || !(values[key.rawValue]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        }
         return services.renderer.page("pages/report-form", page, status: status)
     }
 
@@ -234,7 +282,7 @@ struct PublicReportController: Sendable {
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
             giveBack()
             IntakeMetrics.reportsRefused.increment()
-            return chooseAgreementPage(region: region, language: language, error: LocalizedText(
+            return await chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
                 en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
                 status: .unprocessableContent)
@@ -362,6 +410,7 @@ struct PublicReportController: Sendable {
         page["retentionDays"] = services.configuration.contactRetentionDays
         page["openMaxDays"] = services.configuration.openReportMaxDays
         page["contactEmail"] = services.configuration.contactEmail
+        if let controller = services.configuration.dataController { page["dataController"] = controller }
         return services.renderer.page("pages/privacy", page)
     }
 
@@ -387,12 +436,15 @@ struct PublicReportController: Sendable {
         }
         let text = values["information"]?.first ?? ""
         do {
-            try await services.triage.reporterAdds(token: token, text: text, now: services.clock())
+            try await services.triage.reporterAdds(token: token, text: text, now: services.clock(),
+                                                   confirmedNotNames: ReportForm.confirmedNotNames(values))
         } catch {
             if error == .storageUnavailable { throw AppError.storageUnavailable }
             guard case .refused(let refusal) = error else { throw AppError.notFound }
+            var names: [String] = []
+            if case .possibleNames(_, let words) = refusal { names = words }
             return try await trackingPage(request, context: context, language: Language(parameter: values["lang"]?.first),
-                                          error: refusal.message, text: text, status: .unprocessableContent)
+                                          error: refusal.message, text: text, unconfirmedNames: names, status: .unprocessableContent)
         }
         context.logger.info("reporter added information")
         let language = Language(parameter: values["lang"]?.first)
@@ -402,7 +454,8 @@ struct PublicReportController: Sendable {
     /// What the reporter sees at the secret link: state, dates, replies, what it led to, and a
     /// form to add information. Unknown and malformed tokens get the same 404.
     private func trackingPage(_ request: Request, context: AppRequestContext, language chosen: Language? = nil,
-                              error: LocalizedText? = nil, text: String = "", status: HTTPResponse.Status = .ok) async throws -> Response {
+                              error: LocalizedText? = nil, text: String = "", unconfirmedNames: [String] = [],
+                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         guard let view = try await services.cases.tracking(token: token, reports: services.reports) else { throw AppError.notFound }
         let report = view.receipt
@@ -413,24 +466,64 @@ struct PublicReportController: Sendable {
         var page = PageContext.base(language: language, title: title, path: "/arende/\(token)")
         fillStatus(&page, report: report, language: language)
         page["tracking"] = true
-        page["isOpen"] = state?.isOpen ?? true
-        page["closedDate"] = view.closedAt.map { CalendarDay($0).formatted(language) } ?? ""
+        let isOpen = state?.isOpen ?? true
+        page["isOpen"] = isOpen
+        if !isOpen, let closedAt = view.closedAt { page["closedDate"] = CalendarDay(closedAt).formatted(language) }
         page["updatedDate"] = CalendarDay(view.updatedAt).formatted(language)
-        page["stateHistory"] = view.stateHistory.map { entry in
-            ["date": CalendarDay(entry.at).formatted(language), "name": lifecycle.state(entry.stateKey)?.name[language] ?? entry.stateKey]
+        page["steps"] = Self.timeline(view, catalogue: catalogue, language: language)
+        // What the report led to comes first: the final message of the closing, and the published outcome.
+        let closing = view.closingMessage
+        if let closing {
+            page["closingMessage"] = ["date": CalendarDay(closing.createdAt).formatted(language), "body": closing.body]
         }
-        page["messages"] = view.messages.map { message -> [String: Any] in
+        if let outcome = view.publishedOutcome { page["outcome"] = outcome }
+        page["hasResult"] = closing != nil || view.publishedOutcome != nil
+        let messages = view.messages.filter { $0.id != closing?.id }
+        page["messages"] = messages.map { message -> [String: Any] in
             ["fromReporter": message.kind == .reporter, "date": CalendarDay(message.createdAt).formatted(language), "body": message.body]
         }
-        page["hasMessages"] = !view.messages.isEmpty
+        page["hasMessages"] = !messages.isEmpty
         page["action"] = "/arende/\(token)"
         page["information"] = text
+        page["confirmNames"] = unconfirmedNames.enumerated().map { ["word": $1, "confirmId": "f-information-inte-namn-\($0)"] }
         page["added"] = request.uri.queryParameters["tillagd"] != nil && error == nil
         if let error {
             page["error"] = error[language]
             page["hasErrors"] = true
         }
         return services.renderer.page("pages/receipt", page, status: status)
+    }
+
+    /// The steps as the reporter reads them, oldest first: each state the report went through and
+    /// each escalation, with its day; the last one is where the report is now. An open report
+    /// ends with the feedback still to come.
+    static func timeline(_ view: TrackingView, catalogue: Catalogue, language: Language) -> [[String: Any]] {
+        let region = catalogue.region(view.receipt.regionKey)
+        var steps: [(at: Date, order: Int, item: [String: Any])] = []
+        // Reports written without a history (bulk-loaded demo data): received, then where it is now.
+        var history = view.stateHistory
+        if history.isEmpty {
+            let initial = catalogue.lifecycle.initialKey
+            history = [(view.receipt.receivedAt, initial)]
+            if view.receipt.stateKey != initial { history.append((view.closedAt ?? view.updatedAt, view.receipt.stateKey)) }
+        }
+        for (index, entry) in history.enumerated() {
+            let state = catalogue.lifecycle.state(entry.stateKey)
+            steps.append((entry.at, index, ["name": state?.name[language] ?? entry.stateKey, "date": CalendarDay(entry.at).formatted(language)]))
+        }
+        for (index, step) in view.escalations.enumerated() {
+            let level = region?.escalation.first { $0.key == step.levelKey }?.name[language] ?? step.levelKey
+            let name = language == .sv ? "Lyft till \(level)" : "Raised to \(level)"
+            steps.append((step.at, history.count + index, ["name": name, "date": CalendarDay(step.at).formatted(language), "text": step.publicText]))
+        }
+        steps.sort { ($0.at, $0.order) < ($1.at, $1.order) }
+        var items = steps.map(\.item)
+        if !items.isEmpty { items[items.count - 1]["current"] = true }
+        if catalogue.lifecycle.state(view.receipt.stateKey)?.isOpen ?? true {
+            items.append(["name": language == .sv ? "Återkoppling till dig" : "Feedback to you",
+                          "date": (language == .sv ? "senast " : "by ") + view.receipt.feedbackDueOn.formatted(language), "upcoming": true])
+        }
+        return items
     }
 
     private func fillStatus(_ page: inout [String: Any], report: ReportReceipt, language: Language) {
@@ -458,13 +551,16 @@ struct PublicReportController: Sendable {
         fillStatus(&page, report: report, language: language)
         page["tracking"] = false
         page["trackingHref"] = "/arende/\(token)" + language.query
+        // The whole address, to copy, bookmark or print: without an e-mail address it is the only way to the feedback.
+        page["trackingURL"] = services.configuration.publicURL + "/arende/\(token)" + language.query
         return services.renderer.page("pages/receipt", page)
     }
 }
 
 /// How one form field is shown: its type decides the control, its state the error and values.
 enum FieldView {
-    static func model(_ field: FieldDefinition, name: String, language: Language, values: FormValues, error: String?, parties: [Party]) -> [String: Any] {
+    static func model(_ field: FieldDefinition, name: String, language: Language, values: FormValues, error: String?, parties: [Party],
+                      unconfirmedNames: [String] = []) -> [String: Any] {
         let id = "f-\(name)"
         let submitted = values[name] ?? []
         var model: [String: Any] = [
@@ -483,6 +579,10 @@ enum FieldView {
             describedBy.append("\(id)-error")
         }
         model["describedBy"] = describedBy.joined(separator: " ")
+        // "Är ”Karin” namnet på en person?": one checkbox per word to confirm it is not.
+        model["confirmNames"] = unconfirmedNames.enumerated().map { index, word in
+            ["word": word, "confirmId": "\(id)-inte-namn-\(index)"]
+        }
         if let max = field.maxLength ?? (field.type == .textarea || field.type == .text ? field.effectiveMaxLength : nil) {
             model["maxLength"] = max
         }
@@ -510,8 +610,21 @@ enum FieldView {
             model["isSelect"] = true
             model["options"] = options(parties.map { ($0.key, $0.name) })
         case .parties:
-            model["isCheckboxes"] = true
-            model["options"] = options(parties.map { ($0.key, $0.name) })
+            // Compact: the region and the municipalities' association are shown, the
+            // municipalities sit in a disclosure (<details>) that is open when one of them is
+            // chosen. Works without JavaScript; several parties can still be chosen.
+            let all = options(parties.map { ($0.key, $0.name) })
+            let isMunicipality = parties.map { $0.kind == .municipality }
+            let main = zip(all, isMunicipality).filter { !$0.1 }.map(\.0)
+            let group = zip(all, isMunicipality).filter { $0.1 }.map(\.0)
+            let chosenInGroup = group.filter { $0["checked"] as? Bool == true }.count
+            model["isPartyGroups"] = true
+            model["mainOptions"] = main
+            model["groupOptions"] = group
+            model["hasGroup"] = !group.isEmpty
+            model["groupCount"] = group.count
+            model["groupChosen"] = chosenInGroup
+            model["groupOpen"] = chosenInGroup > 0
         case .singleChoice, .yesNo:
             model["isRadios"] = true
             model["options"] = options(field.choices(in: language))

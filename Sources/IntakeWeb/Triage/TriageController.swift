@@ -88,7 +88,10 @@ struct TriageController: Sendable {
             query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         }
         var filter = QueueFilter(functionKey: function.key)
+        // A queue opens on the open reports; `status=alla` shows closed ones too.
         filter.stateKey = value("status").flatMap { catalogue.lifecycle.state($0)?.key }
+        let showAll = value("status") == "alla"
+        filter.openOnly = filter.stateKey == nil && !showAll
         filter.agreementKey = value("avtal").flatMap { $0 == "ingen" ? "" : catalogue.agreement($0)?.key }
         filter.partyKey = value("part").flatMap { catalogue.party($0)?.key }
         filter.from = value("fran").flatMap(CalendarDay.init(iso:))
@@ -119,7 +122,13 @@ struct TriageController: Sendable {
              "href": base + PageContext.queryString([("status", state.key)] + (language == .en ? [("lang", "en")] : [])),
              "current": filter.stateKey == state.key]
         }
-        page["allHref"] = base + language.query
+        page["openHref"] = base + language.query
+        page["allHref"] = base + PageContext.queryString([("status", "alla")] + (language == .en ? [("lang", "en")] : []))
+        page["openOnly"] = filter.openOnly
+        page["showAll"] = showAll
+        let closedStates = lifecycle.states.filter { !$0.isOpen }
+        page["closedCount"] = closedStates.reduce(0) { $0 + (result.countsByState[$1.key] ?? 0) }
+        page["hasClosed"] = closedStates.contains { (result.countsByState[$0.key] ?? 0) > 0 }
         page["stateOptions"] = lifecycle.states.map { ["value": $0.key, "label": $0.name[language], "selected": filter.stateKey == $0.key] }
         let agreements = catalogue.agreements.filter { $0.regionKey == region.key }.sorted { $0.name.sv < $1.name.sv }
         page["agreementOptions"] = [["value": "ingen", "label": language == .sv ? "Ej klassificerad" : "Not classified", "selected": filter.agreementKey == ""]]
@@ -156,6 +165,7 @@ struct TriageController: Sendable {
                 "systemfel": row.systemfel,
                 "needsCompletion": row.needsCompletion,
                 "channel": row.channel?.name[language] ?? row.channelKey,
+                "excerpt": Self.excerpt(row.excerpt ?? ""),
             ]
         }
         page["hasRows"] = !result.rows.isEmpty
@@ -191,7 +201,7 @@ struct TriageController: Sendable {
     }
 
     func reportPage(_ request: Request, context: AppRequestContext, detail: CaseDetail, user: StaffUser, error: (action: Action, message: LocalizedText)?,
-                    status: HTTPResponse.Status = .ok) async throws -> Response {
+                    kept: [String: String] = [:], retry: (text: String, names: [String])? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = PublicReportController.language(request)
         let lifecycle = catalogue.lifecycle
         let summary = detail.summary
@@ -204,13 +214,28 @@ struct TriageController: Sendable {
         if let error {
             page["error"] = error.message[language]
             page["errorAction"] = error.action.rawValue
+            // The status and escalation forms show the error at their text box, and the summary links there.
+            page["statusError"] = error.action == .status
+            page["escalationError"] = error.action == .eskalera
+            page["errorHref"] = switch error.action {
+            case .status: "#f-status-message"
+            case .eskalera: "#f-escalation-reason"
+            default: "#action-\(error.action.rawValue)"
+            }
+            if let retry {
+                page["retry_" + error.action.rawValue] = [
+                    "text": retry.text,
+                    "confirmNames": retry.names.enumerated().map { ["word": $1, "confirmId": "f-\(error.action.rawValue)-inte-namn-\($0)"] },
+                ] as [String: Any]
+            }
         }
         page["reference"] = summary.reference
         page["base"] = base
         page["langQuery"] = language.query
         page["regionName"] = region?.name[language] ?? summary.regionKey
         page["agreement"] = agreement?.name[language] ?? (language == .sv ? "Ej klassificerad" : "Not classified")
-        page["agreementVersion"] = detail.agreementVersion.map(String.init) ?? ""
+        // Only an agreement has a version: an unclassified report shows no "(version )".
+        if agreement != nil, let version = detail.agreementVersion { page["agreementVersion"] = String(version) }
         page["stateName"] = state?.name[language] ?? summary.stateKey
         page["isOpen"] = state?.isOpen ?? false
         page["received"] = CalendarDay(summary.receivedAt).formatted(language)
@@ -227,7 +252,9 @@ struct TriageController: Sendable {
             }
             page["needsCompletion"] = true
         }
-        page["otherParties"] = detail.facts.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", ")
+        if !detail.facts.otherPartyKeys.isEmpty {
+            page["otherParties"] = detail.facts.otherPartyKeys.map { catalogue.party($0)?.name ?? $0 }.joined(separator: ", ")
+        }
         page["occurredOn"] = detail.facts.occurredOn.formatted(language)
         page["whatHappened"] = detail.facts.whatHappened
         page["expected"] = detail.facts.expected
@@ -243,12 +270,26 @@ struct TriageController: Sendable {
         page["systemfel"] = summary.systemfel
         page["channel"] = summary.channel?.name[language] ?? summary.channelKey
         page["assigned"] = summary.assignedName ?? (language == .sv ? "Ingen" : "Nobody")
-        page["escalation"] = summary.escalationLevel.flatMap { key in region?.escalation.first { $0.key == key }?.name[language] } ?? ""
+        if let escalation = summary.escalationLevel.flatMap({ key in region?.escalation.first { $0.key == key }?.name[language] }) {
+            page["escalation"] = escalation
+        }
+        page["escalations"] = detail.escalations.map { step -> [String: Any] in
+            var item: [String: Any] = [
+                "level": region?.escalation.first { $0.key == step.levelKey }?.name[language] ?? step.levelKey,
+                "at": Self.timestamp(step.at), "reason": step.reason, "publicText": step.publicText,
+            ]
+            if let name = step.byName { item["by"] = name }
+            return item
+        }
+        page["hasEscalations"] = !detail.escalations.isEmpty
         if let contact = detail.contact {
-            page["contact"] = [
-                "name": contact.name ?? "–", "role": contact.role ?? "–", "email": contact.email ?? "–", "phone": contact.phone ?? "–",
-                "hasEmail": contact.email != nil,
-            ] as [String: Any]
+            // Only what the reporter left: no label without a value.
+            var shown: [String: Any] = ["hasEmail": contact.email != nil]
+            for (key, value) in [("name", contact.name), ("role", contact.role), ("email", contact.email), ("phone", contact.phone)] {
+                if let value, !value.isEmpty { shown[key] = value }
+            }
+            shown["none"] = shown.count == 1
+            page["contact"] = shown
         }
         page["routes"] = detail.routes.map { route -> [String: Any] in
             ["name": catalogue.function(route.functionKey)?.name[language] ?? route.functionKey,
@@ -284,8 +325,12 @@ struct TriageController: Sendable {
 
         // Action forms.
         page["transitions"] = (lifecycle.transitions[summary.stateKey] ?? []).compactMap(lifecycle.state).map { target in
-            ["value": target.key, "label": target.name[language], "notifies": target.notifiesReporter]
+            ["value": target.key, "label": target.name[language], "notifies": target.notifiesReporter && target.isOpen,
+             "closes": !target.isOpen, "checked": kept["status"] == target.key]
         }
+        page["stateMessage"] = kept["meddelande"] ?? ""
+        page["escalationReason"] = kept["orsak"] ?? ""
+        page["escalationPublicText"] = kept["besked"] ?? ""
         page["hasTransitions"] = !(lifecycle.transitions[summary.stateKey] ?? []).isEmpty
         let handlers = try await services.database.pool.read { db in try services.staff.handlers(inFunctions: detail.activeFunctionKeys, in: db) }
         page["assignOptions"] = [["value": "", "label": language == .sv ? "Ingen" : "Nobody", "selected": summary.assignedUserId == nil]]
@@ -294,9 +339,23 @@ struct TriageController: Sendable {
             .filter { $0.regionKey == summary.regionKey && $0.isValid(on: today) && $0.key != summary.agreementKey }
             .sorted { $0.name.sv < $1.name.sv }
             .map { ["value": $0.key, "label": $0.name[language]] }
+        if summary.agreementKey == nil {
+            // Filed as "Vet inte": the agreement finder suggests where it belongs, one click to reclassify.
+            let text = [detail.facts.whatHappened, detail.facts.expected, detail.facts.consequences ?? "", detail.facts.improvement ?? ""]
+                .joined(separator: "\n")
+            let finder = await services.finder.finder(region: summary.regionKey, now: now)
+            let suggestions = AgreementFinder.suggestions(finder.rank(text))
+            page["hasSuggestions"] = !suggestions.isEmpty
+            page["suggestions"] = suggestions.map { match -> [String: Any] in
+                ["key": match.agreement.key, "name": match.agreement.name[language], "summary": match.agreement.summary[language],
+                 "words": match.matchedWords.prefix(6).joined(separator: ", ")]
+            }
+        }
         if let region {
             switch Workflow.nextEscalation(in: region, current: summary.escalationLevel) {
-            case .success(let level): page["nextEscalation"] = level.name[language]
+            case .success(let level):
+                page["nextEscalation"] = level.name[language]
+                page["escalationMailbox"] = level.mailbox
             case .failure: page["topEscalation"] = true
             }
         }
@@ -307,7 +366,7 @@ struct TriageController: Sendable {
             try Row.fetchOne(db, sql: "SELECT summary, publishable FROM report_outcome WHERE report_id = ?", arguments: [reportId])
                 .map { OutcomeRow(text: $0["summary"], publishable: $0["publishable"]) }
         }
-        page["outcomeText"] = outcome?.text ?? ""
+        page["outcomeText"] = (page["retry_utfall"] as? [String: Any])?["text"] as? String ?? outcome?.text ?? ""
         page["outcomePublishable"] = outcome?.publishable ?? false
         page["reporterHasEmail"] = detail.contact?.email != nil
         return services.renderer.page("pages/case", page, status: status)
@@ -316,6 +375,15 @@ struct TriageController: Sendable {
     struct OutcomeRow: Sendable {
         var text: String
         var publishable: Bool
+    }
+
+    /// One line of "what happened" for a queue row: whitespace collapsed, cut at a word near 90 characters.
+    static func excerpt(_ text: String, limit: Int = 90) -> String {
+        let line = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard line.count > limit else { return line }
+        let cut = line.prefix(limit)
+        let atWord = cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut
+        return atWord.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces)) + "…"
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -327,15 +395,7 @@ struct TriageController: Sendable {
 
     /// A history value as a person reads it: names instead of catalogue keys.
     func describeValue(_ value: String?, action: AuditAction, region: Region?, language: Language) -> String {
-        guard let value else { return "" }
-        switch action {
-        case .received, .stateChanged: return catalogue.lifecycle.state(value)?.name[language] ?? value
-        case .reclassified: return catalogue.agreement(value)?.name[language] ?? (value == "-" ? (language == .sv ? "Ej klassificerad" : "Not classified") : value)
-        case .escalated: return region?.escalation.first { $0.key == value }?.name[language] ?? value
-        case .replied: return value.count > 80 ? String(value.prefix(80)) + "…" : value
-        case .reminderSent: return value == Workflow.ReminderKind.overdue.rawValue ? (language == .sv ? "försenad" : "overdue") : (language == .sv ? "före sista dag" : "before the deadline")
-        default: return value
-        }
+        AuditText(catalogue: catalogue).value(value, action: action, region: region, language: language)
     }
 
     // MARK: actions
@@ -347,14 +407,14 @@ struct TriageController: Sendable {
         /// The form fields `perform` reads for this action.
         var formFields: [String] {
             switch self {
-            case .status: ["status"]
-            case .svar, .anteckning: ["text"]
+            case .status: ["status", "meddelande"]
+            case .svar, .anteckning: ["text", ReportForm.confirmedNotNamesField]
             case .tilldela: ["handlaggare"]
             case .klassificera: ["avtal"]
-            case .eskalera: []
+            case .eskalera: ["orsak", "besked", "bekrafta"]
             case .koppla: ["referens"]
             case .systemfel: ["systemfel"]
-            case .utfall: ["utfall", "publicera"]
+            case .utfall: ["utfall", "publicera", ReportForm.confirmedNotNamesField]
             }
         }
     }
@@ -366,27 +426,40 @@ struct TriageController: Sendable {
         let text = form["text"]?.first ?? ""
         let now = now
         let triage = services.triage
+        let confirmed = ReportForm.confirmedNotNames(form)
         var message = action.rawValue
         do throws(TriageService.Failure) {
             switch action {
-            case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", by: user, now: now)
-            case .svar: try await triage.reply(id, text: text, by: user, now: now)
-            case .anteckning: try await triage.addNote(id, text: text, by: user, now: now)
+            case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", message: form["meddelande"]?.first, by: user, now: now)
+            case .svar: try await triage.reply(id, text: text, by: user, now: now, confirmedNotNames: confirmed)
+            case .anteckning: try await triage.addNote(id, text: text, by: user, now: now, confirmedNotNames: confirmed)
             case .tilldela:
                 let raw = form["handlaggare"]?.first ?? ""
                 try await triage.assign(id, to: raw.isEmpty ? nil : BoundedNumber.id(raw) ?? -1, by: user, now: now)
-            case .klassificera: try await triage.reclassify(id, to: form["avtal"]?.first ?? "", by: user, now: now)
-            case .eskalera: try await triage.escalate(id, by: user, now: now)
+            case .klassificera:
+                try await triage.reclassify(id, to: form["avtal"]?.first ?? "", by: user, now: now)
+                services.finder.invalidate()
+            case .eskalera:
+                try await triage.escalate(id, reason: form["orsak"]?.first ?? "", publicText: form["besked"]?.first ?? "",
+                                          confirmed: form["bekrafta"]?.first == "1", by: user, now: now)
             case .koppla: try await triage.link(id, toReference: form["referens"]?.first ?? "", by: user, now: now)
             case .systemfel: try await triage.setSystemfel(id, form["systemfel"]?.first == "1", by: user, now: now)
-            case .utfall: try await triage.setOutcome(id, text: form["utfall"]?.first ?? "", publishable: form["publicera"]?.first == "1", by: user, now: now)
+            case .utfall: try await triage.setOutcome(id, text: form["utfall"]?.first ?? "", publishable: form["publicera"]?.first == "1", by: user, now: now, confirmedNotNames: confirmed)
             }
         } catch {
             if error == .storageUnavailable { throw AppError.storageUnavailable }
             guard case .refused(let refusal) = error else { throw error == .forbidden ? AppError.forbidden : AppError.notFound }
             let detail = try await visibleDetail(context, user: user)
             context.logger.info("triage action refused", metadata: ["action": .string(action.rawValue)])
-            return try await reportPage(request, context: context, detail: detail, user: user, error: (action, refusal.message), status: .unprocessableContent)
+            // What was typed comes back with the error, so nothing written is lost.
+            let kept = Dictionary(action.formFields.compactMap { name in form[name]?.first.map { (name, $0) } }, uniquingKeysWith: { first, _ in first })
+            // A lone first name: the text comes back with a checkbox per word to confirm it is not a name.
+            var retry: (text: String, names: [String])?
+            if case .possibleNames(_, let words) = refusal {
+                retry = (action == .utfall ? form["utfall"]?.first ?? "" : text, words)
+            }
+            return try await reportPage(request, context: context, detail: detail, user: user, error: (action, refusal.message), kept: kept,
+                                        retry: retry, status: .unprocessableContent)
         }
         if action == .svar, try await services.cases.detail(id: id, includeContact: true)?.contact?.email == nil {
             message = "svar-utan-epost"
