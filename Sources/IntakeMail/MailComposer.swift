@@ -173,8 +173,8 @@ public struct MailComposer: Sendable {
         let tag = Self.subjectReference(reference)
         if let message { context["message"] = message }
         let subject = switch (language, state.isOpen) {
-        case (.sv, true): "Ny status för din rapport \(reference): \(state.name.sv)"
-        case (.sv, false): "Din rapport \(reference) är avslutad: \(state.name.sv)"
+        case (.sv, true): "Ny status för din rapport \(tag): \(state.name.sv)"
+        case (.sv, false): "Din rapport \(tag) är avslutad: \(state.name.sv)"
         case (.en, true): "New status for your report \(tag): \(state.name.en)"
         case (.en, false): "Your report \(tag) is closed: \(state.name.en)"
         }

@@ -96,6 +96,7 @@ struct EmptyLabelTests {
             ("pages/admin-log", "/admin/logg", StaffFixtures.admin.email),
             ("pages/admin-outbox", "/admin/utkorg", StaffFixtures.admin.email),
             ("pages/admin-tokens", "/admin/nycklar", StaffFixtures.admin.email),
+            ("pages/phone-start", "/handlaggning/telefon", StaffFixtures.lusHandler.email),
         ]
     }
 
@@ -150,6 +151,17 @@ struct EmptyLabelTests {
                 let add = try await client.execute(uri: "/arende/\(reportToken)", method: .post, headers: .form, body: FormEncoder([("information", "Mer information.")]).body)
                 #expect(add.status == .seeOther)
             }
+            // A report registered from a phone call without the caller's contact details: its confirmation page.
+            let phone = StaffBrowser(client)
+            try await phone.login(StaffFixtures.lusHandler.email)
+            _ = try await phone.get("/handlaggning/telefon/stockholm?avtal=vet-inte")
+            let registered = try await phone.post("/handlaggning/telefon/stockholm", PhoneReportTests.fields(Self.bare))
+            let confirmation = try #require(registered.headers[.location], "the phone report was registered: \(registered.status)")
+            for url in [confirmation, confirmation + "?lang=en"] {
+                let response = try await phone.get(url)
+                #expect(response.status == .ok, "\(url): \(response.status)")
+                pages.append(("pages/phone-registered", url, response.text))
+            }
             let forgot = StaffBrowser(client)
             _ = try await forgot.get("/losenord/glomt")
             _ = try await forgot.post("/losenord/glomt", [("email", StaffFixtures.analyst.email)])
@@ -163,6 +175,14 @@ struct EmptyLabelTests {
         var config = TestSupport.configuration(directory: directory)
         config.summaryScheduler = false
         let services = try await AppServices.load(configuration: config, clock: { TestSupport.fixedNow }, logger: TestSupport.quietLogger)
+        // The refusal of a mailed report: rendered with only the one reason it gives.
+        for reason in [["identityNumber": true], ["name": true]] as [[String: Any]] {
+            var context = reason
+            context["formURL"] = "https://samverkan.example.se/rapportera/stockholm"
+            for kind in ["text", "html"] {
+                rendered["mail/mail-refused", default: []].append(("mail-refused \(reason.keys.first ?? ""), \(kind)", services.renderer.render("mail/mail-refused.\(kind)", context)))
+            }
+        }
         try await services.triage.sendDueReminders(now: TestSupport.fixedNow.addingTimeInterval(400 * 86_400))
         _ = try await SummarySender(services: services).send(period: .lastCompleted(.monthly, today: CalendarDay(TestSupport.fixedNow)), now: TestSupport.fixedNow)
         try await services.database.pool.write { db in try db.execute(sql: "UPDATE outbox_message SET status = 'queued', next_attempt_at = created_at") }
@@ -181,7 +201,8 @@ struct EmptyLabelTests {
         #expect(Set(PageRenderer.requiredTemplates.map { $0.replacingOccurrences(of: ".text", with: "").replacingOccurrences(of: ".html", with: "") })
                     .isSubset(of: covered))
         for (template, outputs) in rendered.sorted(by: { $0.key < $1.key }) {
-            if template.hasPrefix("mail/") && !["mail/assignment", "mail/escalation", "mail/reporter-addition", "mail/reminder", "mail/password-reset", "mail/summary", "mail/owner-notification"].contains(template) {
+            if template.hasPrefix("mail/") && !["mail/assignment", "mail/escalation", "mail/reporter-addition", "mail/reminder", "mail/password-reset", "mail/summary", "mail/owner-notification",
+                                                      "mail/mail-refused"].contains(template) {
                 // Reporter mails are in the report's language: both must be there.
                 #expect(outputs.contains { $0.text.contains("Hej!") } && outputs.contains { $0.text.contains("Hello,") }, "\(template) in Swedish and English")
             }
