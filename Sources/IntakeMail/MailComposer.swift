@@ -212,7 +212,7 @@ public struct MailComposer: Sendable {
             "sv": language == .sv, "en": language == .en, "reference": reference, "levelName": level.name[language], "text": text,
             "trackingURL": trackingURL(token: token, language: language),
         ]
-        let subject = language == .sv ? "Din rapport \(reference) har lyfts till en högre nivå" : "Your report \(reference) has been raised to a higher level"
+        let subject = language == .sv ? "Din rapport \(Self.subjectReference(reference)) har lyfts till en högre nivå" : "Your report \(Self.subjectReference(reference)) has been raised to a higher level"
         return mail(.escalationNotice, template: "escalation-notice", to: recipient, subject: subject, context)
     }
 

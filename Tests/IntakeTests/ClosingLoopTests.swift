@@ -65,7 +65,7 @@ struct ClosingLoopTests {
             let levelMail = try #require(mails.first { $0.envelope_to == ["lokal-samverkan@stockholm.example.se"] })
             #expect(levelMail.text?.contains(Self.reason) == true, "the level learns why")
             let notice = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] && $0.subject.contains("lyfts") })
-            #expect(notice.subject == "Din rapport SB-2026-00001 har lyfts till en högre nivå")
+            #expect(notice.subject == "Din rapport [SB-2026-00001] har lyfts till en högre nivå")
             #expect(notice.text?.contains(Self.publicSentence) == true)
             #expect(notice.html?.contains(Self.publicSentence) == true)
             #expect(notice.text?.contains(Self.reason) != true, "the reason is internal")
@@ -109,7 +109,7 @@ struct ClosingLoopTests {
 
             mails = try await smtp.waitFor(7)
             let closing = try #require(mails.first { $0.envelope_to == ["asa.oberg@example.se"] && $0.subject.contains("avslutad") })
-            #expect(closing.subject == "Din rapport SB-2026-00001 är avslutad: Återkopplad och avslutad")
+            #expect(closing.subject == "Din rapport [SB-2026-00001] är avslutad: Återkopplad och avslutad")
             #expect(closing.text?.contains(Self.finalMessage) == true, "the message is in the mail itself")
             #expect(closing.html?.contains(Self.finalMessage) == true)
             #expect(closing.text?.contains("Vad rapporten ledde till") == true)

@@ -372,7 +372,8 @@ def admin_outbox_dead(port, email, password):
         pages += 1
         for row_id, recipient, status in re.findall(
                 r"<tr><td>(\d+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td>", page):
-            if status == "dead":
+            # The outbox names states in Swedish: "Misslyckades" is dead letter.
+            if status in ("Misslyckades", "Failed"):
                 rows[int(row_id)] = html.unescape(recipient)
         older = re.search(r'<a href="([^"]+)" rel="next">', page)
         path = html.unescape(older.group(1)) if older else None
