@@ -34,22 +34,7 @@ final class IMAPTestServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: SMTPTestServer.python)
         process.arguments = [Self.script, "serve", "--dir", directory, "--port", "\(port)", "--user", user, "--password", password]
             + (tls.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        var buffer = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            if let line = String(data: buffer, encoding: .utf8), let range = line.range(of: "READY ") {
-                let rest = line[range.upperBound...].prefix { $0.isNumber }
-                if let bound = Int(rest) { port = bound; return }
-            }
-        }
+        if let bound = try TestProcess.startAndReadPort(process, timeout: 30, started: { self.process = process }) { port = bound; return }
         throw IMAPServerDidNotStart(log: (try? String(contentsOfFile: directory + "/dovecot.log", encoding: .utf8)) ?? "")
     }
 

@@ -34,24 +34,10 @@ final class SMTPTestServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [TestSupport.repositoryRoot + "/Tests/smtp/smtp_server.py", "--port", "\(port)", "--maildir", maildir] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        // Wait for "READY <port>".
-        var buffer = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            if let line = String(data: buffer, encoding: .utf8), let range = line.range(of: "READY ") {
-                let rest = line[range.upperBound...].prefix { $0.isNumber }
-                if let bound = Int(rest) { port = bound; return }
-            }
+        guard let bound = try TestProcess.startAndReadPort(process, timeout: 20, started: { self.process = process }) else {
+            throw SMTPServerDidNotStart()
         }
-        throw SMTPServerDidNotStart()
+        port = bound
     }
 
     struct SMTPServerDidNotStart: Error {}
@@ -130,6 +116,29 @@ enum TestProcess {
         try process.run()
         let status = waitForExit(process, timeout: timeout)
         guard status == 0 else { throw Failed(status: status) }
+    }
+
+    /// Starts a test server script that prints "READY <port>" on standard output once it listens,
+    /// and returns that port; nil when the script ends or `timeout` passes without saying so.
+    /// `started` runs once the process is running (so its owner can stop it even when it never gets ready).
+    static func startAndReadPort(_ process: Process, timeout: TimeInterval, started: () -> Void) throws -> Int? {
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        started()
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            if let line = String(data: buffer, encoding: .utf8), let range = line.range(of: "READY ") {
+                let rest = line[range.upperBound...].prefix { $0.isNumber }
+                if let bound = Int(rest) { return bound }
+            }
+        }
+        return nil
     }
 
     /// Polls with waitpid(WNOHANG): Foundation's own reaping is what hangs.
