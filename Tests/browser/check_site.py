@@ -311,13 +311,38 @@ class Site:
         self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 700})
         self.driver.save_screenshot(str(target / f"{page.name}.png"))
 
+    # ---------- keyboard helpers of the keyboard-only flows
+
+    def keys(self, *k):
+        from selenium.webdriver.common.action_chains import ActionChains
+        ActionChains(self.driver).send_keys(*k).perform()
+
+    def tab_to(self, predicate, what, limit=80):
+        """Tabs until `predicate` holds for the focused element; focus must stay visible and never
+        reach the honeypot field on the way."""
+        from selenium.webdriver.common.keys import Keys
+        for _ in range(limit):
+            self.keys(Keys.TAB)
+            el = self.active()
+            if problem := self.focus_visible():
+                raise AssertionError(f"focus not visible while looking for {what}: {problem}")
+            if el and (el.get("name") == "webbplats"):
+                raise AssertionError("the honeypot field got keyboard focus")
+            if el and predicate(el):
+                return el
+        raise AssertionError(f"{what} not reached with Tab")
+
+    def page_changes(self, action):
+        mark_page(self.driver)
+        action()
+        wait_for_new_page(self.driver)
+
     def fill_report_form(self, texts):
         """Tabs through the report form from the current focus to its submit button, filling each
         control with the keyboard only: arrows for the organisation, Space for a checkbox and the
         agreement's radio questions, digits for the date, typing for the texts in `texts`."""
         from selenium.webdriver.common.keys import Keys
-        from selenium.webdriver.common.action_chains import ActionChains
-        keys = lambda *k: ActionChains(self.driver).send_keys(*k).perform()  # noqa: E731
+        keys = self.keys
         seen_options = set()
         for _ in range(120):
             keys(Keys.TAB)
@@ -379,31 +404,13 @@ class Site:
         """Home → county → agreement → form → errors → fix → receipt → tracking, with Tab, arrows,
         Space, Enter and typing only."""
         from selenium.webdriver.common.keys import Keys
-        from selenium.webdriver.common.action_chains import ActionChains
         name = f"keyboard-flow-{lang}"
         query = "?lang=en" if lang == "en" else ""
         self.viewport(1280)
         self.text_size(100)
         self.driver.delete_all_cookies()
         self.driver.get(self.base + "/" + query)
-        keys = lambda *k: ActionChains(self.driver).send_keys(*k).perform()  # noqa: E731
-
-        def tab_to(predicate, what, limit=80):
-            for _ in range(limit):
-                keys(Keys.TAB)
-                el = self.active()
-                if problem := self.focus_visible():
-                    raise AssertionError(f"focus not visible while looking for {what}: {problem}")
-                if el and (el.get("name") == "webbplats"):
-                    raise AssertionError("the honeypot field got keyboard focus")
-                if el and predicate(el):
-                    return el
-            raise AssertionError(f"{what} not reached with Tab")
-
-        def page_changes(action):
-            mark_page(self.driver)
-            action()
-            wait_for_new_page(self.driver)
+        keys, tab_to, page_changes = self.keys, self.tab_to, self.page_changes
 
         # Skip link first, then into the content.
         keys(Keys.TAB)
@@ -500,28 +507,12 @@ class Site:
         """A handläggare registers a phone call with the keyboard only: the header link → county →
         agreement → form → the confirmation with the reference number."""
         from selenium.webdriver.common.keys import Keys
-        from selenium.webdriver.common.action_chains import ActionChains
         self.viewport(1280)
         self.text_size(100)
         self.logged_in_as = None  # the public flows dropped the cookies
         self.login("handlaggare")
         self.driver.get(self.base + "/handlaggning")
-        keys = lambda *k: ActionChains(self.driver).send_keys(*k).perform()  # noqa: E731
-
-        def tab_to(predicate, what, limit=80):
-            for _ in range(limit):
-                keys(Keys.TAB)
-                el = self.active()
-                if problem := self.focus_visible():
-                    raise AssertionError(f"focus not visible while looking for {what}: {problem}")
-                if el and predicate(el):
-                    return el
-            raise AssertionError(f"{what} not reached with Tab")
-
-        def page_changes(action):
-            mark_page(self.driver)
-            action()
-            wait_for_new_page(self.driver)
+        keys, tab_to, page_changes = self.keys, self.tab_to, self.page_changes
 
         tab_to(lambda e: e["tag"] == "a" and (e.get("href") or "").endswith("/handlaggning/telefon"), "the header's phone link")
         page_changes(lambda: keys(Keys.ENTER))
