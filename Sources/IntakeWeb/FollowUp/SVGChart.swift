@@ -70,11 +70,7 @@ public enum SVGChart {
             let y = height - bottom - h
             svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(column - 10)\" height=\"\(max(h, 1))\" fill=\"#1b365d\"/>"
             svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(bar.value)</text>"
-            let parts = bar.label.split(separator: " ", maxSplits: 1).map(String.init)
-            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 15)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts.first ?? ""))</text>"
-            if parts.count > 1 {
-                svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 29)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts[1]))</text>"
-            }
+            svg += columnLabel(bar.label, x: x + (column - 10) / 2, y: height - bottom + 15)
         }
         return svg + "</svg>"
     }
@@ -118,13 +114,20 @@ public enum SVGChart {
                 svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(column - 10)\" height=\"\(h)\" fill=\"\(fill(s))\" stroke=\"#fff\" stroke-width=\"0.75\"/>"
             }
             svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(y - 4)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(total)</text>"
-            let parts = item.label.split(separator: " ", maxSplits: 1).map(String.init)
-            svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 15)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts.first ?? ""))</text>"
-            if parts.count > 1 {
-                svg += "<text x=\"\(x + (column - 10) / 2)\" y=\"\(height - bottom + 29)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts[1]))</text>"
-            }
+            svg += columnLabel(item.label, x: x + (column - 10) / 2, y: height - bottom + 15)
         }
         return svg + "</svg>"
+    }
+
+    /// A column's label under the axis at (`x`, `y`): up to the first space on one line, the rest
+    /// on a second line below it ("mar 2026" as "mar" over "2026"), so neighbours do not overlap.
+    static func columnLabel(_ label: String, x: Int, y: Int) -> String {
+        let parts = label.split(separator: " ", maxSplits: 1).map(String.init)
+        var text = "<text x=\"\(x)\" y=\"\(y)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts.first ?? ""))</text>"
+        if parts.count > 1 {
+            text += "<text x=\"\(x)\" y=\"\(y + 14)\" text-anchor=\"middle\" class=\"chart-text chart-small\">\(XMLText.escape(parts[1]))</text>"
+        }
+        return text
     }
 
     /// "A 120, B 80, C 14 and 5 more": the chart's content for screen readers.
