@@ -105,6 +105,26 @@ struct PhoneReportTests {
         }
     }
 
+    @Test("the phone form's agreement step is the public one: the finder ranks by sok, Fortsätt with nothing chosen answers 422 with the error")
+    func agreementStep() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await StaffFixtures.create(in: directory)
+        try await app(directory).test(.live) { client in
+            let staff = StaffBrowser(client)
+            try await staff.login(StaffFixtures.lusHandler.email)
+            let ranked = try await staff.get("/handlaggning/telefon/stockholm?sok=rullstolen+kom+aldrig")
+            #expect(ranked.status == .ok)
+            let suggestions = try #require(ranked.text.range(of: "Förslag som passar bäst"))
+            let aid = try #require(ranked.text.range(of: #"id="avtal-sthlm-hjalpmedel""#))
+            #expect(aid.lowerBound > suggestions.lowerBound, "the aid agreement is suggested")
+            #expect(ranked.text.contains(#"action="/handlaggning/telefon/stockholm""#), "the choice stays on the phone form")
+            let nothingChosen = try await staff.get("/handlaggning/telefon/stockholm?fortsatt=1")
+            #expect(nothingChosen.status == .unprocessableContent)
+            #expect(nothingChosen.text.contains("Rätta 1 sak:"))
+            #expect(try reports(directory).isEmpty)
+        }
+    }
+
     @Test("without the caller's contact: stored, routed, no acknowledgement queued, the reference shown to give on the phone")
     func withoutContact() async throws {
         let directory = try TestSupport.temporaryDirectory()

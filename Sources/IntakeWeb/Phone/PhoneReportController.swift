@@ -25,7 +25,7 @@ struct PhoneReportController: Sendable {
             .add(middleware: RequireStaffMiddleware(roles: [.admin, .handlaggare]))
             .add(middleware: CSRFMiddleware(services: services))
         phone.get(use: start)
-        phone.get(":region", reads: .init(query: ["avtal"]), use: form)
+        phone.get(":region", reads: .init(query: ["avtal", PublicReportController.searchField, PublicReportController.continueField]), use: form)
         phone.post(":region", reads: .init(form: ["csrf"] + Self.formFields(catalogue)), use: submit)
         phone.get("registrerad/:id", use: registered)
     }
@@ -60,16 +60,9 @@ struct PhoneReportController: Sendable {
         let language = PublicReportController.language(request)
         guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
         let place = place(context, language: language)
-        guard let choice = request.uri.queryParameters["avtal"].map(String.init), !choice.isEmpty else {
-            return await forms.chooseAgreementPage(region: region, language: language, error: nil, place: place)
+        return await forms.agreementStep(request, region: region, language: language, place: place) { form in
+            forms.reportFormPage(form, language: language, values: [:], errors: [], fillTimeToken: nil, place: place)
         }
-        guard let resolved = forms.resolveAgreement(choice, region: region) else {
-            return await forms.chooseAgreementPage(region: region, language: language, error: LocalizedText(
-                sv: "Välj en överenskommelse i listan, eller ”Vet inte / ingen passar”.",
-                en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent, place: place)
-        }
-        let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
-        return forms.reportFormPage(form, language: language, values: [:], errors: [], fillTimeToken: nil, place: place)
     }
 
     @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -78,23 +78,32 @@ struct PublicReportController: Sendable {
     @Sendable func form(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
         guard let region = catalogue.region(context.parameters.get("region") ?? "") else { throw AppError.notFound }
+        return await agreementStep(request, region: region, language: language, place: .publicForm) { form in
+            reportFormPage(form, language: language, values: [:], errors: [], fillTimeToken: newFillTimeToken())
+        }
+    }
+
+    /// The agreement step of the public form and of the staff's phone form: the choice (ranked by
+    /// `sok`, with an error for "Fortsätt" with nothing chosen or an unknown choice), or, once an
+    /// agreement is chosen, the page `formPage` makes for it.
+    func agreementStep(_ request: Request, region: Region, language: Language, place: FormPlace,
+                       formPage: (ReportForm) -> Response) async -> Response {
         let search = FinderQuery.parse(request.uri.queryParameters[Substring(Self.searchField)])
         guard let choice = request.uri.queryParameters["avtal"].map(String.init), !choice.isEmpty else {
             if request.uri.queryParameters[Substring(Self.continueField)] != nil {
                 // "Fortsätt" with nothing chosen: say so, next to the choice, never a silent reload.
                 return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
                     sv: "Välj en överenskommelse, eller ”Vet inte / ingen passar” om du är osäker.",
-                    en: "Choose an agreement, or “Don’t know / none fits” if you are not sure."), status: .unprocessableContent)
+                    en: "Choose an agreement, or “Don’t know / none fits” if you are not sure."), status: .unprocessableContent, place: place)
             }
-            return await chooseAgreementPage(region: region, language: language, search: search, error: nil)
+            return await chooseAgreementPage(region: region, language: language, search: search, error: nil, place: place)
         }
         guard let resolved = resolveAgreement(choice, region: region) else {
             return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
                 sv: "Välj en överenskommelse i listan, eller ”Vet inte / ingen passar”.",
-                en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent)
+                en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent, place: place)
         }
-        let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
-        return reportFormPage(form, language: language, values: [:], errors: [], fillTimeToken: newFillTimeToken())
+        return formPage(ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement))
     }
 
     func resolveAgreement(_ key: String, region: Region) -> (agreement: Agreement?, key: String)? {
