@@ -187,6 +187,12 @@ struct ActionCoverageTests {
             #expect(retried.headers[.location]?.hasPrefix("/admin/utkorg") == true)
             let delivered = try await accepting.waitFor(1)
             #expect(delivered.first?.envelope_to == ["samverkansbrister@triage.stockholm.example.se"])
+            // The worker records "sent" just after the server accepted the mail: wait for that write.
+            let statusQuery = "SELECT status FROM outbox_message WHERE id = \(id)"
+            let recorded = Date().addingTimeInterval(10)
+            while try Self.rows(directory, statusQuery).first?["status"] as String? != "sent" && Date() < recorded {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let row = try #require(try Self.rows(directory, "SELECT status, attempts FROM outbox_message WHERE id = \(id)").first)
             #expect(row["status"] == "sent")
             #expect(try await admin.post("/admin/utkorg/\(id)/forsok-igen").status == .notFound, "a sent mail is not sent again")

@@ -46,8 +46,9 @@ enum StaffFixtures {
         return ids
     }
 
+    /// The test's own connection to the live server's database: it waits while the server writes.
     static func database(_ directory: String) throws -> DatabaseQueue {
-        try DatabaseQueue(path: directory + "/intake.sqlite")
+        try TestSupport.openDatabase(directory + "/intake.sqlite")
     }
 }
 
