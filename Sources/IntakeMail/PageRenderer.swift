@@ -48,14 +48,45 @@ public struct PageRenderer: Sendable {
     }
 
     public func render(_ template: String, _ context: [String: Any]) -> String {
+        render(template, context as Any)
+    }
+
+    private func render(_ template: String, _ context: Any) -> String {
         guard let text = library.render(context, withTemplate: template) else {
             preconditionFailure("template \(template) was checked at start")
         }
         return text
     }
 
+    /// Renders a typed model (one struct per page or mail): a name is looked up in `model` first,
+    /// then in `layout` (the values every page's layout needs), as in a context stack. A value that
+    /// may be missing is an Optional in the model, so that `{{#name}}` hides its label.
+    public func render(_ template: String, model: Any, layout: Any? = nil) -> String {
+        render(template, ModelContext(layers: layout.map { [model, $0] } ?? [model]))
+    }
+
     /// For names that come from stored data (a queued mail's template): nil instead of a crash.
     public func renderIfPresent(_ template: String, _ context: [String: Any]) -> String? {
         library.render(context, withTemplate: template)
+    }
+}
+
+/// The top of a typed model's context stack: names resolved in each layer's stored properties, in order.
+struct ModelContext: MustacheParent {
+    let layers: [Any]
+
+    func child(named name: String) -> Any? {
+        for layer in layers {
+            if let value = Self.value(named: name, in: layer) { return value }
+        }
+        return nil
+    }
+
+    static func value(named name: String, in object: Any) -> Any? {
+        if let parent = object as? MustacheParent { return parent.child(named: name) }
+        guard let child = Mirror(reflecting: object).children.first(where: { $0.label == name }) else { return nil }
+        let optional = Mirror(reflecting: child.value)
+        guard optional.displayStyle == .optional else { return child.value }
+        return optional.children.first?.value
     }
 }

@@ -6,11 +6,20 @@ import IntakeServices
 /// The values every staff page's layout needs on top of `PageContext.base`: who is logged in,
 /// the navigation, and the session's CSRF token for forms.
 enum StaffPage {
-    static func base(_ request: Request, context: AppRequestContext, title: String, path: String) -> [String: Any] {
+    static func layout(_ request: Request, context: AppRequestContext, title: String, path: String) -> Layout {
         let language = PublicReportController.language(request)
-        var page = PageContext.base(language: language, title: title, path: path)
-        page.merge(values(context: context, language: language)) { _, staff in staff }
-        return page
+        var layout = Layout(language: language, title: title, path: path)
+        if let session = context.staffSession {
+            layout.staff = Layout.StaffBar(
+                name: session.user.name, role: session.user.role.name[language],
+                canWork: AccessPolicy.canWorkWithReports(session.user), isAdmin: AccessPolicy.canAdminister(session.user))
+            layout.csrf = session.csrfToken
+        }
+        return layout
+    }
+
+    static func base(_ request: Request, context: AppRequestContext, title: String, path: String) -> [String: Any] {
+        layout(request, context: context, title: title, path: path).dictionary
     }
 
     /// The layout's staff values alone: the navigation's user and the session's CSRF token.

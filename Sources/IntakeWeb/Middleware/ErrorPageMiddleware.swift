@@ -63,10 +63,6 @@ struct ErrorPageMiddleware: RouterMiddleware {
         // Machines get their own error formats, never an HTML page.
         if let response = MachineError.response(status: status, message: message, request: request) { return response }
         let language = Language(parameter: request.uri.queryParameters["lang"].map(String.init))
-        var context = PageContext.base(language: language, title: AppError.title(for: status)[language], path: "/")
-        context["status"] = status.code
-        context["message"] = message[language]
-        context["homeHref"] = "/" + language.query
-        return renderer.page("pages/error", context, status: status)
+        return ErrorPage.response(renderer: renderer, status: status, language: language, message: message)
     }
 }

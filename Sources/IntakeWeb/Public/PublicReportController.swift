@@ -350,15 +350,7 @@ struct PublicReportController: Sendable {
     /// A refusal on the error page, with a way forward.
     func refusalPage(status: HTTPResponse.Status, language: Language, message: LocalizedText, link: (href: String, text: LocalizedText)? = nil,
                      title: LocalizedText? = nil, headers: HTTPFields = [:]) -> Response {
-        var page = PageContext.base(language: language, title: (title ?? AppError.title(for: status))[language], path: "/")
-        page["status"] = status.code
-        page["message"] = message[language]
-        page["homeHref"] = "/" + language.query
-        if let link {
-            page["actionHref"] = link.href
-            page["actionText"] = link.text[language]
-        }
-        var response = services.renderer.page("pages/error", page, status: status)
+        var response = ErrorPage.response(renderer: services.renderer, status: status, language: language, message: message, link: link, title: title)
         for field in headers { response.headers.append(field) }
         return response
     }
@@ -406,21 +398,17 @@ struct PublicReportController: Sendable {
 
     @Sendable func accessibilityStatement(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
-        var page = PageContext.base(language: language, title: language == .sv ? "Tillgänglighetsredogörelse" : "Accessibility statement", path: "/tillganglighet")
-        page["homeHref"] = "/" + language.query
-        page["contactEmail"] = services.configuration.contactEmail
-        return services.renderer.page("pages/accessibility", page)
+        let page = AccessibilityPage(homeHref: "/" + language.query, contactEmail: services.configuration.contactEmail)
+        return services.renderer.page(page, layout: Layout(language: language, title: PublicTexts.accessibilityTitle[language], path: "/tillganglighet"))
     }
 
     @Sendable func privacyNotice(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
-        var page = PageContext.base(language: language, title: language == .sv ? "Så hanterar vi personuppgifter" : "How we handle personal data", path: "/personuppgifter")
-        page["homeHref"] = "/" + language.query
-        page["retentionDays"] = services.configuration.contactRetentionDays
-        page["openMaxDays"] = services.configuration.openReportMaxDays
-        page["contactEmail"] = services.configuration.contactEmail
-        if let controller = services.configuration.dataController { page["dataController"] = controller }
-        return services.renderer.page("pages/privacy", page)
+        let configuration = services.configuration
+        let page = PrivacyPage(homeHref: "/" + language.query, retentionDays: configuration.contactRetentionDays,
+                               openMaxDays: configuration.openReportMaxDays, contactEmail: configuration.contactEmail,
+                               dataController: configuration.dataController)
+        return services.renderer.page(page, layout: Layout(language: language, title: PublicTexts.privacyTitle[language], path: "/personuppgifter"))
     }
 
     // MARK: receipt and tracking
