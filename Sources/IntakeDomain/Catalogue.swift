@@ -99,8 +99,6 @@ public enum FieldType: String, Sendable, CaseIterable {
     case party
     /// One or more of the region's parties (common field `other_parties`).
     case parties
-
-    public var allowsMultipleValues: Bool { self == .multiChoice || self == .parties }
 }
 
 public struct FieldOption: Sendable, Hashable {

@@ -72,12 +72,6 @@ public final class OutboxRepository: Sendable {
         }
     }
 
-    public func nextDueDate() async throws -> Date? {
-        try await database.pool.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox_message WHERE status = 'queued'")
-        }
-    }
-
     /// What became of one delivery attempt.
     public enum Outcome: Sendable {
         case sent(at: Date)
@@ -103,27 +97,6 @@ public final class OutboxRepository: Sendable {
                         .execute(arguments: [error, id])
                 }
             }
-        }
-    }
-
-    public func markSent(_ id: Int64, at now: Date) async throws {
-        try await database.pool.write { db in
-            try db.execute(sql: "UPDATE outbox_message SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                           arguments: [now, id])
-        }
-    }
-
-    public func markRetry(_ id: Int64, error: String, nextAttempt: Date) async throws {
-        try await database.pool.write { db in
-            try db.execute(sql: "UPDATE outbox_message SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                           arguments: [error, nextAttempt, id])
-        }
-    }
-
-    public func markDead(_ id: Int64, error: String) async throws {
-        try await database.pool.write { db in
-            try db.execute(sql: "UPDATE outbox_message SET status = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?",
-                           arguments: [error, id])
         }
     }
 

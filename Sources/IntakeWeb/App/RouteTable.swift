@@ -14,13 +14,6 @@ public struct RouteDescription: Codable, Sendable, Hashable {
     public var form: [String]
     /// JSON body members read.
     public var json: [String]
-
-    /// The `{name}` captures of the path.
-    public var pathParameters: [String] {
-        path.split(separator: "/").compactMap { part in
-            part.hasPrefix("{") && part.hasSuffix("}") ? String(part.dropFirst().dropLast()) : nil
-        }
-    }
 }
 
 /// The request values one handler reads, declared where its route is added.
