@@ -98,15 +98,13 @@ struct Serve: AsyncParsableCommand {
                 logger.error("could not record the clean stop", metadata: ["error": .string(String(reflecting: type(of: error)))])
             }
             logger.notice("samverkan-intake stopped")
-        } catch let error as ServerLock.Held {
+        } catch let error as StoreError {
             throw fail(error.description)
         } catch let error as CatalogueError {
             throw fail(error.description)
-        } catch let error as AppConfiguration.Problem {
+        } catch let error as ServiceError {
             throw fail(error.description)
         } catch let error as PageRenderer.MissingTemplates {
-            throw fail(error.description)
-        } catch let error as MissingOpenAPIDescription {
             throw fail(error.description)
         } catch where isAddressInUse(error) {
             throw fail("\(config.hostname):\(config.port) is already in use by another process. Stop it, or choose another port with --port or INTAKE_PORT.")

@@ -29,7 +29,7 @@ struct TokenCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("Token \(token.id) (\(token.displayPrefix), \(token.readWrite ? "read-write" : "read-only")) for \(token.user.email). It is shown only now:\n".utf8))
                 print(secret)
             } catch {
-                throw fail(error.message)
+                throw fail(error.description)
             }
         }
     }
@@ -59,7 +59,7 @@ struct TokenCommand: AsyncParsableCommand {
                 let revoked = try await tokens.revoke(token, by: .system, now: Date())
                 print("Revoked token \(revoked.id) (\(revoked.displayPrefix)) of \(revoked.user.email).")
             } catch {
-                throw fail(error.message)
+                throw fail(error.description)
             }
         }
     }

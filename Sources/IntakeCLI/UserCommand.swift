@@ -37,7 +37,7 @@ struct UserCommand: AsyncParsableCommand {
                 print("Created \(user.role.rawValue) \(user.email) (id \(user.id)).")
                 if !passwordStdin { print("One-time password (must be changed at first login): \(password)") }
             } catch {
-                throw fail(error.message.en)
+                throw fail(error.description)
             }
         }
     }
@@ -68,7 +68,7 @@ struct UserCommand: AsyncParsableCommand {
             do {
                 try await staff.setPassword(userId: user.id, password: password, mustChange: !passwordStdin, by: .system, now: Date())
             } catch {
-                throw fail(error.message.en)
+                throw fail(error.description)
             }
             print(passwordStdin ? "Password changed for \(user.email)." : "One-time password for \(user.email) (must be changed at first login): \(password)")
         }

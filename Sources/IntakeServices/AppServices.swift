@@ -50,12 +50,12 @@ public struct AppServices: Sendable {
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL,
                                     repliesReachReports: configuration.mail.replyTo != nil && !configuration.imap.mailboxes.isEmpty)
         let routeProblems = MailIntakeService.routeProblems(configuration.imap.mailboxes, catalogue: catalogue)
-        if !routeProblems.isEmpty { throw AppConfiguration.Problem(problems: routeProblems) }
+        if !routeProblems.isEmpty { throw ServiceError.configuration(routeProblems) }
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
         _ = await staff.dummyHash()
         let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
         guard let openAPI = try? String(contentsOfFile: openAPIPath, encoding: .utf8) else {
-            throw MissingOpenAPIDescription(path: openAPIPath)
+            throw ServiceError.openAPIDescriptionMissing(path: openAPIPath)
         }
         var services = AppServices(
             configuration: configuration, catalogue: catalogue, database: database,
@@ -74,10 +74,4 @@ public struct AppServices: Sendable {
         services.metrics = metrics
         return services
     }
-}
-
-/// Templates/api/openapi.yaml is served at /api/openapi.yaml; a server without it does not start.
-public struct MissingOpenAPIDescription: Error, CustomStringConvertible {
-    public var path: String
-    public var description: String { "The OpenAPI description is missing: \(path)" }
 }

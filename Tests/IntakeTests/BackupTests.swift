@@ -113,9 +113,9 @@ struct BackupTests {
         try await Self.fileReports(1, directory: directory)
         let target = directory + "/b.sqlite"
         try DatabaseMaintenance.backup(databasePath: directory + "/intake.sqlite", to: target)
-        #expect(throws: MaintenanceError.self) { try DatabaseMaintenance.backup(databasePath: directory + "/intake.sqlite", to: target) }
+        #expect(throws: StoreError.self) { try DatabaseMaintenance.backup(databasePath: directory + "/intake.sqlite", to: target) }
         #expect(try DatabaseMaintenance.backup(databasePath: directory + "/intake.sqlite", to: target, overwrite: true).count("reports") == 1)
-        #expect(throws: MaintenanceError.self) { try DatabaseMaintenance.backup(databasePath: directory + "/none.sqlite", to: directory + "/c.sqlite") }
+        #expect(throws: StoreError.self) { try DatabaseMaintenance.backup(databasePath: directory + "/none.sqlite", to: directory + "/c.sqlite") }
         #expect(!FileManager.default.fileExists(atPath: directory + "/none.sqlite"))
     }
 
@@ -153,13 +153,13 @@ struct BackupTests {
 
         let lock = try ServerLock.acquire(databasePath: database, purpose: "intake serve")
         #expect(ServerLock.isHeld(databasePath: database))
-        let error = #expect(throws: ServerLock.Held.self) {
+        let error = #expect(throws: StoreError.self) {
             try DatabaseMaintenance.restore(backupPath: backupPath, databasePath: database)
         }
         #expect(error?.description.contains("intake serve (pid \(getpid()))") == true)
         #expect(try Self.trackingTokens(database).count == 2)
         // A second server on the same file is refused the same way.
-        #expect(throws: ServerLock.Held.self) { try ServerLock.acquire(databasePath: database, purpose: "intake serve") }
+        #expect(throws: StoreError.self) { try ServerLock.acquire(databasePath: database, purpose: "intake serve") }
         lock.release()
         #expect(!ServerLock.isHeld(databasePath: database))
         #expect(try DatabaseMaintenance.restore(backupPath: backupPath, databasePath: database).verification.count("reports") == 1)
@@ -175,7 +175,7 @@ struct BackupTests {
         #expect(throws: (any Error).self) { try DatabaseMaintenance.restore(backupPath: garbage, databasePath: database) }
         let empty = directory + "/empty.sqlite"
         try await TestSupport.openDatabase(empty).write { db in try db.execute(sql: "CREATE TABLE t(x)") }
-        #expect(throws: MaintenanceError.self) { try DatabaseMaintenance.restore(backupPath: empty, databasePath: database) }
+        #expect(throws: StoreError.self) { try DatabaseMaintenance.restore(backupPath: empty, databasePath: database) }
         #expect(try Self.trackingTokens(database).count == 1)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains("before-restore") || $0.contains("restoring") }
         #expect(leftovers.isEmpty)

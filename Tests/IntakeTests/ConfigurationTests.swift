@@ -31,7 +31,7 @@ struct ConfigurationTests {
                      "INTAKE_OUTBOX_RETENTION_DAYS", "INTAKE_FEEDBACK_DAYS", "INTAKE_SMTP_STARTTLS"] {
             #expect(found.contains { $0.hasPrefix(name + "=") }, "\(name) is reported")
         }
-        let message = AppConfiguration.Problem(problems: found).description
+        let message = ServiceError.configuration(found).description
         #expect(message.hasPrefix("The configuration has 8 problem(s):"))
     }
 

@@ -261,7 +261,7 @@ struct StorageFullTests {
         #expect(try AppConfiguration.fromEnvironment([:]).databaseMaxMB == nil)
         #expect(try AppConfiguration.fromEnvironment(["INTAKE_DATABASE_MAX_MB": "512"]).databaseMaxMB == 512)
         for bad in ["0", "-5", "tio", "1.5"] {
-            #expect(throws: AppConfiguration.Problem.self) { try AppConfiguration.fromEnvironment(["INTAKE_DATABASE_MAX_MB": bad]) }
+            #expect(throws: ServiceError.self) { try AppConfiguration.fromEnvironment(["INTAKE_DATABASE_MAX_MB": bad]) }
             do {
                 _ = try AppConfiguration.fromEnvironment(["INTAKE_DATABASE_MAX_MB": bad])
             } catch {

@@ -72,17 +72,10 @@ public struct AppConfiguration: Sendable {
         return directory.isEmpty ? "." : directory
     }
 
-    public struct Problem: Error, CustomStringConvertible, Sendable {
-        public var problems: [String]
-        public var description: String {
-            "The configuration has \(problems.count) problem(s):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
-        }
-    }
-
     /// Reads every `INTAKE_*` variable and reports all problems at once.
     /// With `INTAKE_CONFIG_FILE` set, that file's `KEY=VALUE` lines are read first; the
     /// environment wins over the file.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> AppConfiguration {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ServiceError) -> AppConfiguration {
         var config = AppConfiguration()
         let environment = try ConfigurationFile.merged(environment: environment).values
         var env = EnvironmentReader(environment)
@@ -116,7 +109,7 @@ public struct AppConfiguration: Sendable {
             env.problems.append(contentsOf: error.problems)
         }
         env.problems.append(contentsOf: config.validate())
-        guard env.problems.isEmpty else { throw Problem(problems: env.problems) }
+        guard env.problems.isEmpty else { throw ServiceError.configuration(env.problems) }
         return config
     }
 

@@ -14,9 +14,9 @@ public struct ConfigurationFile: Sendable {
     }
 
     /// Reads the file; every malformed line is a problem, listed with its line number.
-    public static func load(path: String) throws(AppConfiguration.Problem) -> ConfigurationFile {
+    public static func load(path: String) throws(ServiceError) -> ConfigurationFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw AppConfiguration.Problem(problems: ["INTAKE_CONFIG_FILE=\(path) is not a readable UTF-8 file"])
+            throw ServiceError.configuration(["INTAKE_CONFIG_FILE=\(path) is not a readable UTF-8 file"])
         }
         var values: [String: String] = [:]
         var problems: [String] = []
@@ -40,12 +40,12 @@ public struct ConfigurationFile: Sendable {
             }
             values[key] = value
         }
-        guard problems.isEmpty else { throw AppConfiguration.Problem(problems: problems) }
+        guard problems.isEmpty else { throw ServiceError.configuration(problems) }
         return ConfigurationFile(path: path, values: values)
     }
 
     /// The file's values overlaid with the environment: the environment wins.
-    public static func merged(environment: [String: String]) throws(AppConfiguration.Problem) -> (values: [String: String], file: ConfigurationFile?) {
+    public static func merged(environment: [String: String]) throws(ServiceError) -> (values: [String: String], file: ConfigurationFile?) {
         guard let path = environment["INTAKE_CONFIG_FILE"]?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
             return (environment, nil)
         }

@@ -41,7 +41,7 @@ public struct OutboxWorker: Service {
             transport = try FileMailTransport(directory: folder, logger: services.logger)
             services.logger.notice("no SMTP server configured: mails are written as .eml files", metadata: ["folder": .string(folder)])
         } else {
-            throw AppConfiguration.Problem(problems: [
+            throw ServiceError.configuration([
                 "INTAKE_SMTP_URL is not set. Set it (smtp://host:port), or set INTAKE_DEMO=true to write mails to files instead.",
             ])
         }

@@ -89,12 +89,8 @@ public struct MailIntakeService: Service {
         return try result.get()
     }
 
-    public struct PollFailure: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     /// One pass over the mailbox: every message still in the folder, oldest first.
-    func poll(_ mailbox: IMAPMailbox, queue: DispatchQueue) async -> Result<Int, PollFailure> {
+    func poll(_ mailbox: IMAPMailbox, queue: DispatchQueue) async -> Result<Int, ServiceError> {
         do {
             let session = try await onQueue(queue) { () throws(IMAPError) in try IMAPSession(mailbox: mailbox) }
             let uids = try await onQueue(queue) { () throws(IMAPError) in
@@ -114,7 +110,7 @@ public struct MailIntakeService: Service {
                 } catch {
                     // Not stored (the database cannot be written): the message stays for the next poll.
                     services.database.storage.noteFailure(error, during: "mail intake")
-                    return .failure(PollFailure(description: "the mail could not be stored: the database cannot be written"))
+                    return .failure(ServiceError.mailbox("the mail could not be stored: the database cannot be written"))
                 }
                 services.metrics.mailIntakeMessage(mailbox: mailbox.label, outcome: outcome)
                 if let pause = services.configuration.imapTestPauseBeforeMove {
@@ -127,7 +123,7 @@ public struct MailIntakeService: Service {
             }
             return .success(handled)
         } catch {
-            return .failure(PollFailure(description: error.description))
+            return .failure(ServiceError.mailbox(error.description))
         }
     }
 
@@ -155,7 +151,7 @@ public struct MailIntakeService: Service {
         let catalogue = services.catalogue
         let agreement = catalogue.agreement(mailbox.route)
         guard let region = catalogue.region(agreement?.regionKey ?? mailbox.route) else {
-            throw PollFailure(description: "INTAKE_IMAP ROUTE \(mailbox.route) names nothing in the catalogue")
+            throw ServiceError.mailbox("INTAKE_IMAP ROUTE \(mailbox.route) names nothing in the catalogue")
         }
         var attachmentLines: [String] = []
         for attachment in message.attachments where Self.isDocx(attachment) {

@@ -22,14 +22,8 @@ public final class TriageService: Sendable {
         self.metrics = metrics
     }
 
-    public enum Failure: Error, Sendable, Equatable {
-        /// No such report, or one the user may not see: the same answer, so ids are not enumerable.
-        case notFound
-        case forbidden
-        case refused(Workflow.Refusal)
-        /// The database cannot store anything now (full disk, size cap, unwritable file): nothing was changed.
-        case storageUnavailable
-    }
+    /// The name the triage pages and the API use for an action's refusals (all are `ServiceError`s).
+    public typealias Failure = ServiceError
 
     /// The facts about a report every action needs, read inside the action's transaction.
     struct Core: Sendable {
@@ -63,17 +57,17 @@ public final class TriageService: Sendable {
 
     /// Runs an action on a report the user may work with, in one write transaction.
     private func act<T: Sendable>(_ reportId: Int64, by user: StaffUser, now: Date,
-                                  _ body: @escaping @Sendable (Database, Core, AuditActor) throws -> T) async throws(Failure) -> T {
+                                  _ body: @escaping @Sendable (Database, Core, AuditActor) throws -> T) async throws(ServiceError) -> T {
         guard AccessPolicy.canWorkWithReports(user) else { throw .forbidden }
         do {
             return try await database.pool.write { db in
                 guard let core = try Self.core(reportId, in: db),
-                      AccessPolicy.canSee(reportRoutedTo: core.functionKeys, by: user) else { throw Failure.notFound }
+                      AccessPolicy.canSee(reportRoutedTo: core.functionKeys, by: user) else { throw ServiceError.notFound }
                 let result = try body(db, core, .user(id: user.id, name: user.name))
                 try db.execute(sql: "UPDATE report SET updated_at = ? WHERE id = ?", arguments: [now, reportId])
                 return result
             }
-        } catch let failure as Failure {
+        } catch let failure as ServiceError {
             throw failure
         } catch let refusal as Workflow.Refusal {
             throw .refused(refusal)
@@ -91,7 +85,7 @@ public final class TriageService: Sendable {
     /// message to the reporter (`message`), privacy-checked like a reply: it is stored as the
     /// closing reply, shown first on the tracking page and carried in the closing mail itself.
     /// An open target takes an optional message, stored as a reply. Nothing changes when refused.
-    public func changeState(_ reportId: Int64, to target: String, message: String? = nil, by user: StaffUser, now: Date) async throws(Failure) {
+    public func changeState(_ reportId: Int64, to target: String, message: String? = nil, by user: StaffUser, now: Date) async throws(ServiceError) {
         let lifecycle = catalogue.lifecycle
         let composer = composer
         let closing = lifecycle.state(target).map { !$0.isOpen } ?? false
@@ -131,16 +125,16 @@ public final class TriageService: Sendable {
     }
 
     /// The report's state, for choosing which refusal to show; the access rules of every action apply.
-    private func currentState(_ reportId: Int64, by user: StaffUser) async throws(Failure) -> String {
+    private func currentState(_ reportId: Int64, by user: StaffUser) async throws(ServiceError) -> String {
         guard AccessPolicy.canWorkWithReports(user) else { throw .forbidden }
         do {
             let found = try await database.pool.read { db -> String? in
                 guard let core = try Self.core(reportId, in: db), AccessPolicy.canSee(reportRoutedTo: core.functionKeys, by: user) else { return nil }
                 return core.stateKey
             }
-            guard let found else { throw Failure.notFound }
+            guard let found else { throw ServiceError.notFound }
             return found
-        } catch let failure as Failure {
+        } catch let failure as ServiceError {
             throw failure
         } catch {
             throw .notFound
@@ -156,7 +150,7 @@ public final class TriageService: Sendable {
     // MARK: messages
 
     /// A reply is shown on the tracking page and mailed when the reporter left an e-mail address.
-    public func reply(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
+    public func reply(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(ServiceError) {
         let body: String
         switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
@@ -174,7 +168,7 @@ public final class TriageService: Sendable {
         }
     }
 
-    public func addNote(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
+    public func addNote(_ reportId: Int64, text: String, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(ServiceError) {
         let body: String
         switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
@@ -195,7 +189,7 @@ public final class TriageService: Sendable {
     // MARK: assignment
 
     /// Assigns to an active handläggare in one of the report's functions (nil: nobody). Mails the new assignee.
-    public func assign(_ reportId: Int64, to assigneeId: Int64?, by user: StaffUser, now: Date) async throws(Failure) {
+    public func assign(_ reportId: Int64, to assigneeId: Int64?, by user: StaffUser, now: Date) async throws(ServiceError) {
         let composer = composer
         let staff = staff
         try await act(reportId, by: user, now: now) { db, core, actor in
@@ -222,7 +216,7 @@ public final class TriageService: Sendable {
 
     /// Moves the report to another agreement of its region: the routes change, the new owners are
     /// notified, the deadline follows the new agreement, and the old routes stay in the history.
-    public func reclassify(_ reportId: Int64, to agreementKey: String, by user: StaffUser, now: Date) async throws(Failure) {
+    public func reclassify(_ reportId: Int64, to agreementKey: String, by user: StaffUser, now: Date) async throws(ServiceError) {
         let catalogue = catalogue
         let composer = composer
         try await act(reportId, by: user, now: now) { db, core, actor in
@@ -265,7 +259,7 @@ public final class TriageService: Sendable {
     /// One step up the region's ladder, confirmed, with a reason for staff and a plain sentence for
     /// the reporter (both privacy-checked). That level's mailbox is notified; the reporter sees the
     /// step on the tracking page and is mailed when they left an address.
-    public func escalate(_ reportId: Int64, reason: String, publicText: String, confirmed: Bool, by user: StaffUser, now: Date) async throws(Failure) {
+    public func escalate(_ reportId: Int64, reason: String, publicText: String, confirmed: Bool, by user: StaffUser, now: Date) async throws(ServiceError) {
         let checkedReason: String
         let checkedPublic: String
         switch Workflow.checkText(reason, maxLength: 2000, names: catalogue.names) {
@@ -301,7 +295,7 @@ public final class TriageService: Sendable {
     }
 
     /// Links two reports (both ways); the other report must be one the user can see.
-    public func link(_ reportId: Int64, toReference reference: String, by user: StaffUser, now: Date) async throws(Failure) {
+    public func link(_ reportId: Int64, toReference reference: String, by user: StaffUser, now: Date) async throws(ServiceError) {
         let wanted = reference.trimmingCharacters(in: .whitespaces).uppercased()
         try await act(reportId, by: user, now: now) { db, core, actor in
             guard let otherId = try Int64.fetchOne(db, sql: "SELECT id FROM report WHERE reference = ?", arguments: [wanted]),
@@ -317,7 +311,7 @@ public final class TriageService: Sendable {
     }
 
     /// Marks (or unmarks) a recurring problem as *systemfel*.
-    public func setSystemfel(_ reportId: Int64, _ value: Bool, by user: StaffUser, now: Date) async throws(Failure) {
+    public func setSystemfel(_ reportId: Int64, _ value: Bool, by user: StaffUser, now: Date) async throws(ServiceError) {
         try await act(reportId, by: user, now: now) { db, core, actor in
             guard core.systemfel != value else { return }
             try db.execute(sql: "UPDATE report SET systemfel = ? WHERE id = ?", arguments: [value, core.id])
@@ -329,7 +323,7 @@ public final class TriageService: Sendable {
 
     /// What the report led to, as a public, de-identified text; shown on /larande only when
     /// `publishable`. The privacy check refuses identity numbers and patient names.
-    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
+    public func setOutcome(_ reportId: Int64, text: String, publishable: Bool, by user: StaffUser, now: Date, confirmedNotNames: Set<String> = []) async throws(ServiceError) {
         let body: String
         switch Workflow.checkText(text, maxLength: 2000, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): body = checked
@@ -352,7 +346,7 @@ public final class TriageService: Sendable {
     // MARK: the reporter
 
     /// The reporter adds information from the tracking page; the handlers are notified.
-    public func reporterAdds(token: String, text: String, now: Date, confirmedNotNames: Set<String> = []) async throws(Failure) {
+    public func reporterAdds(token: String, text: String, now: Date, confirmedNotNames: Set<String> = []) async throws(ServiceError) {
         guard SecretToken.isWellFormed(token) else { throw .notFound }
         let body: String
         switch Workflow.checkText(text, names: catalogue.names, confirmed: confirmedNotNames) {
@@ -365,7 +359,7 @@ public final class TriageService: Sendable {
         do {
             try await database.pool.write { db in
                 guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM report WHERE tracking_token = ?", arguments: [token]),
-                      let core = try Self.core(id, in: db) else { throw Failure.notFound }
+                      let core = try Self.core(id, in: db) else { throw ServiceError.notFound }
                 try Self.insertMessage(id, kind: .reporter, author: nil, body: body, now: now, in: db)
                 try db.execute(sql: "UPDATE report SET updated_at = ? WHERE id = ?", arguments: [now, id])
                 try AuditLog.record(AuditEntry(actor: .reporter, action: .reporterAdded, reportId: id), at: now, in: db)
@@ -374,7 +368,7 @@ public final class TriageService: Sendable {
                                                 reportId: id, now: now, in: db)
                 }
             }
-        } catch let failure as Failure {
+        } catch let failure as ServiceError {
             throw failure
         } catch where StorageFailure.isStorageError(error) {
             database.storage.noteFailure(error, during: "reporter addition")
@@ -393,7 +387,7 @@ public final class TriageService: Sendable {
         let staff = staff
         return try await database.pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM inbound_mail WHERE message_key = ?", arguments: [mail.key]) == true { return false }
-            guard let core = try Self.core(reportId, in: db) else { throw Failure.notFound }
+            guard let core = try Self.core(reportId, in: db) else { throw ServiceError.notFound }
             try Self.insertMessage(reportId, kind: .reporter, author: nil, body: text, now: now, in: db)
             try db.execute(sql: "UPDATE report SET updated_at = ? WHERE id = ?", arguments: [now, reportId])
             try AuditLog.record(AuditEntry(actor: .reporter, action: .reporterAdded, reportId: reportId, after: "e-post"), at: now, in: db)

@@ -36,11 +36,6 @@ public struct DatabaseVerification: Sendable {
     }
 }
 
-public struct MaintenanceError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Online backup, restore and verification of the SQLite file.
 public enum DatabaseMaintenance {
     /// Copies the live database with SQLite's backup API into `destination`. The copy is read
@@ -53,9 +48,9 @@ public enum DatabaseMaintenance {
         databasePath: String, to destination: String, overwrite: Bool = false, pagesPerStep: Int32 = 64,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> DatabaseVerification {
-        guard FileManager.default.fileExists(atPath: databasePath) else { throw MaintenanceError("no database at \(databasePath)") }
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw StoreError.maintenance("no database at \(databasePath)") }
         if FileManager.default.fileExists(atPath: destination) && !overwrite {
-            throw MaintenanceError("\(destination) exists; choose another name (or --force to replace it)")
+            throw StoreError.maintenance("\(destination) exists; choose another name (or --force to replace it)")
         }
         let partial = destination + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
@@ -76,7 +71,7 @@ public enum DatabaseMaintenance {
             try source.close()
             let verification = try verify(path: partial)
             guard verification.isHealthy else {
-                throw MaintenanceError("the copy does not verify:\n" + verification.lines.joined(separator: "\n"))
+                throw StoreError.maintenance("the copy does not verify:\n" + verification.lines.joined(separator: "\n"))
             }
             if overwrite { try? FileManager.default.removeItem(atPath: destination) }
             try FileManager.default.moveItem(atPath: partial, toPath: destination)
@@ -91,7 +86,7 @@ public enum DatabaseMaintenance {
 
     /// Integrity and foreign-key checks, migrations, and counts of what the file holds.
     public static func verify(path: String) throws -> DatabaseVerification {
-        guard FileManager.default.fileExists(atPath: path) else { throw MaintenanceError("no database at \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.maintenance("no database at \(path)") }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.readonly = true
@@ -139,7 +134,7 @@ public enum DatabaseMaintenance {
     public static func restore(backupPath: String, databasePath: String, now: Date = Date()) throws -> (verification: DatabaseVerification, savedPrevious: String?) {
         let backupCheck = try verify(path: backupPath)
         guard backupCheck.isHealthy else {
-            throw MaintenanceError("the backup does not verify; nothing was changed:\n" + backupCheck.lines.joined(separator: "\n"))
+            throw StoreError.maintenance("the backup does not verify; nothing was changed:\n" + backupCheck.lines.joined(separator: "\n"))
         }
         let lock = try ServerLock.acquire(databasePath: databasePath, purpose: "restore")
         defer { lock.release() }

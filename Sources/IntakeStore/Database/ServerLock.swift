@@ -8,14 +8,6 @@ import Glibc
 /// on SIGKILL, so a crash never leaves a stale lock. The file holds the holder's pid and
 /// purpose for the message the other side prints.
 public final class ServerLock: @unchecked Sendable {
-    public struct Held: Error, CustomStringConvertible, Sendable {
-        public var databasePath: String
-        public var holder: String
-        public var description: String {
-            "\(databasePath) is in use by \(holder). Stop the server first (systemctl stop samverkan-intake), then try again."
-        }
-    }
-
     public let path: String
     private var fd: Int32
 
@@ -31,11 +23,11 @@ public final class ServerLock: @unchecked Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw MaintenanceError("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw StoreError.maintenance("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             close(fd)
-            throw Held(databasePath: databasePath, holder: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another process")
+            throw StoreError.databaseInUse(databasePath: databasePath, holder: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another process")
         }
         let text = "\(purpose) (pid \(getpid()))\n"
         _ = ftruncate(fd, 0)

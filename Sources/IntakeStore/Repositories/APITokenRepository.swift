@@ -30,36 +30,20 @@ public final class APITokenRepository: Sendable {
         self.database = database
     }
 
-    public enum Problem: Error, Sendable, Equatable {
-        case unknownUser
-        case inactiveUser
-        case notFound
-        case ambiguous
-        /// The database cannot be written right now (a full disk): nothing was changed.
-        case storageUnavailable
-
-        public var message: String {
-            switch self {
-            case .unknownUser: "No account with that e-mail address."
-            case .inactiveUser: "The account is not active."
-            case .notFound: "No such token."
-            case .ambiguous: "Several tokens start like that; give the id or a longer prefix."
-            case .storageUnavailable: "The database cannot be written (full disk?); nothing was changed."
-            }
-        }
-    }
+    /// The name the admin pages use for a token's refusals (all of them are `StoreError`s).
+    public typealias Problem = StoreError
 
     /// Makes a token for an active account. Returns the secret (shown once) and the stored token.
-    public func create(userEmail: String, readWrite: Bool, label: String?, by actor: AuditActor, now: Date) async throws(Problem) -> (secret: String, token: APIToken) {
+    public func create(userEmail: String, readWrite: Bool, label: String?, by actor: AuditActor, now: Date) async throws(StoreError) -> (secret: String, token: APIToken) {
         let random = SecretToken.generate()
         let secret = Self.marker + random
         let prefix = String(random.prefix(Self.prefixLength))
         do {
             return try await database.pool.write { db in
                 guard let user = try StaffRepository.fetchUser(db, sql: "SELECT * FROM staff_user WHERE email = ?", arguments: [userEmail.trimmingCharacters(in: .whitespaces)]) else {
-                    throw Problem.unknownUser
+                    throw StoreError.unknownUser
                 }
-                guard user.active else { throw Problem.inactiveUser }
+                guard user.active else { throw StoreError.inactiveUser }
                 let cleanLabel = label?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(100).description
                 try db.execute(sql: """
                     INSERT INTO api_token (user_id, prefix, token_hash, read_write, label, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -69,12 +53,12 @@ public final class APITokenRepository: Sendable {
                                                after: "\(Self.marker)\(prefix)… \(readWrite ? "read-write" : "read-only")"), at: now, in: db)
                 return (secret, APIToken(id: id, prefix: prefix, user: user, readWrite: readWrite, label: cleanLabel, createdAt: now))
             }
-        } catch let problem as Problem {
+        } catch let problem as StoreError {
             throw problem
         } catch {
             // A full disk or unwritable database is a 503, not "not found".
             if database.storage.noteFailure(error, during: "api token") { throw .storageUnavailable }
-            throw .notFound
+            throw .tokenNotFound
         }
     }
 
@@ -95,7 +79,7 @@ public final class APITokenRepository: Sendable {
     }
 
     /// Revokes by id (`12`) or by prefix (`sbk_AbCd…`, `AbCd`). Revoking twice is not an error.
-    public func revoke(_ idOrPrefix: String, by actor: AuditActor, now: Date) async throws(Problem) -> APIToken {
+    public func revoke(_ idOrPrefix: String, by actor: AuditActor, now: Date) async throws(StoreError) -> APIToken {
         var wanted = idOrPrefix.trimmingCharacters(in: .whitespaces)
         if wanted.hasSuffix("…") { wanted.removeLast() }
         // `sbk_…` is always a prefix, never an id.
@@ -111,8 +95,8 @@ public final class APITokenRepository: Sendable {
                     let prefix = String(key.prefix(Self.prefixLength))
                     rows = try Row.fetchAll(db, sql: "SELECT * FROM api_token WHERE substr(prefix, 1, ?) = ?", arguments: [prefix.count, prefix])
                 }
-                guard !rows.isEmpty else { throw Problem.notFound }
-                guard rows.count == 1, var token = try Self.token(rows[0], in: db) else { throw Problem.ambiguous }
+                guard !rows.isEmpty else { throw StoreError.tokenNotFound }
+                guard rows.count == 1, var token = try Self.token(rows[0], in: db) else { throw StoreError.ambiguousToken }
                 if token.revokedAt == nil {
                     try db.execute(sql: "UPDATE api_token SET revoked_at = ? WHERE id = ?", arguments: [now, token.id])
                     try AuditLog.record(AuditEntry(actor: actor, action: .tokenRevoked, targetUserId: token.user.id, after: token.displayPrefix), at: now, in: db)
@@ -120,12 +104,12 @@ public final class APITokenRepository: Sendable {
                 }
                 return token
             }
-        } catch let problem as Problem {
+        } catch let problem as StoreError {
             throw problem
         } catch {
             // A full disk or unwritable database is a 503, not "not found".
             if database.storage.noteFailure(error, during: "api token") { throw .storageUnavailable }
-            throw .notFound
+            throw .tokenNotFound
         }
     }
 

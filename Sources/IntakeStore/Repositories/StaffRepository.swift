@@ -20,35 +20,8 @@ public final class StaffRepository: Sendable {
         self.bcryptCost = bcryptCost
     }
 
-    public enum Problem: Error, Sendable, Equatable {
-        case emailTaken
-        case invalidEmail
-        /// An address a mail header cannot carry (not ASCII, over 254 octets, …).
-        case unwritableEmail(MailAddress.Problem)
-        case emptyName
-        case unknownFunction(String)
-        case functionsOnlyForHandlaggare
-        case weakPassword(LocalizedText)
-        case notFound
-        case lastAdmin
-        /// The database cannot be written right now (a full disk): nothing was changed.
-        case storageUnavailable
-
-        public var message: LocalizedText {
-            switch self {
-            case .emailTaken: LocalizedText(sv: "Det finns redan ett konto med den e-postadressen.", en: "There is already an account with that e-mail address.")
-            case .invalidEmail: LocalizedText(sv: "Skriv en e-postadress som namn@exempel.se.", en: "Write an e-mail address such as name@example.se.")
-            case .unwritableEmail(let problem): problem.message
-            case .emptyName: LocalizedText(sv: "Skriv personens namn.", en: "Write the person's name.")
-            case .unknownFunction(let key): LocalizedText(sv: "Funktionen ”\(key)” finns inte i katalogen.", en: "The function “\(key)” is not in the catalogue.")
-            case .functionsOnlyForHandlaggare: LocalizedText(sv: "Bara handläggare är medlemmar i förvaltande funktioner. Välj minst en funktion för en handläggare.", en: "Only case officers are members of owning functions. Choose at least one function for a case officer.")
-            case .weakPassword(let text): text
-            case .notFound: LocalizedText(sv: "Kontot finns inte.", en: "The account does not exist.")
-            case .lastAdmin: LocalizedText(sv: "Det måste finnas minst en aktiv administratör.", en: "There must be at least one active administrator.")
-            case .storageUnavailable: LocalizedText(sv: "Det går inte att spara just nu. Ingenting har ändrats. Försök igen om en stund.", en: "Nothing can be saved right now. Nothing was changed. Try again in a while.")
-            }
-        }
-    }
+    /// The name the admin pages use for an account's refusals (all of them are `StoreError`s).
+    public typealias Problem = StoreError
 
     public struct NewUser: Sendable {
         public var email: String
@@ -100,7 +73,7 @@ public final class StaffRepository: Sendable {
 
     // MARK: accounts
 
-    static func validate(email: String, name: String, role: StaffRole, functionKeys: [String], catalogue: Catalogue) -> Problem? {
+    static func validate(email: String, name: String, role: StaffRole, functionKeys: [String], catalogue: Catalogue) -> StoreError? {
         let parts = email.split(separator: "@")
         if parts.count != 2 || parts[1].contains(where: { $0 == " " }) || !parts[1].contains(".") || email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) {
             return .invalidEmail
@@ -112,7 +85,7 @@ public final class StaffRepository: Sendable {
         return nil
     }
 
-    public func create(_ user: NewUser, catalogue: Catalogue, by actor: AuditActor, now: Date) async throws(Problem) -> StaffUser {
+    public func create(_ user: NewUser, catalogue: Catalogue, by actor: AuditActor, now: Date) async throws(StoreError) -> StaffUser {
         let email = user.email.trimmingCharacters(in: .whitespaces)
         let name = user.name.trimmingCharacters(in: .whitespaces)
         if let problem = Self.validate(email: email, name: name, role: user.role, functionKeys: user.functionKeys, catalogue: catalogue) { throw problem }
@@ -120,7 +93,7 @@ public final class StaffRepository: Sendable {
         let passwordHash = await hash(user.password)
         do {
             return try await database.pool.write { db in
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM staff_user WHERE email = ?", arguments: [email]) == true { throw Problem.emailTaken }
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM staff_user WHERE email = ?", arguments: [email]) == true { throw StoreError.emailTaken }
                 try db.execute(sql: """
                     INSERT INTO staff_user (email, name, role, password_hash, must_change_password, created_at) VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [email, name, user.role.rawValue, passwordHash, user.mustChangePassword, now])
@@ -132,24 +105,24 @@ public final class StaffRepository: Sendable {
                 try AuditLog.record(AuditEntry(actor: actor, action: .userCreated, targetUserId: id, after: Self.describe(created)), at: now, in: db)
                 return created
             }
-        } catch let problem as Problem {
+        } catch let problem as StoreError {
             throw problem
         } catch {
             // A full disk or unwritable database is a 503, not "not found".
             if database.storage.noteFailure(error, during: "staff account") { throw .storageUnavailable }
-            throw .notFound
+            throw .accountNotFound
         }
     }
 
     /// Changes name, role, functions and whether the account is active. Deactivating ends its sessions.
     public func update(id: Int64, name: String, role: StaffRole, functionKeys: [String], active: Bool, catalogue: Catalogue, by actor: AuditActor, now: Date) async throws -> StaffUser {
-        guard let before = try await user(id: id) else { throw Problem.notFound }
+        guard let before = try await user(id: id) else { throw StoreError.accountNotFound }
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         if let problem = Self.validate(email: before.email, name: trimmed, role: role, functionKeys: functionKeys, catalogue: catalogue) { throw problem }
         return try await database.pool.write { db in
             if before.role == .admin && before.active && (role != .admin || !active) {
                 let admins = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM staff_user WHERE role = 'admin' AND active = 1") ?? 0
-                if admins <= 1 { throw Problem.lastAdmin }
+                if admins <= 1 { throw StoreError.lastAdmin }
             }
             try db.execute(sql: "UPDATE staff_user SET name = ?, role = ?, active = ? WHERE id = ?", arguments: [trimmed, role.rawValue, active, id])
             try db.execute(sql: "DELETE FROM staff_membership WHERE user_id = ?", arguments: [id])
@@ -245,24 +218,24 @@ public final class StaffRepository: Sendable {
     /// Sets a new password (checked against the policy), ends the account's other sessions,
     /// invalidates every open reset link of the account and clears "must change".
     public func setPassword(userId: Int64, password: String, keepSession sessionHash: String? = nil, mustChange: Bool = false,
-                            by actor: AuditActor, now: Date) async throws(Problem) {
+                            by actor: AuditActor, now: Date) async throws(StoreError) {
         if let weak = PasswordPolicy.problem(with: password) { throw .weakPassword(weak) }
         let passwordHash = await hash(password)
         do {
             try await database.pool.write { db in
                 try db.execute(sql: "UPDATE staff_user SET password_hash = ?, must_change_password = ? WHERE id = ?", arguments: [passwordHash, mustChange, userId])
-                guard db.changesCount == 1 else { throw Problem.notFound }
+                guard db.changesCount == 1 else { throw StoreError.accountNotFound }
                 try db.execute(sql: "DELETE FROM staff_session WHERE user_id = ? AND id_hash IS NOT ?", arguments: [userId, sessionHash])
                 // A reset link mailed before the change must not undo it.
                 try db.execute(sql: "DELETE FROM password_reset WHERE user_id = ? AND used_at IS NULL", arguments: [userId])
                 try AuditLog.record(AuditEntry(actor: actor, action: .passwordChanged, targetUserId: userId), at: now, in: db)
             }
-        } catch let problem as Problem {
+        } catch let problem as StoreError {
             throw problem
         } catch {
             // A full disk or unwritable database is a 503, not "not found".
             if database.storage.noteFailure(error, during: "staff account") { throw .storageUnavailable }
-            throw .notFound
+            throw .accountNotFound
         }
     }
 
@@ -354,26 +327,26 @@ public final class StaffRepository: Sendable {
 
     /// Uses a reset token once: sets the password, ends every session of the account and
     /// invalidates any other open reset link of it.
-    public func completePasswordReset(token: String, password: String, now: Date) async throws(Problem) -> StaffUser {
+    public func completePasswordReset(token: String, password: String, now: Date) async throws(StoreError) -> StaffUser {
         if let weak = PasswordPolicy.problem(with: password) { throw .weakPassword(weak) }
-        guard let user = try? await resetTarget(token: token, now: now) else { throw .notFound }
+        guard let user = try? await resetTarget(token: token, now: now) else { throw .accountNotFound }
         let passwordHash = await hash(password)
         do {
             try await database.pool.write { db in
                 try db.execute(sql: "UPDATE password_reset SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
                                arguments: [now, Digest.sha256Hex(token), now])
-                guard db.changesCount == 1 else { throw Problem.notFound }
+                guard db.changesCount == 1 else { throw StoreError.accountNotFound }
                 try db.execute(sql: "UPDATE staff_user SET password_hash = ?, must_change_password = 0 WHERE id = ?", arguments: [passwordHash, user.id])
                 try db.execute(sql: "DELETE FROM staff_session WHERE user_id = ?", arguments: [user.id])
                 try db.execute(sql: "DELETE FROM password_reset WHERE user_id = ? AND used_at IS NULL", arguments: [user.id])
                 try AuditLog.record(AuditEntry(actor: .user(id: user.id, name: user.name), action: .passwordChanged, targetUserId: user.id), at: now, in: db)
             }
-        } catch let problem as Problem {
+        } catch let problem as StoreError {
             throw problem
         } catch {
             // A full disk or unwritable database is a 503, not "not found".
             if database.storage.noteFailure(error, during: "staff account") { throw .storageUnavailable }
-            throw .notFound
+            throw .accountNotFound
         }
         return user
     }

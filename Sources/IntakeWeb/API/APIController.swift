@@ -330,6 +330,7 @@ struct APIController: Sendable {
                 case .forbidden: throw Problem(status: .forbidden, detail: AppError.forbidden.message)
                 case .refused(let refusal): throw Problem(status: .unprocessableContent, detail: refusal.message)
                 case .storageUnavailable: throw AppError.storageUnavailable
+                case .configuration, .openAPIDescriptionMissing, .mailbox: throw failure  // not thrown by actions: a 500
                 }
             }
             context.logger.info("api action", metadata: ["report": .stringConvertible(id), "token": .stringConvertible(context.apiToken?.id ?? 0)])
