@@ -38,8 +38,16 @@ struct PhoneReportController: Sendable {
         PublicReportController.reportFormFields(catalogue).filter { $0 != FormGuard.fillTimeField && $0 != FormGuard.honeypotField }
     }
 
+    /// The public form's pages in the staff layout: the navigation's user (their role in `language`,
+    /// the form's language on a POST) and the session's CSRF token.
     func place(_ context: AppRequestContext, language: Language) -> PublicReportController.FormPlace {
-        PublicReportController.FormPlace(basePath: Self.basePath, homePath: Self.basePath, staffValues: StaffPage.values(context: context, language: language))
+        let session = context.staffSession
+        let staff = session.map { session in
+            Layout.StaffBar(name: session.user.name, role: session.user.role.name[language],
+                            canWork: AccessPolicy.canWorkWithReports(session.user), isAdmin: AccessPolicy.canAdminister(session.user))
+        }
+        return PublicReportController.FormPlace(basePath: Self.basePath, homePath: Self.basePath, title: PhoneTexts.startTitle,
+                                                staff: staff, csrf: session?.csrfToken)
     }
 
     // MARK: pages
@@ -47,12 +55,10 @@ struct PhoneReportController: Sendable {
     /// Which county the call is about.
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
-        var page = StaffPage.base(request, context: context, title: language == .sv ? "Registrera rapport från telefonsamtal" : "Register a report from a phone call",
-                                  path: Self.basePath)
-        page["regions"] = catalogue.regions.map { region in
-            ["name": region.name[language], "href": "\(Self.basePath)/\(region.key)" + language.query]
-        }
-        return services.renderer.page("pages/phone-start", page)
+        let page = PhoneStartPage(regions: catalogue.regions.map { region in
+            NamedLink(name: region.name[language], href: "\(Self.basePath)/\(region.key)" + language.query)
+        })
+        return services.renderer.page(page, layout: StaffPage.layout(request, context: context, title: PhoneTexts.startTitle[language], path: Self.basePath))
     }
 
     /// The agreement choice, then the form: the public pages in the staff layout.
@@ -74,10 +80,8 @@ struct PhoneReportController: Sendable {
         let place = place(context, language: language)
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = forms.resolveAgreement(choice, region: region) else {
             IntakeMetrics.reportsRefused.increment()
-            return await forms.chooseAgreementPage(region: region, language: language, error: LocalizedText(
-                sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
-                en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
-                status: .unprocessableContent, place: place)
+            return await forms.chooseAgreementPage(region: region, language: language, error: PublicTexts.agreementGone,
+                                                   status: .unprocessableContent, place: place)
         }
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
         switch form.validate(values, language: language, today: today) {
@@ -112,19 +116,18 @@ struct PhoneReportController: Sendable {
               registration.registeredBy == user.id || AccessPolicy.canAdminister(user)
         else { throw AppError.notFound }
         let receipt = registration.receipt
-        var page = StaffPage.base(request, context: context, title: language == .sv ? "Rapporten är registrerad" : "The report is registered",
-                                  path: "\(Self.basePath)/registrerad/\(id)")
-        page["reference"] = receipt.reference
-        page["hasAgreement"] = receipt.agreementKey != nil
-        page["agreement"] = receipt.agreementKey.flatMap { catalogue.agreement($0)?.name[language] } ?? ""
-        page["functions"] = receipt.routes.compactMap { catalogue.function($0.functionKey) }.map { ["name": $0.name[language]] }
-        page["feedbackDate"] = receipt.feedbackDueOn.formatted(language)
-        page["hasEmail"] = receipt.hasEmail
-        page["trackingURL"] = services.mailComposer.trackingURL(token: registration.trackingToken, language: receipt.language)
-        if AccessPolicy.canSee(reportRoutedTo: receipt.routes.map(\.functionKey), by: user) {
-            page["reportHref"] = "/handlaggning/rapporter/\(id)" + language.query
-        }
-        page["againHref"] = Self.basePath + language.query
-        return services.renderer.page("pages/phone-registered", page)
+        let page = PhoneRegisteredPage(
+            reference: receipt.reference,
+            agreement: receipt.agreementKey.flatMap { catalogue.agreement($0)?.name[language] } ?? "",
+            hasAgreement: receipt.agreementKey != nil,
+            functions: receipt.routes.compactMap { catalogue.function($0.functionKey) }.map { NameItem(name: $0.name[language]) },
+            feedbackDate: receipt.feedbackDueOn.formatted(language),
+            hasEmail: receipt.hasEmail,
+            trackingURL: services.mailComposer.trackingURL(token: registration.trackingToken, language: receipt.language),
+            reportHref: AccessPolicy.canSee(reportRoutedTo: receipt.routes.map(\.functionKey), by: user)
+                ? "/handlaggning/rapporter/\(id)" + language.query : nil,
+            againHref: Self.basePath + language.query)
+        let layout = StaffPage.layout(request, context: context, title: PhoneTexts.registeredTitle[language], path: "\(Self.basePath)/registrerad/\(id)")
+        return services.renderer.page(page, layout: layout)
     }
 }

@@ -66,11 +66,10 @@ struct PublicReportController: Sendable {
 
     @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
-        var page = PageContext.base(language: language, title: language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure", path: "/")
-        page["regions"] = catalogue.regions.map { region in
-            ["name": region.name[language], "href": "/rapportera/\(region.key)" + language.query]
-        }
-        return services.renderer.page("pages/home", page)
+        let page = HomePage(regions: catalogue.regions.map { region in
+            NamedLink(name: region.name[language], href: "/rapportera/\(region.key)" + language.query)
+        })
+        return services.renderer.page(page, layout: Layout(language: language, title: PublicTexts.reportTitle[language], path: "/"))
     }
 
     // MARK: the form
@@ -92,16 +91,14 @@ struct PublicReportController: Sendable {
         guard let choice = request.uri.queryParameters["avtal"].map(String.init), !choice.isEmpty else {
             if request.uri.queryParameters[Substring(Self.continueField)] != nil {
                 // "Fortsätt" with nothing chosen: say so, next to the choice, never a silent reload.
-                return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
-                    sv: "Välj en överenskommelse, eller ”Vet inte / ingen passar” om du är osäker.",
-                    en: "Choose an agreement, or “Don’t know / none fits” if you are not sure."), status: .unprocessableContent, place: place)
+                return await chooseAgreementPage(region: region, language: language, search: search, error: PublicTexts.agreementNotChosen,
+                                                 status: .unprocessableContent, place: place)
             }
             return await chooseAgreementPage(region: region, language: language, search: search, error: nil, place: place)
         }
         guard let resolved = resolveAgreement(choice, region: region) else {
-            return await chooseAgreementPage(region: region, language: language, search: search, error: LocalizedText(
-                sv: "Välj en överenskommelse i listan, eller ”Vet inte / ingen passar”.",
-                en: "Choose an agreement from the list, or “Don’t know / none fits”."), status: .unprocessableContent, place: place)
+            return await chooseAgreementPage(region: region, language: language, search: search, error: PublicTexts.agreementNotInList,
+                                             status: .unprocessableContent, place: place)
         }
         return formPage(ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement))
     }
@@ -116,50 +113,44 @@ struct PublicReportController: Sendable {
     /// suggestions, then the other agreements in ranked order; without it, agreements grouped by target group.
     func chooseAgreementPage(region: Region, language: Language, search: FinderQuery? = nil, error: LocalizedText?,
                              status: HTTPResponse.Status = .ok, place: FormPlace = .publicForm) async -> Response {
-        let title = language == .sv ? "Vilken överenskommelse gäller det?" : "Which agreement is it about?"
-        var extraQuery: [(String, String)] = []
-        if let search { extraQuery.append((Self.searchField, search.text)) }
-        var page = place.page(language: language, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title,
-                              path: "\(place.basePath)/\(region.key)", extraQuery: extraQuery)
-        page["regionName"] = region.name[language]
-        page["action"] = "\(place.basePath)/\(region.key)"
-        page["homeHref"] = place.homePath + language.query
-        page["searchField"] = Self.searchField
-        page["continueField"] = Self.continueField
-        page["searchMaxLength"] = FinderQuery.maximumCharacters
-        func model(_ agreement: Agreement, matched: [String] = []) -> [String: Any] {
-            ["key": agreement.key, "id": "avtal-\(agreement.key)", "name": agreement.name[language], "summary": agreement.summary[language],
-             "matched": matched.prefix(5).joined(separator: ", "), "hasMatched": !matched.isEmpty]
+        let path = "\(place.basePath)/\(region.key)"
+        func option(_ agreement: Agreement, matched: [String] = []) -> ChooseAgreementPage.Option {
+            ChooseAgreementPage.Option(key: agreement.key, id: "avtal-\(agreement.key)", name: agreement.name[language], summary: agreement.summary[language],
+                                       matched: matched.prefix(5).joined(separator: ", "), hasMatched: !matched.isEmpty)
         }
-        var firstId: String?
+        var suggestions: [ChooseAgreementPage.Option]?
+        var others: [ChooseAgreementPage.Option]?
+        var groups: [ChooseAgreementPage.Group]?
+        let firstId: String?
         if let search {
-            page["searchText"] = search.text
-            page["searchShortened"] = search.wasShortened
             let ranked = await services.finder.finder(region: region.key, now: services.clock()).rank(search.text)
-            let suggestions = AgreementFinder.suggestions(ranked)
-            let suggested = Set(suggestions.map(\.agreement.key))
-            page["searched"] = true
-            page["hasSuggestions"] = !suggestions.isEmpty
-            page["suggestionCount"] = suggestions.count
-            page["oneSuggestion"] = suggestions.count == 1
-            page["suggestions"] = suggestions.map { model($0.agreement, matched: $0.matchedWords) }
-            page["others"] = ranked.filter { !suggested.contains($0.agreement.key) }.map { model($0.agreement) }
-            page["clearHref"] = "\(place.basePath)/\(region.key)" + language.query
+            let suggested = AgreementFinder.suggestions(ranked)
+            let keys = Set(suggested.map(\.agreement.key))
+            suggestions = suggested.map { option($0.agreement, matched: $0.matchedWords) }
+            others = ranked.filter { !keys.contains($0.agreement.key) }.map { option($0.agreement) }
             firstId = ranked.first.map { "avtal-\($0.agreement.key)" }
         } else {
-            let groups = catalogue.agreementsByTargetGroup(region: region.key, on: today)
-            page["groups"] = groups.map { group, agreements in
-                ["name": group.name[language], "agreements": agreements.map { model($0) }] as [String: Any]
+            let grouped = catalogue.agreementsByTargetGroup(region: region.key, on: today)
+            groups = grouped.map { group, agreements in
+                ChooseAgreementPage.Group(name: group.name[language], agreements: agreements.map { option($0) })
             }
-            firstId = groups.first?.1.first.map { "avtal-\($0.key)" }
+            firstId = grouped.first?.1.first.map { "avtal-\($0.key)" }
         }
-        page["unknownKey"] = Self.unknownAgreementKey
-        if let error {
-            page["errorMessage"] = error[language]
-            page["errorHref"] = "#" + (firstId ?? "avtal-\(Self.unknownAgreementKey)")
-            page["hasErrors"] = true
-        }
-        return services.renderer.page("pages/choose-agreement", page, status: status)
+        let suggestionCount = suggestions?.count ?? 0
+        let page = ChooseAgreementPage(
+            regionName: region.name[language], action: path, homeHref: place.homePath + language.query,
+            searchField: Self.searchField, continueField: Self.continueField, searchMaxLength: FinderQuery.maximumCharacters,
+            unknownKey: Self.unknownAgreementKey,
+            searched: search != nil, searchText: search?.text, searchShortened: search?.wasShortened ?? false,
+            hasSuggestions: suggestionCount > 0, suggestionCount: search == nil ? nil : suggestionCount, oneSuggestion: suggestionCount == 1,
+            suggestions: suggestions, others: others, clearHref: search == nil ? nil : path + language.query,
+            groups: groups,
+            hasErrors: error != nil, errorMessage: error?[language],
+            errorHref: error == nil ? nil : "#" + (firstId ?? "avtal-\(Self.unknownAgreementKey)"))
+        var extraQuery: [(String, String)] = []
+        if let search { extraQuery.append((Self.searchField, search.text)) }
+        let title = (error == nil ? "" : PublicTexts.errorTitlePrefix[language]) + PublicTexts.chooseAgreementTitle[language]
+        return services.renderer.page(page, layout: place.layout(language: language, title: title, path: path, extraQuery: extraQuery), status: status)
     }
 
     private func newFillTimeToken() -> String {
@@ -172,54 +163,37 @@ struct PublicReportController: Sendable {
                         status: HTTPResponse.Status = .ok, place: FormPlace = .publicForm) -> Response {
         let region = form.region
         let agreementKey = form.agreement?.key ?? Self.unknownAgreementKey
-        let title = place.isPhone
-            ? (language == .sv ? "Registrera rapport från telefonsamtal" : "Register a report from a phone call")
-            : (language == .sv ? "Rapportera en samverkansbrist" : "Report a collaboration failure")
-        var page = place.page(language: language, title: errors.isEmpty ? title : (language == .sv ? "Fel: " : "Error: ") + title,
-                              path: "\(place.basePath)/\(region.key)", extraQuery: [("avtal", agreementKey)])
+        let path = "\(place.basePath)/\(region.key)"
         let errorByField = Dictionary(errors.map { ($0.fieldKey, $0.message[language]) }, uniquingKeysWith: { a, _ in a })
-        page["phone"] = place.isPhone
-        page["homeHref"] = place.homePath + language.query
         let namesByField = Dictionary(errors.map { ($0.fieldKey, $0.unconfirmedNames) }, uniquingKeysWith: { a, _ in a })
-        // Words confirmed earlier stay confirmed while the form goes back and forth.
-        page["confirmedNotNames"] = Array(ReportForm.confirmedNotNames(values).sorted().prefix(50))
-        page["confirmedNotNamesField"] = ReportForm.confirmedNotNamesField
-        page["regionName"] = region.name[language]
-        page["action"] = "\(place.basePath)/\(region.key)"
-        page["agreementKey"] = agreementKey
-        page["agreementName"] = form.agreement.map { $0.name[language] } ?? (language == .sv ? "Vet inte / ingen passar" : "Don’t know / none fits")
-        page["agreementSummary"] = form.agreement.map { $0.summary[language] } ?? (language == .sv
-            ? "Rapporten går till en central mottagning som tar reda på vem som ska hantera den."
-            : "The report goes to a central triage team that finds out who should handle it.")
-        page["changeHref"] = "\(place.basePath)/\(region.key)" + language.query
-        page["retentionDays"] = services.configuration.contactRetentionDays
-        page["hasErrors"] = !errors.isEmpty
-        let errors = form.inPageOrder(errors)
-        page["errorCount"] = errors.count
-        page["oneError"] = errors.count == 1
-        page["errors"] = errors.map { ["href": "#f-\($0.fieldKey)", "message": $0.message[language]] }
-        if let fillTimeToken {
-            page["guarded"] = true
-            page["honeypotField"] = FormGuard.honeypotField
-            page["fillTimeField"] = FormGuard.fillTimeField
-            page["fillTimeToken"] = fillTimeToken
-        }
-
         let parties = region.parties
-        func model(_ field: FieldDefinition, name: String) -> [String: Any] {
+        func field(_ field: FieldDefinition, name: String) -> FormField {
             FieldView.model(field, name: name, language: language, values: values, error: errorByField[name], parties: parties,
                             unconfirmedNames: namesByField[name] ?? [])
         }
-        page["eventFields"] = ReportForm.eventFields.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
-        page["extraFields"] = form.extraFields.map { model($0, name: ReportForm.extraFieldName($0.key)) }
-        page["hasExtraFields"] = !form.extraFields.isEmpty
         let contactKeys = ReportForm.contactFields
-        page["contactFields"] = contactKeys.map { model(form.catalogue.form.field($0), name: $0.rawValue) }
-        // The contact details sit in a disclosure: open when something is filled in or wrong there.
-        page["contactOpen"] = contactKeys.contains { key in
-            errorByField[key.rawValue] != nil || !(values[key.rawValue]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-        }
-        return services.renderer.page("pages/report-form", page, status: status)
+        let ordered = form.inPageOrder(errors)
+        let page = ReportFormPage(
+            phone: place.isPhone, homeHref: place.homePath + language.query, regionName: region.name[language], action: path,
+            agreementKey: agreementKey,
+            agreementName: form.agreement.map { $0.name[language] } ?? PublicTexts.unknownAgreementName[language],
+            agreementSummary: form.agreement.map { $0.summary[language] } ?? PublicTexts.unknownAgreementSummary[language],
+            changeHref: path + language.query, retentionDays: services.configuration.contactRetentionDays,
+            hasErrors: !errors.isEmpty, errorCount: ordered.count, oneError: ordered.count == 1,
+            errors: ordered.map { ReportFormPage.ErrorLink(href: "#f-\($0.fieldKey)", message: $0.message[language]) },
+            guarded: fillTimeToken != nil, fillTimeField: fillTimeToken.map { _ in FormGuard.fillTimeField }, fillTimeToken: fillTimeToken,
+            honeypotField: fillTimeToken.map { _ in FormGuard.honeypotField },
+            confirmedNotNames: Array(ReportForm.confirmedNotNames(values).sorted().prefix(50)),
+            eventFields: ReportForm.eventFields.map { field(form.catalogue.form.field($0), name: $0.rawValue) },
+            extraFields: form.extraFields.map { field($0, name: ReportForm.extraFieldName($0.key)) },
+            hasExtraFields: !form.extraFields.isEmpty,
+            contactFields: contactKeys.map { field(form.catalogue.form.field($0), name: $0.rawValue) },
+            contactOpen: contactKeys.contains { key in
+                errorByField[key.rawValue] != nil || !(values[key.rawValue]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+            })
+        let title = (errors.isEmpty ? "" : PublicTexts.errorTitlePrefix[language]) + place.title[language]
+        let layout = place.layout(language: language, title: title, path: path, extraQuery: [("avtal", agreementKey)])
+        return services.renderer.page(page, layout: layout, status: status)
     }
 
     // MARK: where the form is shown
@@ -231,17 +205,21 @@ struct PublicReportController: Sendable {
         var basePath = "/rapportera"
         /// Where the breadcrumb's first link goes.
         var homePath = "/"
-        /// The staff layout's values (who is logged in, the CSRF token); empty on the public form.
-        var staffValues: [String: Any] = [:]
+        /// The report form's title.
+        var title = PublicTexts.reportTitle
+        /// The staff layout's navigation user and the session's CSRF token; nil on the public form.
+        var staff: Layout.StaffBar?
+        var csrf: String?
 
         static var publicForm: FormPlace { FormPlace() }
 
-        var isPhone: Bool { !staffValues.isEmpty }
+        var isPhone: Bool { staff != nil }
 
-        func page(language: Language, title: String, path: String, extraQuery: [(String, String)] = []) -> [String: Any] {
-            var page = PageContext.base(language: language, title: title, path: path, extraQuery: extraQuery)
-            page.merge(staffValues) { _, staff in staff }
-            return page
+        func layout(language: Language, title: String, path: String, extraQuery: [(String, String)] = []) -> Layout {
+            var layout = Layout(language: language, title: title, path: path, extraQuery: extraQuery)
+            layout.staff = staff
+            layout.csrf = csrf
+            return layout
         }
     }
 
@@ -256,10 +234,8 @@ struct PublicReportController: Sendable {
         guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: configuration.publicURL) else {
             IntakeMetrics.reportsRefused.increment()
             context.logger.notice("report refused: cross-site post")
-            return refusalPage(status: .forbidden, language: language, message: LocalizedText(
-                sv: "Rapporten skickades från en annan webbplats än vår, och därför tog vi inte emot den. Öppna formuläret här och skicka rapporten därifrån.",
-                en: "The report was sent from another website than ours, so we did not accept it. Open the form here and send the report from there."),
-                link: (href: "/rapportera/\(region.key)" + language.query, text: LocalizedText(sv: "Till formuläret", en: "To the form")))
+            return refusalPage(status: .forbidden, language: language, message: PublicTexts.crossSiteReport,
+                               link: (href: "/rapportera/\(region.key)" + language.query, text: PublicTexts.toTheForm))
         }
 
         let now = services.clock()
@@ -276,11 +252,9 @@ struct PublicReportController: Sendable {
             // Counted against the rate limit, stored nowhere, and the page does not say why.
             IntakeMetrics.reportsRefused.increment()
             context.logger.notice("report refused: automated submission")
-            return refusalPage(status: .badRequest, language: language, message: LocalizedText(
-                sv: "Vi kunde inte ta emot rapporten. Ingenting har sparats. Öppna formuläret på nytt, fyll i det och skicka igen.",
-                en: "We could not accept the report. Nothing has been saved. Open the form again, fill it in and send it again."),
-                link: (href: "/rapportera/\(region.key)" + language.query, text: LocalizedText(sv: "Till formuläret", en: "To the form")),
-                title: LocalizedText(sv: "Rapporten kunde inte tas emot", en: "The report could not be accepted"))
+            return refusalPage(status: .badRequest, language: language, message: PublicTexts.automatedReport,
+                               link: (href: "/rapportera/\(region.key)" + language.query, text: PublicTexts.toTheForm),
+                               title: PublicTexts.automatedTitle)
         }
         // A person who has to correct something gets the attempt back.
         func giveBack() { rateLimiter.release(client, at: now) }
@@ -291,20 +265,15 @@ struct PublicReportController: Sendable {
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
             giveBack()
             IntakeMetrics.reportsRefused.increment()
-            return await chooseAgreementPage(region: region, language: language, error: LocalizedText(
-                sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
-                en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
-                status: .unprocessableContent)
+            return await chooseAgreementPage(region: region, language: language, error: PublicTexts.agreementGone, status: .unprocessableContent)
         }
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
         if verdict == .tooFast {
             giveBack()
             IntakeMetrics.reportsRefused.increment()
             context.logger.info("report refused: sent too soon after the form was shown")
-            return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: LocalizedText(
-                sv: "Rapporten skickades mycket snabbt efter att formuläret öppnades. Kontrollera uppgifterna och skicka igen.",
-                en: "The report was sent very soon after the form was opened. Check the details and send it again."))],
-                fillTimeToken: fillTimeToken, status: .unprocessableContent)
+            return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: PublicTexts.sentTooFast)],
+                                  fillTimeToken: fillTimeToken, status: .unprocessableContent)
         }
         if verdict == .expired {
             giveBack()
@@ -313,10 +282,8 @@ struct PublicReportController: Sendable {
             // The new token counts the minimum fill time as spent: the person filled the form
             // in long ago and may send it again at once.
             let renewed = FormGuard.fillTimeToken(shownAt: now.addingTimeInterval(-Double(configuration.minFillSeconds)), key: services.signingKey)
-            return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: LocalizedText(
-                sv: "Formuläret har varit öppet i mer än ett dygn, och därför tog vi inte emot rapporten ännu. Ingenting har sparats men dina uppgifter finns kvar här. Kontrollera dem och skicka igen.",
-                en: "The form has been open for more than a day, so we did not accept the report yet. Nothing has been saved, but your details are kept here. Check them and send again."))],
-                fillTimeToken: renewed, status: .unprocessableContent)
+            return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: PublicTexts.formExpired)],
+                                  fillTimeToken: renewed, status: .unprocessableContent)
         }
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
@@ -364,10 +331,9 @@ struct PublicReportController: Sendable {
         let clock = String(format: "%02d.%02d", parts.hour ?? 0, parts.minute ?? 0)
         let clockEnglish = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
         let limit = services.configuration.rateLimitPerHour
-        return refusalPage(status: .tooManyRequests, language: language, message: LocalizedText(
-            sv: "Det har skickats många rapporter från samma nätverk den senaste timmen (högst \(limit) per timme). Din rapport är inte skickad. Försök igen efter klockan \(clock), om ungefär \(minutes) \(minutes == 1 ? "minut" : "minuter"). Gå tillbaka i webbläsaren så finns det du skrev kvar.",
-            en: "Many reports have been sent from the same network in the last hour (at most \(limit) per hour). Your report has not been sent. Try again after \(clockEnglish) Swedish time, in about \(minutes) \(minutes == 1 ? "minute" : "minutes"). Go back in your browser and what you wrote is still there."),
-            headers: [.retryAfter: String(retryAfter)])
+        return refusalPage(status: .tooManyRequests, language: language,
+                           message: PublicTexts.rateLimited(limit: limit, clock: clock, clockEnglish: clockEnglish, minutes: minutes),
+                           headers: [.retryAfter: String(retryAfter)])
     }
 
     /// Reads a urlencoded form body within the size limit; anything else is a clear 4xx.
@@ -427,9 +393,7 @@ struct PublicReportController: Sendable {
         let values = try await Self.readForm(request, limit: services.configuration.maxBodyBytes)
         guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: services.configuration.publicURL) else {
             let language = Language(parameter: values["lang"]?.first)
-            return refusalPage(status: .forbidden, language: language, message: LocalizedText(
-                sv: "Det du skrev skickades från en annan webbplats än vår, och därför tog vi inte emot det. Öppna länken till din rapport och skriv där.",
-                en: "What you wrote was sent from another website than ours, so we did not accept it. Open the link to your report and write there."))
+            return refusalPage(status: .forbidden, language: language, message: PublicTexts.crossSiteInformation)
         }
         let text = values["information"]?.first ?? ""
         do {
@@ -457,46 +421,66 @@ struct PublicReportController: Sendable {
         guard let view = try await services.cases.tracking(token: token, reports: services.reports) else { throw AppError.notFound }
         let report = view.receipt
         let language = chosen ?? (request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language)
-        let lifecycle = catalogue.lifecycle
-        let state = lifecycle.state(report.stateKey)
-        let title = (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + (language == .sv ? "Din rapport \(report.reference)" : "Your report \(report.reference)")
-        var page = PageContext.base(language: language, title: title, path: "/arende/\(token)")
-        fillStatus(&page, report: report, language: language)
-        page["tracking"] = true
+        let title = (error == nil ? "" : PublicTexts.errorTitlePrefix[language]) + PublicTexts.trackingTitle(reference: report.reference)[language]
+        let page = receiptPage(report, language: language, token: token, tracking: (
+            view: view, added: request.uri.queryParameters["tillagd"] != nil && error == nil, error: error,
+            text: text, unconfirmedNames: unconfirmedNames))
+        return services.renderer.page(page, layout: Layout(language: language, title: title, path: "/arende/\(token)"), status: status)
+    }
+
+    /// The receipt after filing, or with `tracking` the reporter's tracking page: the state, the
+    /// timeline, replies, what the report led to, and the form to add information (with its error).
+    private func receiptPage(_ report: ReportReceipt, language: Language, token: String,
+                             tracking: (view: TrackingView, added: Bool, error: LocalizedText?, text: String, unconfirmedNames: [String])?) -> ReceiptPage {
+        let agreement = report.agreementKey.flatMap(catalogue.agreement)
+        let state = catalogue.lifecycle.state(report.stateKey)
+        let view = tracking?.view
         let isOpen = state?.isOpen ?? true
-        page["isOpen"] = isOpen
-        if !isOpen, let closedAt = view.closedAt { page["closedDate"] = CalendarDay(closedAt).formatted(language) }
-        page["updatedDate"] = CalendarDay(view.updatedAt).formatted(language)
-        page["steps"] = Self.timeline(view, catalogue: catalogue, language: language)
         // What the report led to comes first: the final message of the closing, and the published outcome.
-        let closing = view.closingMessage
-        if let closing {
-            page["closingMessage"] = ["date": CalendarDay(closing.createdAt).formatted(language), "body": closing.body]
-        }
-        if let outcome = view.publishedOutcome { page["outcome"] = outcome }
-        page["hasResult"] = closing != nil || view.publishedOutcome != nil
-        let messages = view.messages.filter { $0.id != closing?.id }
-        page["messages"] = messages.map { message -> [String: Any] in
-            ["fromReporter": message.kind == .reporter, "date": CalendarDay(message.createdAt).formatted(language), "body": message.body]
-        }
-        page["hasMessages"] = !messages.isEmpty
-        page["action"] = "/arende/\(token)"
-        page["information"] = text
-        page["confirmNames"] = unconfirmedNames.enumerated().map { ["word": $1, "confirmId": "f-information-inte-namn-\($0)"] }
-        page["added"] = request.uri.queryParameters["tillagd"] != nil && error == nil
-        if let error {
-            page["error"] = error[language]
-            page["hasErrors"] = true
-        }
-        return services.renderer.page("pages/receipt", page, status: status)
+        let closing = view?.closingMessage
+        let messages = view?.messages.filter { $0.id != closing?.id } ?? []
+        return ReceiptPage(
+            tracking: tracking != nil,
+            reference: report.reference,
+            agreement: agreement.map { $0.name[language] } ?? "",
+            hasAgreement: agreement != nil,
+            functions: report.routes.compactMap { catalogue.function($0.functionKey) }.map { NameItem(name: $0.name[language]) },
+            triage: report.routes.contains(where: \.isTriage),
+            feedbackDate: report.feedbackDueOn.formatted(language),
+            receivedDate: CalendarDay(report.receivedAt).formatted(language),
+            stateName: state?.name[language] ?? report.stateKey,
+            stateDescription: state?.description[language] ?? "",
+            hasEmail: report.hasEmail,
+            homeHref: "/" + language.query,
+            trackingHref: tracking == nil ? "/arende/\(token)" + language.query : nil,
+            // The whole address, to copy, bookmark or print: without an e-mail address it is the only way to the feedback.
+            trackingURL: tracking == nil ? services.configuration.publicURL + "/arende/\(token)" + language.query : nil,
+            isOpen: isOpen,
+            closedDate: isOpen ? nil : view?.closedAt.map { CalendarDay($0).formatted(language) },
+            steps: view.map { Self.timeline($0, catalogue: catalogue, language: language) } ?? [],
+            closingMessage: closing.map {
+                ReceiptPage.Message(fromReporter: false, date: CalendarDay($0.createdAt).formatted(language), body: $0.body)
+            },
+            outcome: view?.publishedOutcome,
+            hasResult: closing != nil || view?.publishedOutcome != nil,
+            messages: messages.map {
+                ReceiptPage.Message(fromReporter: $0.kind == .reporter, date: CalendarDay($0.createdAt).formatted(language), body: $0.body)
+            },
+            hasMessages: !messages.isEmpty,
+            action: tracking == nil ? nil : "/arende/\(token)",
+            information: tracking?.text,
+            confirmNames: ConfirmName.list(tracking?.unconfirmedNames ?? [], idPrefix: "f-information"),
+            added: tracking?.added ?? false,
+            hasErrors: tracking?.error != nil,
+            error: tracking?.error?[language])
     }
 
     /// The steps as the reporter reads them, oldest first: each state the report went through and
     /// each escalation, with its day; the last one is where the report is now. An open report
     /// ends with the feedback still to come.
-    static func timeline(_ view: TrackingView, catalogue: Catalogue, language: Language) -> [[String: Any]] {
+    static func timeline(_ view: TrackingView, catalogue: Catalogue, language: Language) -> [ReceiptPage.Step] {
         let region = catalogue.region(view.receipt.regionKey)
-        var steps: [(at: Date, order: Int, item: [String: Any])] = []
+        var steps: [(at: Date, order: Int, name: String, text: String?)] = []
         // Reports written without a history (bulk-loaded demo data): received, then where it is now.
         var history = view.stateHistory
         if history.isEmpty {
@@ -506,129 +490,88 @@ struct PublicReportController: Sendable {
         }
         for (index, entry) in history.enumerated() {
             let state = catalogue.lifecycle.state(entry.stateKey)
-            steps.append((entry.at, index, ["name": state?.name[language] ?? entry.stateKey, "date": CalendarDay(entry.at).formatted(language)]))
+            steps.append((entry.at, index, state?.name[language] ?? entry.stateKey, nil))
         }
         for (index, step) in view.escalations.enumerated() {
             let level = region?.escalation.first { $0.key == step.levelKey }?.name[language] ?? step.levelKey
-            let name = language == .sv ? "Lyft till \(level)" : "Raised to \(level)"
-            steps.append((step.at, history.count + index, ["name": name, "date": CalendarDay(step.at).formatted(language), "text": step.publicText]))
+            steps.append((step.at, history.count + index, PublicTexts.raisedTo(level)[language], step.publicText))
         }
         steps.sort { ($0.at, $0.order) < ($1.at, $1.order) }
-        var items = steps.map(\.item)
-        if !items.isEmpty { items[items.count - 1]["current"] = true }
+        var items = steps.enumerated().map { index, step in
+            ReceiptPage.Step(name: step.name, date: CalendarDay(step.at).formatted(language), text: step.text,
+                             current: index == steps.count - 1, upcoming: false)
+        }
         if catalogue.lifecycle.state(view.receipt.stateKey)?.isOpen ?? true {
-            items.append(["name": language == .sv ? "Återkoppling till dig" : "Feedback to you",
-                          "date": (language == .sv ? "senast " : "by ") + view.receipt.feedbackDueOn.formatted(language), "upcoming": true])
+            items.append(ReceiptPage.Step(name: PublicTexts.feedbackStep[language],
+                                          date: PublicTexts.feedbackByPrefix[language] + view.receipt.feedbackDueOn.formatted(language),
+                                          text: nil, current: false, upcoming: true))
         }
         return items
-    }
-
-    private func fillStatus(_ page: inout [String: Any], report: ReportReceipt, language: Language) {
-        let agreement = report.agreementKey.flatMap(catalogue.agreement)
-        let state = catalogue.lifecycle.state(report.stateKey)
-        page["reference"] = report.reference
-        page["agreement"] = agreement.map { $0.name[language] } ?? ""
-        page["hasAgreement"] = agreement != nil
-        page["functions"] = report.routes.compactMap { catalogue.function($0.functionKey) }.map { ["name": $0.name[language]] }
-        page["triage"] = report.routes.contains(where: \.isTriage)
-        page["feedbackDate"] = report.feedbackDueOn.formatted(language)
-        page["receivedDate"] = CalendarDay(report.receivedAt).formatted(language)
-        page["stateName"] = state?.name[language] ?? report.stateKey
-        page["stateDescription"] = state?.description[language] ?? ""
-        page["hasEmail"] = report.hasEmail
-        page["homeHref"] = "/" + language.query
     }
 
     private func statusPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         guard let report = try await services.reports.receipt(token: token) else { throw AppError.notFound }
         let language = request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language
-        let title = language == .sv ? "Tack! Vi har tagit emot din rapport" : "Thank you! We have received your report"
-        var page = PageContext.base(language: language, title: title, path: "/kvitto/\(token)")
-        fillStatus(&page, report: report, language: language)
-        page["tracking"] = false
-        page["trackingHref"] = "/arende/\(token)" + language.query
-        // The whole address, to copy, bookmark or print: without an e-mail address it is the only way to the feedback.
-        page["trackingURL"] = services.configuration.publicURL + "/arende/\(token)" + language.query
-        return services.renderer.page("pages/receipt", page)
+        let page = receiptPage(report, language: language, token: token, tracking: nil)
+        return services.renderer.page(page, layout: Layout(language: language, title: PublicTexts.receiptTitle[language], path: "/kvitto/\(token)"))
     }
 }
 
 /// How one form field is shown: its type decides the control, its state the error and values.
 enum FieldView {
     static func model(_ field: FieldDefinition, name: String, language: Language, values: FormValues, error: String?, parties: [Party],
-                      unconfirmedNames: [String] = []) -> [String: Any] {
+                      unconfirmedNames: [String] = []) -> FormField {
         let id = "f-\(name)"
         let submitted = values[name] ?? []
-        var model: [String: Any] = [
-            "id": id, "name": name, "label": field.label[language], "required": field.required,
-            "value": submitted.first ?? "",
-        ]
-        var describedBy: [String] = []
-        if let help = field.help?[language] {
-            model["help"] = help
-            model["helpId"] = "\(id)-help"
-            describedBy.append("\(id)-help")
-        }
-        if let error {
-            model["error"] = error
-            model["errorId"] = "\(id)-error"
-            describedBy.append("\(id)-error")
-        }
-        model["describedBy"] = describedBy.joined(separator: " ")
-        // "Är ”Karin” namnet på en person?": one checkbox per word to confirm it is not.
-        model["confirmNames"] = unconfirmedNames.enumerated().map { index, word in
-            ["word": word, "confirmId": "\(id)-inte-namn-\(index)"]
-        }
-        if let max = field.maxLength ?? (field.type == .textarea || field.type == .text ? field.effectiveMaxLength : nil) {
-            model["maxLength"] = max
-        }
-        func options(_ list: [(key: String, label: String)]) -> [[String: Any]] {
+        let help = field.help?[language]
+        let describedBy = [help.map { _ in "\(id)-help" }, error.map { _ in "\(id)-error" }].compactMap { $0 }
+        func options(_ list: [(key: String, label: String)]) -> [FormField.Option] {
             list.enumerated().map { index, option in
-                ["value": option.key, "label": option.label, "id": "\(id)-\(index)", "checked": submitted.contains(option.key)]
+                FormField.Option(value: option.key, label: option.label, id: "\(id)-\(index)", checked: submitted.contains(option.key))
             }
         }
+        var input: (type: String, autocomplete: String?)?
+        var choices: [FormField.Option]?
+        var main: [FormField.Option]?
+        var group: [FormField.Option]?
         switch field.type {
         case .text:
-            model["isInput"] = true
             switch name {
-            case CommonField.reporterEmail.rawValue: model["inputType"] = "email"; model["autocomplete"] = "email"
-            case CommonField.reporterPhone.rawValue: model["inputType"] = "tel"; model["autocomplete"] = "tel"
-            case CommonField.reporterName.rawValue: model["inputType"] = "text"; model["autocomplete"] = "name"
-            case CommonField.reporterRole.rawValue: model["inputType"] = "text"; model["autocomplete"] = "organization-title"
-            default: model["inputType"] = "text"
+            case CommonField.reporterEmail.rawValue: input = ("email", "email")
+            case CommonField.reporterPhone.rawValue: input = ("tel", "tel")
+            case CommonField.reporterName.rawValue: input = ("text", "name")
+            case CommonField.reporterRole.rawValue: input = ("text", "organization-title")
+            default: input = ("text", nil)
             }
-        case .textarea:
-            model["isTextarea"] = true
-        case .date:
-            model["isInput"] = true
-            model["inputType"] = "date"
-        case .party:
-            model["isSelect"] = true
-            model["options"] = options(parties.map { ($0.key, $0.name) })
+        case .textarea: break
+        case .date: input = ("date", nil)
+        case .party: choices = options(parties.map { ($0.key, $0.name) })
         case .parties:
             // Compact: the region and the municipalities' association are shown, the
             // municipalities sit in a disclosure (<details>) that is open when one of them is
             // chosen. Works without JavaScript; several parties can still be chosen.
             let all = options(parties.map { ($0.key, $0.name) })
             let isMunicipality = parties.map { $0.kind == .municipality }
-            let main = zip(all, isMunicipality).filter { !$0.1 }.map(\.0)
-            let group = zip(all, isMunicipality).filter { $0.1 }.map(\.0)
-            let chosenInGroup = group.filter { $0["checked"] as? Bool == true }.count
-            model["isPartyGroups"] = true
-            model["mainOptions"] = main
-            model["groupOptions"] = group
-            model["hasGroup"] = !group.isEmpty
-            model["groupCount"] = group.count
-            model["groupChosen"] = chosenInGroup
-            model["groupOpen"] = chosenInGroup > 0
-        case .singleChoice, .yesNo:
-            model["isRadios"] = true
-            model["options"] = options(field.choices(in: language))
-        case .multiChoice:
-            model["isCheckboxes"] = true
-            model["options"] = options(field.choices(in: language))
+            main = zip(all, isMunicipality).filter { !$0.1 }.map(\.0)
+            group = zip(all, isMunicipality).filter { $0.1 }.map(\.0)
+        case .singleChoice, .yesNo, .multiChoice: choices = options(field.choices(in: language))
         }
-        return model
+        let chosenInGroup = group?.filter(\.checked).count
+        return FormField(
+            id: id, name: name, label: field.label[language], required: field.required, value: submitted.first ?? "",
+            help: help, helpId: help.map { _ in "\(id)-help" },
+            error: error, errorId: error.map { _ in "\(id)-error" },
+            describedBy: describedBy.joined(separator: " "),
+            // "Är ”Karin” namnet på en person?": one checkbox per word to confirm it is not.
+            confirmNames: ConfirmName.list(unconfirmedNames, idPrefix: id),
+            maxLength: field.maxLength ?? (field.type == .textarea || field.type == .text ? field.effectiveMaxLength : nil),
+            isInput: input != nil, inputType: input?.type, autocomplete: input?.autocomplete,
+            isTextarea: field.type == .textarea, isSelect: field.type == .party,
+            isRadios: field.type == .singleChoice || field.type == .yesNo, isCheckboxes: field.type == .multiChoice,
+            options: choices,
+            isPartyGroups: field.type == .parties, mainOptions: main, groupOptions: group,
+            hasGroup: group.map { !$0.isEmpty } ?? false, groupCount: group?.count, groupChosen: chosenInGroup,
+            groupOpen: (chosenInGroup ?? 0) > 0)
     }
 }
