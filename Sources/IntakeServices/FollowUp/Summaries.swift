@@ -150,7 +150,7 @@ public struct SummarySender: Sendable {
     func compose(_ recipient: SummaryRecipient, period: SummaryPeriod, figures: FollowUpFigures) -> OutboxDraft {
         let catalogue = services.catalogue
         func agreementName(_ key: String, _ language: Language) -> String {
-            key.isEmpty ? (language == .sv ? "Ej klassificerad" : "Not classified") : (catalogue.agreement(key)?.name[language] ?? key)
+            key.isEmpty ? FollowUpTexts.notClassified[language] : (catalogue.agreement(key)?.name[language] ?? key)
         }
         func partyName(_ key: String) -> String { catalogue.party(key)?.name ?? key }
         var query: [(String, String)] = [("fran", period.from.description), ("till", period.to.description), ("lan", recipient.regionKey)]

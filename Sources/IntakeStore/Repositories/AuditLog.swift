@@ -129,3 +129,38 @@ public enum AuditLog {
         return entry
     }
 }
+
+/// A page of the audit log with what people know its ids by: reports by reference number (and
+/// region, for the escalation levels' names), accounts by name. An id missing from `reports` or
+/// `userNames` is a report or account no longer kept.
+public struct AuditLogPage: Sendable {
+    public var entries: [AuditEntry]
+    public var reports: [Int64: (reference: String, regionKey: String)]
+    public var userNames: [Int64: String]
+}
+
+extension AppDatabase {
+    /// The newest `limit` entries before `beforeId` (all when nil), with their reports and accounts.
+    package func auditLogPage(limit: Int, beforeId: Int64?) async throws -> AuditLogPage {
+        try await pool.read { db in
+            let entries = try AuditLog.recent(limit: limit, beforeId: beforeId, in: db)
+            func marks(_ ids: [Int64]) -> String { ids.map { _ in "?" }.joined(separator: ",") }
+            var reports: [Int64: (reference: String, regionKey: String)] = [:]
+            let reportIds = Array(Set(entries.compactMap(\.reportId)))
+            if !reportIds.isEmpty {
+                for row in try Row.fetchAll(db, sql: "SELECT id, reference, region_key FROM report WHERE id IN (\(marks(reportIds)))",
+                                            arguments: StatementArguments(reportIds)) {
+                    reports[row["id"]] = (row["reference"], row["region_key"])
+                }
+            }
+            var users: [Int64: String] = [:]
+            let userIds = Array(Set(entries.compactMap(\.targetUserId)))
+            if !userIds.isEmpty {
+                for row in try Row.fetchAll(db, sql: "SELECT id, name FROM staff_user WHERE id IN (\(marks(userIds)))", arguments: StatementArguments(userIds)) {
+                    users[row["id"]] = row["name"]
+                }
+            }
+            return AuditLogPage(entries: entries, reports: reports, userNames: users)
+        }
+    }
+}

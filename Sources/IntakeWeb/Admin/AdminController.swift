@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import IntakeDomain
 import IntakeServices
@@ -35,57 +34,53 @@ struct AdminController: Sendable {
 
     @Sendable func users(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
-        var page = StaffPage.base(request, context: context, title: language == .sv ? "Konton" : "Accounts", path: "/admin/anvandare")
-        page["notice"] = StaffPage.notice(request, language: language)
-        page["users"] = try await services.staff.allUsers().map { user -> [String: Any] in
-            [
-                "name": user.name, "email": user.email, "role": user.role.name[language], "active": user.active,
-                "functions": user.functionKeys.sorted().map { catalogue.function($0)?.name[language] ?? $0 }.joined(separator: "; "),
-                "href": "/admin/anvandare/\(user.id)" + language.query,
-            ]
-        }
-        page["newHref"] = "/admin/anvandare/ny" + language.query
-        return services.renderer.page("pages/admin-users", page)
+        let layout = StaffPage.layout(request, context: context, title: AdminTexts.usersTitle[language], path: "/admin/anvandare")
+        let page = AdminUsersPage(
+            notice: StaffPage.notice(request, language: language),
+            users: try await services.staff.allUsers().map { user in
+                AdminUsersPage.User(
+                    name: user.name, email: user.email, role: user.role.name[language], active: user.active,
+                    functions: user.functionKeys.sorted().map { catalogue.function($0)?.name[language] ?? $0 }.joined(separator: "; "),
+                    href: "/admin/anvandare/\(user.id)" + language.query)
+            },
+            newHref: "/admin/anvandare/ny" + language.query)
+        return services.renderer.page(page, layout: layout)
     }
 
     func userForm(_ request: Request, context: AppRequestContext, user: StaffUser?, values: FormValues, error: LocalizedText?,
                   oneTimePassword: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = PublicReportController.language(request)
-        let title = user.map { $0.name } ?? (language == .sv ? "Nytt konto" : "New account")
+        let title = user.map { $0.name } ?? AdminTexts.newAccount[language]
         let path = user.map { "/admin/anvandare/\($0.id)" } ?? "/admin/anvandare/ny"
-        var page = StaffPage.base(request, context: context, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title, path: path)
-        page["heading"] = title
-        page["isNew"] = user == nil
-        page["action"] = (user.map { "/admin/anvandare/\($0.id)" } ?? "/admin/anvandare") + language.query
-        if let user {
-            page["resetAction"] = "/admin/anvandare/\(user.id)/losenord" + language.query
-            page["email"] = user.email
-        } else {
-            page["email"] = values["email"]?.first ?? ""
-        }
-        page["name"] = values["name"]?.first ?? user?.name ?? ""
+        let layout = StaffPage.layout(request, context: context, title: (error == nil ? "" : AdminTexts.errorPrefix[language]) + title, path: path)
         let role = values["role"]?.first ?? user?.role.rawValue ?? StaffRole.handlaggare.rawValue
-        page["roles"] = StaffRole.allCases.map { ["value": $0.rawValue, "label": $0.name[language], "checked": $0.rawValue == role, "id": "role-\($0.rawValue)"] }
         let chosen = Set(values["functions"] ?? user.map { Array($0.functionKeys) } ?? [])
-        page["regions"] = catalogue.regions.map { region -> [String: Any] in
-            ["name": region.name[language],
-             "functions": region.functions.map { ["value": $0.key, "label": $0.name[language], "checked": chosen.contains($0.key), "id": "fn-\($0.key)"] }]
-        }
-        page["active"] = values.isEmpty ? (user?.active ?? true) : values["active"]?.first == "1"
-        if let error { page["error"] = error[language] }
-        if let oneTimePassword { page["oneTimePassword"] = oneTimePassword }
-        page["usersHref"] = "/admin/anvandare" + language.query
-        if let user {
-            let history = try await services.staff.history(userId: user.id)
-            page["hasHistory"] = !history.isEmpty
-            let text = AuditText(catalogue: catalogue)
-            page["history"] = history.map { entry -> [String: Any] in
-                ["at": TriageController.timestamp(entry.at), "actor": text.actor(entry.actor, language: language), "action": entry.action.label[language],
-                 "before": text.value(entry.before, action: entry.action, region: nil, language: language),
-                 "after": text.value(entry.after, action: entry.action, region: nil, language: language)]
-            }
-        }
-        return services.renderer.page("pages/admin-user", page, status: status)
+        var history: [AuditEntry] = []
+        if let user { history = try await services.staff.history(userId: user.id) }
+        let text = AuditText(catalogue: catalogue)
+        let page = AdminUserPage(
+            heading: title,
+            isNew: user == nil,
+            action: (user.map { "/admin/anvandare/\($0.id)" } ?? "/admin/anvandare") + language.query,
+            resetAction: user.map { "/admin/anvandare/\($0.id)/losenord" + language.query },
+            email: user?.email ?? values["email"]?.first ?? "",
+            name: values["name"]?.first ?? user?.name ?? "",
+            roles: StaffRole.allCases.map { AdminUserPage.Choice(value: $0.rawValue, label: $0.name[language], checked: $0.rawValue == role, id: "role-\($0.rawValue)") },
+            regions: catalogue.regions.map { region in
+                AdminUserPage.Region(name: region.name[language],
+                      functions: region.functions.map { AdminUserPage.Choice(value: $0.key, label: $0.name[language], checked: chosen.contains($0.key), id: "fn-\($0.key)") })
+            },
+            active: values.isEmpty ? (user?.active ?? true) : values["active"]?.first == "1",
+            error: error?[language],
+            oneTimePassword: oneTimePassword,
+            usersHref: "/admin/anvandare" + language.query,
+            hasHistory: !history.isEmpty,
+            history: history.map { entry in
+                AdminUserPage.HistoryRow(at: TriageController.timestamp(entry.at), actor: text.actor(entry.actor, language: language), action: entry.action.label[language],
+                      before: text.value(entry.before, action: entry.action, region: nil, language: language),
+                      after: text.value(entry.after, action: entry.action, region: nil, language: language))
+            })
+        return services.renderer.page(page, layout: layout, status: status)
     }
 
     @Sendable func newUserPage(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -155,49 +150,23 @@ struct AdminController: Sendable {
         let before = BoundedNumber.id(request.uri.queryParameters["fore"])
         let pageSize = 100
         // The log stores ids; people know reports by reference number and accounts by name.
-        let (entries, reports, users) = try await services.database.pool.read { db in
-            let entries = try AuditLog.recent(limit: pageSize, beforeId: before, in: db)
-            func marks(_ ids: [Int64]) -> String { ids.map { _ in "?" }.joined(separator: ",") }
-            var reports: [Int64: (reference: String, regionKey: String)] = [:]
-            let reportIds = Array(Set(entries.compactMap(\.reportId)))
-            if !reportIds.isEmpty {
-                for row in try Row.fetchAll(db, sql: "SELECT id, reference, region_key FROM report WHERE id IN (\(marks(reportIds)))",
-                                            arguments: StatementArguments(reportIds)) {
-                    reports[row["id"]] = (row["reference"], row["region_key"])
-                }
-            }
-            var users: [Int64: String] = [:]
-            let userIds = Array(Set(entries.compactMap(\.targetUserId)))
-            if !userIds.isEmpty {
-                for row in try Row.fetchAll(db, sql: "SELECT id, name FROM staff_user WHERE id IN (\(marks(userIds)))", arguments: StatementArguments(userIds)) {
-                    users[row["id"]] = row["name"]
-                }
-            }
-            return (entries, reports, users)
-        }
+        let log = try await services.database.auditLogPage(limit: pageSize, beforeId: before)
         let text = AuditText(catalogue: catalogue)
-        var page = StaffPage.base(request, context: context, title: language == .sv ? "Granskningslogg" : "Audit log", path: "/admin/logg")
-        page["entries"] = entries.map { entry -> [String: Any] in
-            let region = entry.reportId.flatMap { reports[$0] }.flatMap { catalogue.region($0.regionKey) }
-            var row: [String: Any] = [
-                "at": TriageController.timestamp(entry.at), "actor": text.actor(entry.actor, language: language), "action": entry.action.label[language],
-                "before": text.value(entry.before, action: entry.action, region: region, language: language),
-                "after": entry.action == .replied ? "" : text.value(entry.after, action: entry.action, region: region, language: language),
-            ]
-            if let id = entry.reportId {
-                row["reportHref"] = "/handlaggning/rapporter/\(id)" + language.query
-                row["reference"] = reports[id]?.reference ?? AuditText.Words.removedReport[language]
-            }
-            if let id = entry.targetUserId {
-                row["userHref"] = "/admin/anvandare/\(id)" + language.query
-                row["userName"] = users[id] ?? AuditText.Words.removedAccount[language]
-            }
-            return row
-        }
-        if entries.count == pageSize, let last = entries.last {
-            page["olderHref"] = "/admin/logg?fore=\(last.id)" + language.queryContinuation
-        }
-        return services.renderer.page("pages/admin-log", page)
+        let layout = StaffPage.layout(request, context: context, title: AdminTexts.logTitle[language], path: "/admin/logg")
+        let page = AdminLogPage(
+            entries: log.entries.map { entry in
+                let region = entry.reportId.flatMap { log.reports[$0] }.flatMap { catalogue.region($0.regionKey) }
+                return AdminLogPage.Entry(
+                    at: TriageController.timestamp(entry.at), actor: text.actor(entry.actor, language: language), action: entry.action.label[language],
+                    before: text.value(entry.before, action: entry.action, region: region, language: language),
+                    after: entry.action == .replied ? "" : text.value(entry.after, action: entry.action, region: region, language: language),
+                    reportHref: entry.reportId.map { "/handlaggning/rapporter/\($0)" + language.query },
+                    reference: entry.reportId.map { log.reports[$0]?.reference ?? AuditText.Words.removedReport[language] },
+                    userHref: entry.targetUserId.map { "/admin/anvandare/\($0)" + language.query },
+                    userName: entry.targetUserId.map { log.userNames[$0] ?? AuditText.Words.removedAccount[language] })
+            },
+            olderHref: log.entries.count == pageSize ? log.entries.last.map { "/admin/logg?fore=\($0.id)" + language.queryContinuation } : nil)
+        return services.renderer.page(page, layout: layout)
     }
 
     // MARK: outbox
@@ -210,24 +179,23 @@ struct AdminController: Sendable {
         let pageSize = 200
         let messages = try await services.outbox.list(status: status, limit: pageSize, beforeId: before)
         let counts = try await services.outbox.counts()
-        var page = StaffPage.base(request, context: context, title: language == .sv ? "Utkorg" : "Outbox", path: "/admin/utkorg")
-        page["notice"] = StaffPage.notice(request, language: language)
-        page["counts"] = [(OutboxMessage.Status.queued, counts.queued), (.sent, counts.sent), (.dead, counts.dead)].map { status, count -> [String: Any] in
-            ["label": status.label[language], "count": count, "href": "/admin/utkorg?status=\(status.rawValue)" + language.queryContinuation]
-        }
-        page["messages"] = messages.map { message -> [String: Any] in
-            [
-                "id": message.id, "kind": OutboxDraft.Kind(rawValue: message.kind)?.label[language] ?? message.kind,
-                "recipient": message.recipient, "subject": message.subject,
-                "status": message.status.label[language], "attempts": message.attempts, "created": TriageController.timestamp(message.createdAt),
-                "error": message.lastError ?? "", "dead": message.status == .dead,
-                "retryAction": "/admin/utkorg/\(message.id)/forsok-igen" + language.query,
-            ]
-        }
-        if messages.count == pageSize, let last = messages.last {
-            page["olderHref"] = "/admin/utkorg?" + (status.map { "status=\($0.rawValue)&" } ?? "") + "fore=\(last.id)" + language.queryContinuation
-        }
-        return services.renderer.page("pages/admin-outbox", page)
+        let layout = StaffPage.layout(request, context: context, title: AdminTexts.outboxTitle[language], path: "/admin/utkorg")
+        let page = AdminOutboxPage(
+            notice: StaffPage.notice(request, language: language),
+            counts: [(OutboxMessage.Status.queued, counts.queued), (.sent, counts.sent), (.dead, counts.dead)].map { status, count in
+                AdminOutboxPage.Count(label: status.label[language], count: count, href: "/admin/utkorg?status=\(status.rawValue)" + language.queryContinuation)
+            },
+            messages: messages.map { message in
+                AdminOutboxPage.Message(id: message.id, kind: OutboxDraft.Kind(rawValue: message.kind)?.label[language] ?? message.kind,
+                      recipient: message.recipient, subject: message.subject,
+                      status: message.status.label[language], attempts: message.attempts, created: TriageController.timestamp(message.createdAt),
+                      error: message.lastError ?? "", dead: message.status == .dead,
+                      retryAction: "/admin/utkorg/\(message.id)/forsok-igen" + language.query)
+            },
+            olderHref: messages.count == pageSize ? messages.last.map { last in
+                "/admin/utkorg?" + (status.map { "status=\($0.rawValue)&" } ?? "") + "fore=\(last.id)" + language.queryContinuation
+            } : nil)
+        return services.renderer.page(page, layout: layout)
     }
 
     @Sendable func retryMail(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -244,8 +212,8 @@ struct AdminController: Sendable {
 
     static func tokenProblem(_ problem: APITokenRepository.Problem) -> LocalizedText {
         switch problem {
-        case .inactiveUser: LocalizedText(sv: "Kontot är inte aktivt. En nyckel kan bara skapas för ett aktivt konto.", en: "The account is not active. A token can only be made for an active account.")
-        default: LocalizedText(sv: "Välj ett konto i listan.", en: "Choose an account in the list.")
+        case .inactiveUser: AdminTexts.inactiveAccount
+        default: AdminTexts.chooseAccount
         }
     }
 
@@ -253,37 +221,33 @@ struct AdminController: Sendable {
     func tokensPage(_ request: Request, context: AppRequestContext, created: (secret: String, token: APIToken)? = nil,
                     values: FormValues = [:], error: LocalizedText? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = PublicReportController.language(request)
-        let title = language == .sv ? "API-nycklar" : "API tokens"
-        var page = StaffPage.base(request, context: context, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title, path: "/admin/nycklar")
-        page["notice"] = StaffPage.notice(request, language: language)
-        if let error { page["error"] = error[language] }
-        if let created {
-            page["created"] = [
-                "secret": created.secret, "prefix": created.token.displayPrefix,
-                "user": "\(created.token.user.name) <\(created.token.user.email)>",
-                "scope": created.token.readWrite ? AuditText.Words.readWrite[language] : AuditText.Words.readOnly[language],
-            ] as [String: Any]
-        }
+        let title = AdminTexts.tokensTitle[language]
+        let layout = StaffPage.layout(request, context: context, title: (error == nil ? "" : AdminTexts.errorPrefix[language]) + title, path: "/admin/nycklar")
         let chosen = values["konto"]?.first ?? ""
-        page["accountOptions"] = try await services.staff.allUsers().filter(\.active).map { user -> [String: Any] in
-            ["value": String(user.id), "label": "\(user.name) <\(user.email)> (\(user.role.name[language]))", "selected": chosen == String(user.id)]
-        }
-        page["readWrite"] = values["skriva"]?.first == "1"
-        page["label"] = values["beskrivning"]?.first ?? ""
-        page["createAction"] = "/admin/nycklar" + language.query
-        page["tokens"] = try await services.apiTokens.all().map { token -> [String: Any] in
-            var row: [String: Any] = [
-                "id": token.id, "prefix": token.displayPrefix, "user": "\(token.user.name) <\(token.user.email)>",
-                "userHref": "/admin/anvandare/\(token.user.id)" + language.query,
-                "scope": token.readWrite ? (language == .sv ? "Läsa och skriva" : "Read and write") : (language == .sv ? "Bara läsa" : "Read only"),
-                "label": token.label ?? "", "created": TriageController.timestamp(token.createdAt),
-                "lastUsed": token.lastUsedAt.map(TriageController.timestamp) ?? "–",
-                "revokeAction": "/admin/nycklar/\(token.id)/aterkalla" + language.query,
-            ]
-            if let revoked = token.revokedAt { row["revoked"] = TriageController.timestamp(revoked) }
-            return row
-        }
-        return services.renderer.page("pages/admin-tokens", page, status: status)
+        let page = AdminTokensPage(
+            notice: StaffPage.notice(request, language: language),
+            error: error?[language],
+            created: created.map { created in
+                AdminTokensPage.Created(secret: created.secret, prefix: created.token.displayPrefix,
+                      user: "\(created.token.user.name) <\(created.token.user.email)>",
+                      scope: created.token.readWrite ? AuditText.Words.readWrite[language] : AuditText.Words.readOnly[language])
+            },
+            accountOptions: try await services.staff.allUsers().filter(\.active).map { user in
+                AdminTokensPage.Option(value: String(user.id), label: "\(user.name) <\(user.email)> (\(user.role.name[language]))", selected: chosen == String(user.id))
+            },
+            readWrite: values["skriva"]?.first == "1",
+            label: values["beskrivning"]?.first ?? "",
+            createAction: "/admin/nycklar" + language.query,
+            tokens: try await services.apiTokens.all().map { token in
+                AdminTokensPage.Token(id: token.id, prefix: token.displayPrefix, user: "\(token.user.name) <\(token.user.email)>",
+                      userHref: "/admin/anvandare/\(token.user.id)" + language.query,
+                      scope: token.readWrite ? AdminTexts.readWrite[language] : AdminTexts.readOnly[language],
+                      label: token.label ?? "", created: TriageController.timestamp(token.createdAt),
+                      lastUsed: token.lastUsedAt.map(TriageController.timestamp) ?? "–",
+                      revokeAction: "/admin/nycklar/\(token.id)/aterkalla" + language.query,
+                      revoked: token.revokedAt.map(TriageController.timestamp))
+            })
+        return services.renderer.page(page, layout: layout, status: status)
     }
 
     /// A new token for an active account, like `intake token create`: the secret is shown once, on

@@ -105,21 +105,21 @@ struct StaffAuthController: Sendable {
 
     func loginForm(_ request: Request, context: AppRequestContext, email: String, error: LocalizedText?, status: HTTPResponse.Status = .ok) -> Response {
         let language = PublicReportController.language(request)
-        var page = StaffPage.base(request, context: context, title: language == .sv ? "Logga in" : "Log in", path: "/login")
-        page["csrf"] = AnonymousFormToken.make(key: services.signingKey, now: now)
-        page["email"] = email
-        page["next"] = Self.safeNext(request.uri.queryParameters["next"].map(String.init) ?? context.form["next"]?.first) ?? ""
-        page["forgotHref"] = "/losenord/glomt" + language.query
-        switch request.uri.queryParameters["klart"].map(String.init) {
-        case "utloggad": page["notice"] = language == .sv ? "Du är utloggad." : "You are logged out."
-        case "losenord": page["notice"] = language == .sv ? "Ditt nya lösenord är sparat. Logga in med det." : "Your new password is saved. Log in with it."
-        default: break
+        let title = (error == nil ? "" : AuthTexts.errorPrefix[language]) + AuthTexts.loginTitle[language]
+        let layout = StaffPage.layout(request, context: context, title: title, path: "/login")
+        let notice: LocalizedText? = switch request.uri.queryParameters["klart"].map(String.init) {
+        case "utloggad": AuthTexts.loggedOut
+        case "losenord": AuthTexts.passwordSavedLogIn
+        default: nil
         }
-        if let error {
-            page["error"] = error[language]
-            page["title"] = (language == .sv ? "Fel: " : "Error: ") + (language == .sv ? "Logga in" : "Log in")
-        }
-        return services.renderer.page("pages/login", page, status: status)
+        let page = LoginPage(
+            csrf: AnonymousFormToken.make(key: services.signingKey, now: now),
+            email: email,
+            next: Self.safeNext(request.uri.queryParameters["next"].map(String.init) ?? context.form["next"]?.first) ?? "",
+            forgotHref: "/losenord/glomt" + language.query,
+            notice: notice?[language],
+            error: error?[language])
+        return services.renderer.page(page, layout: layout, status: status)
     }
 
     /// Only a local path may follow login (no open redirect). Browsers drop tabs and line
@@ -161,9 +161,7 @@ struct StaffAuthController: Sendable {
             // The admitted attempt stays counted as a failure.
             services.metrics.loginAttempt(.failed)
             context.logger.notice("login failed")
-            return loginForm(request, context: context, email: email, error: LocalizedText(
-                sv: "Fel e-postadress eller lösenord. Kontrollera och försök igen.",
-                en: "Wrong e-mail address or password. Check and try again."), status: .unauthorized)
+            return loginForm(request, context: context, email: email, error: AuthTexts.wrongCredentials, status: .unauthorized)
         }
         services.loginThrottle.withLockedValue { $0.admittedAttemptSucceeded(account: email, address: address, admittedAt: now) }
         services.metrics.loginAttempt(.succeeded)
@@ -186,27 +184,25 @@ struct StaffAuthController: Sendable {
 
     // MARK: forgotten password
 
-    func passwordPage(_ request: Request, context: AppRequestContext, mode: String, title: LocalizedText, path: String,
-                      error: LocalizedText? = nil, extra: [String: Any] = [:], status: HTTPResponse.Status = .ok) -> Response {
+    func passwordPage(_ request: Request, context: AppRequestContext, mode: PasswordPage.Mode, title: LocalizedText, path: String,
+                      error: LocalizedText? = nil, pending: Bool = false, status: HTTPResponse.Status = .ok) -> Response {
         let language = PublicReportController.language(request)
-        var page = StaffPage.base(request, context: context, title: (error == nil ? "" : (language == .sv ? "Fel: " : "Error: ")) + title[language], path: path)
-        if context.staffSession == nil { page["csrf"] = AnonymousFormToken.make(key: services.signingKey, now: now) }
-        page[mode] = true
-        page["action"] = path
-        page["minLength"] = PasswordPolicy.minimumLength
-        // Logged in, the way on is the staff navigation, not the login page.
-        if context.staffSession == nil { page["loginHref"] = "/login" + language.query }
-        if let error { page["error"] = error[language] }
-        for (key, value) in extra { page[key] = value }
-        return services.renderer.page("pages/password", page, status: status)
+        let layout = StaffPage.layout(request, context: context, title: (error == nil ? "" : AuthTexts.errorPrefix[language]) + title[language], path: path)
+        let loggedIn = context.staffSession != nil
+        let page = PasswordPage(
+            csrf: loggedIn ? nil : AnonymousFormToken.make(key: services.signingKey, now: now),
+            forgot: mode == .forgot, sent: mode == .sent, reset: mode == .reset, change: mode == .change,
+            action: path,
+            minLength: PasswordPolicy.minimumLength,
+            // Logged in, the way on is the staff navigation, not the login page.
+            loginHref: loggedIn ? nil : "/login" + language.query,
+            error: error?[language],
+            pending: pending)
+        return services.renderer.page(page, layout: layout, status: status)
     }
 
-    static let forgotTitle = LocalizedText(sv: "Glömt lösenordet", en: "Forgotten password")
-    static let resetTitle = LocalizedText(sv: "Välj ett nytt lösenord", en: "Choose a new password")
-    static let changeTitle = LocalizedText(sv: "Byt lösenord", en: "Change password")
-
     @Sendable func forgotPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        passwordPage(request, context: context, mode: "forgot", title: Self.forgotTitle, path: "/losenord/glomt")
+        passwordPage(request, context: context, mode: .forgot, title: AuthTexts.forgotTitle, path: "/losenord/glomt")
     }
 
     /// A request for a reset link is answered no sooner than this after it arrived, whether or
@@ -231,19 +227,18 @@ struct StaffAuthController: Sendable {
             _ = try await services.staff.startPasswordReset(email: email, now: now) { user, token in composer.passwordReset(user: user, token: token) }
         }
         try? await Task.sleep(until: arrived.advanced(by: Self.forgotResponseTime), clock: .continuous)
-        return passwordPage(request, context: context, mode: "sent", title: Self.forgotTitle, path: "/losenord/glomt")
+        return passwordPage(request, context: context, mode: .sent, title: AuthTexts.forgotTitle, path: "/losenord/glomt")
     }
 
     @Sendable func resetPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         guard try await services.staff.resetTarget(token: token, now: now) != nil else { return expiredReset(request, context: context) }
-        return passwordPage(request, context: context, mode: "reset", title: Self.resetTitle, path: "/losenord/aterstall/\(token)")
+        return passwordPage(request, context: context, mode: .reset, title: AuthTexts.resetTitle, path: "/losenord/aterstall/\(token)")
     }
 
     func expiredReset(_ request: Request, context: AppRequestContext) -> Response {
-        passwordPage(request, context: context, mode: "forgot", title: Self.forgotTitle, path: "/losenord/glomt",
-                     error: LocalizedText(sv: "Länken har redan använts eller gått ut. Be om en ny länk nedan.",
-                                          en: "The link has already been used or has expired. Ask for a new link below."),
+        passwordPage(request, context: context, mode: .forgot, title: AuthTexts.forgotTitle, path: "/losenord/glomt",
+                     error: AuthTexts.linkExpired,
                      status: .notFound)
     }
 
@@ -252,26 +247,23 @@ struct StaffAuthController: Sendable {
         let path = "/losenord/aterstall/\(token)"
         let password = context.form["password"]?.first ?? ""
         guard password == context.form["password_repeat"]?.first else {
-            return passwordPage(request, context: context, mode: "reset", title: Self.resetTitle, path: path, error: Self.mismatch, status: .unprocessableContent)
+            return passwordPage(request, context: context, mode: .reset, title: AuthTexts.resetTitle, path: path, error: AuthTexts.mismatch, status: .unprocessableContent)
         }
         do {
             _ = try await services.staff.completePasswordReset(token: token, password: password, now: now)
         } catch {
             if error == .storageUnavailable { throw AppError.storageUnavailable }
             guard case .weakPassword(let text) = error else { return expiredReset(request, context: context) }
-            return passwordPage(request, context: context, mode: "reset", title: Self.resetTitle, path: path, error: text, status: .unprocessableContent)
+            return passwordPage(request, context: context, mode: .reset, title: AuthTexts.resetTitle, path: path, error: text, status: .unprocessableContent)
         }
         return StaffPage.redirect("/login", message: "losenord", language: PublicReportController.language(request))
     }
-
-    static let mismatch = LocalizedText(sv: "Lösenorden är inte likadana. Skriv samma lösenord två gånger.",
-                                        en: "The passwords do not match. Type the same password twice.")
 
     // MARK: changing one's own password
 
     @Sendable func changePage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let pending = context.staffSession?.user.mustChangePassword ?? false
-        return passwordPage(request, context: context, mode: "change", title: Self.changeTitle, path: "/konto/losenord", extra: ["pending": pending])
+        return passwordPage(request, context: context, mode: .change, title: AuthTexts.changeTitle, path: "/konto/losenord", pending: pending)
     }
 
     @Sendable func change(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -280,15 +272,15 @@ struct StaffAuthController: Sendable {
         let password = context.form["password"]?.first ?? ""
         let pending = session.user.mustChangePassword
         func again(_ error: LocalizedText) -> Response {
-            passwordPage(request, context: context, mode: "change", title: Self.changeTitle, path: "/konto/losenord", error: error,
-                         extra: ["pending": pending], status: .unprocessableContent)
+            passwordPage(request, context: context, mode: .change, title: AuthTexts.changeTitle, path: "/konto/losenord", error: error,
+                         pending: pending, status: .unprocessableContent)
         }
         guard try await services.staff.authenticate(email: session.user.email, password: current) != nil else {
-            return again(LocalizedText(sv: "Det nuvarande lösenordet stämmer inte.", en: "The current password is not correct."))
+            return again(AuthTexts.wrongCurrentPassword)
         }
-        guard password == context.form["password_repeat"]?.first else { return again(Self.mismatch) }
+        guard password == context.form["password_repeat"]?.first else { return again(AuthTexts.mismatch) }
         guard password != current else {
-            return again(LocalizedText(sv: "Välj ett annat lösenord än det nuvarande.", en: "Choose a password other than the current one."))
+            return again(AuthTexts.sameAsCurrent)
         }
         do {
             try await services.staff.setPassword(userId: session.user.id, password: password, keepSession: session.idHash,

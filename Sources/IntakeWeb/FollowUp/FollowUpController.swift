@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import IntakeDomain
 import IntakeServices
@@ -29,11 +28,11 @@ struct FollowUpController: Sendable {
     // MARK: names
 
     func agreementName(_ key: String, _ language: Language) -> String {
-        key.isEmpty ? (language == .sv ? "Ej klassificerad" : "Not classified") : (catalogue.agreement(key)?.name[language] ?? key)
+        key.isEmpty ? FollowUpTexts.notClassified[language] : (catalogue.agreement(key)?.name[language] ?? key)
     }
 
     func targetGroupName(_ key: String, _ language: Language) -> String {
-        key.isEmpty ? (language == .sv ? "Ej klassificerad" : "Not classified") : (catalogue.targetGroup(key)?.name[language] ?? key)
+        key.isEmpty ? FollowUpTexts.notClassified[language] : (catalogue.targetGroup(key)?.name[language] ?? key)
     }
 
     func regionName(_ key: String, _ language: Language) -> String { catalogue.region(key)?.name[language] ?? key }
@@ -43,17 +42,14 @@ struct FollowUpController: Sendable {
     static func days(_ hours: Int?, _ language: Language) -> String {
         guard let hours else { return "–" }
         let text = String(format: "%.1f", Double(hours) / 24)
-        return (language == .sv ? text.replacingOccurrences(of: ".", with: ",") : text) + (language == .sv ? " dagar" : " days")
+        return text.replacingOccurrences(of: ".", with: FollowUpTexts.decimalSeparator[language]) + FollowUpTexts.daysUnit[language]
     }
 
     /// "2026-03" → "mar 2026": short enough that month labels under the columns do not run into each other.
     static func monthLabel(_ key: String, _ language: Language) -> String {
         let parts = key.split(separator: "-")
         guard parts.count == 2, let month = Int(parts[1]), (1...12).contains(month) else { return key }
-        let names = language == .sv
-            ? ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-            : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return "\(names[month - 1]) \(parts[0])"
+        return "\(FollowUpTexts.months[month - 1][language]) \(parts[0])"
     }
 
     // MARK: filter
@@ -68,18 +64,18 @@ struct FollowUpController: Sendable {
         var problems: [LocalizedText] = []
         var (from, to) = FollowUpFilter.defaultPeriod(today: today)
         if let raw = value("fran") {
-            if let day = CalendarDay(iso: raw) { from = day } else { problems.append(LocalizedText(sv: "Från-datum ska skrivas ÅÅÅÅ-MM-DD.", en: "The from date must be written YYYY-MM-DD.")) }
+            if let day = CalendarDay(iso: raw) { from = day } else { problems.append(FollowUpTexts.badFrom) }
         }
         if let raw = value("till") {
-            if let day = CalendarDay(iso: raw) { to = day } else { problems.append(LocalizedText(sv: "Till-datum ska skrivas ÅÅÅÅ-MM-DD.", en: "The to date must be written YYYY-MM-DD.")) }
+            if let day = CalendarDay(iso: raw) { to = day } else { problems.append(FollowUpTexts.badTo) }
         }
         if to < from {
-            problems.append(LocalizedText(sv: "Till-datum ska vara samma dag som eller efter från-datum. Datumen har bytt plats.", en: "The to date must be on or after the from date. The dates have been swapped."))
+            problems.append(FollowUpTexts.swappedDates)
             swap(&from, &to)
         }
         if from.days(until: to) > 366 * 10 {
             from = to.adding(days: -366 * 10)
-            problems.append(LocalizedText(sv: "Perioden får vara högst tio år.", en: "The period may be at most ten years."))
+            problems.append(FollowUpTexts.periodTooLong)
         }
         var filter = FollowUpFilter(from: from, to: to)
         filter.regionKey = value("lan").flatMap { catalogue.region($0)?.key }
@@ -105,120 +101,114 @@ struct FollowUpController: Sendable {
         let language = PublicReportController.language(request)
         let (filter, problems) = filter(request, user: user)
         let figures = try await services.facts.figures(filter, today: today)
-        let sv = language == .sv
         let base = "/handlaggning/uppfoljning"
-        var page = StaffPage.base(request, context: context, title: sv ? "Uppföljning" : "Follow-up", path: base)
-        page["problems"] = problems.map { $0[language] }
-        page["hasProblems"] = !problems.isEmpty
-        page["from"] = filter.from.description
-        page["to"] = filter.to.description
-        page["scoped"] = filter.functionKeys != nil
-        page["scopeFunctions"] = (filter.functionKeys ?? []).sorted().compactMap { catalogue.function($0)?.name[language] }.joined(separator: ", ")
-        page["regionOptions"] = catalogue.regions.map { ["value": $0.key, "label": $0.name[language], "selected": filter.regionKey == $0.key] }
-        page["agreementOptions"] = [["value": "ingen", "label": agreementName("", language), "selected": filter.agreementKey == ""]]
-            + catalogue.agreements.sorted { $0.name[language] < $1.name[language] }.map {
-                ["value": $0.key, "label": "\($0.name[language]) (\(regionName($0.regionKey, language)))", "selected": filter.agreementKey == $0.key]
-            }
-        page["targetGroupOptions"] = catalogue.targetGroups.map { ["value": $0.key, "label": $0.name[language], "selected": filter.targetGroupKey == $0.key] }
+        let layout = StaffPage.layout(request, context: context, title: FollowUpTexts.dashboardTitle[language], path: base)
         let query = PageContext.queryString(filterQuery(filter, language: language))
-        page["csvHref"] = base + "/rapporter.csv" + query
-        page["csvSemicolonHref"] = base + "/rapporter.csv" + query + (query.isEmpty ? "?" : "&") + "separator=semikolon"
-        page["aggregatesHref"] = base + "/sammanstallning.csv" + query
-        page["aggregatesSemicolonHref"] = base + "/sammanstallning.csv" + query + (query.isEmpty ? "?" : "&") + "separator=semikolon"
-
         let previous = filter.previous
-        page["previousFrom"] = previous.from.description
-        page["previousTo"] = previous.to.description
-        page["total"] = figures.total
-        page["previousTotal"] = figures.previousTotal
-        page["trend"] = figures.trendPercent.map { ($0 > 0 ? "+" : "") + "\($0) %" } ?? "–"
-        page["open"] = figures.open
-        page["overdue"] = figures.overdue
-        page["closedInPeriod"] = figures.closedInPeriod
-        page["escalated"] = figures.escalated
-        page["systemfel"] = figures.systemfel
-        page["problemRows"] = figures.problemsByAgreement.map { row -> [String: Any] in
-            ["label": agreementName(row.key, language), "reports": row.reports, "escalated": row.escalated, "systemfel": row.systemfel]
-        }
-        page["hasProblemRows"] = !figures.problemsByAgreement.isEmpty
-        page["feedbackCount"] = figures.firstFeedback.count
-        page["feedbackMedian"] = Self.days(figures.firstFeedback.medianHours, language)
-        page["feedbackP90"] = Self.days(figures.firstFeedback.p90Hours, language)
-        page["closureCount"] = figures.closure.count
-        page["closureMedian"] = Self.days(figures.closure.medianHours, language)
-        page["closureP90"] = Self.days(figures.closure.p90Hours, language)
 
-        let current = sv ? "Perioden" : "Period"
-        let before = sv ? "Föregående period" : "Previous period"
-        func chart(id: String, title: String, dimension: String, rows: [(label: String, count: Int, previous: Int?)],
-                   columns: Bool = false, limit: Int = 15) -> [String: Any] {
+        let current = FollowUpTexts.currentPeriod[language]
+        let before = FollowUpTexts.previousPeriod[language]
+        func chart(id: String, title: LocalizedText, dimension: LocalizedText, rows: [(label: String, count: Int, previous: Int?)],
+                   columns: Bool = false, limit: Int = 15) -> DashboardPage.Chart {
+            let title = title[language]
             let bars = rows.prefix(limit).map { SVGChart.Bar(label: $0.label, value: $0.count, previous: $0.previous) }
-            let description = rows.isEmpty ? (sv ? "Inga rapporter." : "No reports.") : SVGChart.describe(Array(bars), language: language)
+            let description = rows.isEmpty ? FollowUpTexts.noReports[language] : SVGChart.describe(Array(bars), language: language)
             let svg = columns
                 ? SVGChart.columns(id: id, title: title, description: description, bars: Array(bars))
                 : SVGChart.horizontal(id: id, title: title, description: description, bars: Array(bars),
                                       currentLabel: current, previousLabel: rows.contains { $0.previous != nil } ? before : nil)
             let hasPrevious = rows.contains { $0.previous != nil }
-            return [
-                "id": id, "title": title, "svg": svg, "dimension": dimension, "hasPrevious": hasPrevious,
-                "caption": rows.count > limit ? (sv ? "Diagrammet visar de \(limit) största; tabellen visar alla \(rows.count)." : "The chart shows the \(limit) largest; the table shows all \(rows.count).") : "",
-                "rows": rows.map { row -> [String: Any] in
-                    var item: [String: Any] = ["label": row.label, "count": row.count, "hasPrevious": hasPrevious]
-                    if let previous = row.previous {
-                        item["previous"] = previous
-                        item["change"] = previous == 0 ? "–" : ((row.count >= previous ? "+" : "") + "\(Int(((Double(row.count - previous) / Double(previous)) * 100).rounded())) %")
-                    }
-                    return item
+            return DashboardPage.Chart(
+                id: id, title: title, svg: svg, dimension: dimension[language], hasPrevious: hasPrevious,
+                caption: rows.count > limit ? FollowUpTexts.chartShowsLargest(limit, of: rows.count)[language] : "",
+                rows: rows.map { row in
+                    DashboardPage.Row(
+                        label: row.label, count: row.count, hasPrevious: hasPrevious, previous: row.previous,
+                        change: row.previous.map { previous in
+                            previous == 0 ? "–" : ((row.count >= previous ? "+" : "") + "\(Int(((Double(row.count - previous) / Double(previous)) * 100).rounded())) %")
+                        })
                 },
-                "empty": rows.isEmpty,
-            ]
+                empty: rows.isEmpty, matrix: false, matrixHeaders: [])
         }
-        var charts: [[String: Any]] = []
-        charts.append(chart(id: "per-manad", title: sv ? "Rapporter per månad" : "Reports per month", dimension: sv ? "Månad" : "Month",
-                            rows: figures.byMonth.map { (Self.monthLabel($0.key, language), $0.count, nil) }, columns: true, limit: 36))
-        charts.append(channelChart(figures, language: language))
-        charts.append(chart(id: "per-avtal", title: sv ? "Rapporter per överenskommelse" : "Reports per agreement", dimension: sv ? "Överenskommelse" : "Agreement",
-                            rows: figures.byAgreement.map { (agreementName($0.key, language), $0.count, $0.previous) }))
-        charts.append(chart(id: "per-malgrupp", title: sv ? "Rapporter per målgrupp" : "Reports per target group", dimension: sv ? "Målgrupp" : "Target group",
-                            rows: figures.byTargetGroup.map { (targetGroupName($0.key, language), $0.count, $0.previous) }))
-        charts.append(chart(id: "per-lan", title: sv ? "Rapporter per län" : "Reports per county", dimension: sv ? "Län" : "County",
-                            rows: figures.byRegion.map { (regionName($0.key, language), $0.count, $0.previous) }))
-        charts.append(chart(id: "per-status", title: sv ? "Rapporter per status" : "Reports per status", dimension: "Status",
-                            rows: figures.byState.map { (stateName($0.key, language), $0.count, $0.previous) }))
-        charts.append(chart(id: "per-rapportor", title: sv ? "Rapporter per rapporterande part" : "Reports per reporting party", dimension: sv ? "Part" : "Party",
-                            rows: figures.byOrganisation.map { (partyName($0.key), $0.count, $0.previous) }))
-        charts.append(chart(id: "per-part", title: sv ? "Inblandade parter" : "Parties involved", dimension: sv ? "Part" : "Party",
-                            rows: figures.byParty.map { (partyName($0.key), $0.count, $0.previous) }))
-        charts.append(chart(id: "per-partspar", title: sv ? "Partspar (rapporterande part och annan part)" : "Party pairs (reporting party and other party)",
-                            dimension: sv ? "Partspar" : "Party pair",
-                            rows: figures.byPartyPair.map { ("\(partyName($0.first)) – \(partyName($0.second))", $0.count, nil) }))
-        page["charts"] = charts
-        return services.renderer.page("pages/dashboard", page)
+
+        let page = DashboardPage(
+            problems: problems.map { $0[language] },
+            hasProblems: !problems.isEmpty,
+            from: filter.from.description,
+            to: filter.to.description,
+            scoped: filter.functionKeys != nil,
+            scopeFunctions: (filter.functionKeys ?? []).sorted().compactMap { catalogue.function($0)?.name[language] }.joined(separator: ", "),
+            regionOptions: catalogue.regions.map { DashboardPage.Option(value: $0.key, label: $0.name[language], selected: filter.regionKey == $0.key) },
+            agreementOptions: [DashboardPage.Option(value: "ingen", label: agreementName("", language), selected: filter.agreementKey == "")]
+                + catalogue.agreements.sorted { $0.name[language] < $1.name[language] }.map {
+                    DashboardPage.Option(value: $0.key, label: "\($0.name[language]) (\(regionName($0.regionKey, language)))", selected: filter.agreementKey == $0.key)
+                },
+            targetGroupOptions: catalogue.targetGroups.map { DashboardPage.Option(value: $0.key, label: $0.name[language], selected: filter.targetGroupKey == $0.key) },
+            csvHref: base + "/rapporter.csv" + query,
+            csvSemicolonHref: base + "/rapporter.csv" + query + (query.isEmpty ? "?" : "&") + "separator=semikolon",
+            aggregatesHref: base + "/sammanstallning.csv" + query,
+            aggregatesSemicolonHref: base + "/sammanstallning.csv" + query + (query.isEmpty ? "?" : "&") + "separator=semikolon",
+            previousFrom: previous.from.description,
+            previousTo: previous.to.description,
+            total: figures.total,
+            previousTotal: figures.previousTotal,
+            trend: figures.trendPercent.map { ($0 > 0 ? "+" : "") + "\($0) %" } ?? "–",
+            open: figures.open,
+            overdue: figures.overdue,
+            closedInPeriod: figures.closedInPeriod,
+            escalated: figures.escalated,
+            systemfel: figures.systemfel,
+            problemRows: figures.problemsByAgreement.map {
+                DashboardPage.ProblemRow(label: agreementName($0.key, language), reports: $0.reports, escalated: $0.escalated, systemfel: $0.systemfel)
+            },
+            hasProblemRows: !figures.problemsByAgreement.isEmpty,
+            feedbackCount: figures.firstFeedback.count,
+            feedbackMedian: Self.days(figures.firstFeedback.medianHours, language),
+            feedbackP90: Self.days(figures.firstFeedback.p90Hours, language),
+            closureCount: figures.closure.count,
+            closureMedian: Self.days(figures.closure.medianHours, language),
+            closureP90: Self.days(figures.closure.p90Hours, language),
+            charts: [
+                chart(id: "per-manad", title: FollowUpTexts.perMonth, dimension: FollowUpTexts.month,
+                      rows: figures.byMonth.map { (Self.monthLabel($0.key, language), $0.count, nil) }, columns: true, limit: 36),
+                channelChart(figures, language: language),
+                chart(id: "per-avtal", title: FollowUpTexts.perAgreement, dimension: FollowUpTexts.agreement,
+                      rows: figures.byAgreement.map { (agreementName($0.key, language), $0.count, $0.previous) }),
+                chart(id: "per-malgrupp", title: FollowUpTexts.perTargetGroup, dimension: FollowUpTexts.targetGroup,
+                      rows: figures.byTargetGroup.map { (targetGroupName($0.key, language), $0.count, $0.previous) }),
+                chart(id: "per-lan", title: FollowUpTexts.perRegion, dimension: FollowUpTexts.county,
+                      rows: figures.byRegion.map { (regionName($0.key, language), $0.count, $0.previous) }),
+                chart(id: "per-status", title: FollowUpTexts.perState, dimension: FollowUpTexts.status,
+                      rows: figures.byState.map { (stateName($0.key, language), $0.count, $0.previous) }),
+                chart(id: "per-rapportor", title: FollowUpTexts.perReportingParty, dimension: FollowUpTexts.party,
+                      rows: figures.byOrganisation.map { (partyName($0.key), $0.count, $0.previous) }),
+                chart(id: "per-part", title: FollowUpTexts.perParty, dimension: FollowUpTexts.party,
+                      rows: figures.byParty.map { (partyName($0.key), $0.count, $0.previous) }),
+                chart(id: "per-partspar", title: FollowUpTexts.perPartyPair, dimension: FollowUpTexts.partyPair,
+                      rows: figures.byPartyPair.map { ("\(partyName($0.first)) – \(partyName($0.second))", $0.count, nil) }),
+            ])
+        return services.renderer.page(page, layout: layout)
     }
 
     /// Reports per channel and month: stacked columns, and a table with a column per channel.
-    func channelChart(_ figures: FollowUpFigures, language: Language) -> [String: Any] {
-        let sv = language == .sv
-        let id = "per-kanal", title = sv ? "Rapporter per kanal och månad" : "Reports per channel and month"
+    func channelChart(_ figures: FollowUpFigures, language: Language) -> DashboardPage.Chart {
+        let id = "per-kanal", title = FollowUpTexts.perChannel[language]
         let channels = ReportChannel.allCases
         let totals = channels.map { channel in "\(channel.name[language]): \(figures.byChannel.first { $0.key == channel.key }?.count ?? 0)" }
-        let description = figures.total == 0 ? (sv ? "Inga rapporter." : "No reports.")
-            : (sv ? "Under perioden: " : "During the period: ") + totals.joined(separator: ", ") + "."
+        let description = figures.total == 0 ? FollowUpTexts.noReports[language]
+            : FollowUpTexts.duringPeriod[language] + totals.joined(separator: ", ") + "."
         let months = figures.byChannelMonth.suffix(36)
         let svg = SVGChart.stackedColumns(id: id, title: title, description: description, series: channels.map { $0.name[language] },
                                           columns: months.map { ($0.month, $0.counts) })
-        var rows: [[String: Any]] = months.map { month in
-            ["label": month.month, "cells": month.counts.map { ["value": $0] }, "total": month.counts.reduce(0, +)]
-        }
-        rows.append(["label": sv ? "Hela perioden" : "Whole period", "isSum": true,
-                     "cells": channels.map { channel in ["value": figures.byChannel.first { $0.key == channel.key }?.count ?? 0] },
-                     "total": figures.byChannel.reduce(0) { $0 + $1.count }])
-        return [
-            "id": id, "title": title, "svg": svg, "dimension": sv ? "Månad" : "Month", "matrix": true,
-            "matrixHeaders": channels.map { ["name": $0.name[language]] },
-            "caption": figures.byChannelMonth.count > 36 ? (sv ? "Diagrammet visar de senaste 36 månaderna." : "The chart shows the last 36 months.") : "",
-            "rows": rows, "empty": figures.total == 0,
-        ]
+        let rows = months.map { month in DashboardPage.Row(label: month.month, cells: month.counts, total: month.counts.reduce(0, +)) }
+            + [DashboardPage.Row(label: FollowUpTexts.wholePeriod[language],
+                                 cells: channels.map { channel in figures.byChannel.first { $0.key == channel.key }?.count ?? 0 },
+                                 total: figures.byChannel.reduce(0) { $0 + $1.count }, isSum: true)]
+        return DashboardPage.Chart(
+            id: id, title: title, svg: svg, dimension: FollowUpTexts.month[language], hasPrevious: false,
+            caption: figures.byChannelMonth.count > 36 ? FollowUpTexts.last36Months[language] : "",
+            rows: rows, empty: figures.total == 0, matrix: true,
+            matrixHeaders: channels.map { DashboardPage.Header(name: $0.name[language]) })
     }
 
     // MARK: exports
@@ -240,7 +230,7 @@ struct FollowUpController: Sendable {
         let today = today
         context.logger.info("report export", metadata: ["role": .string(user.role.rawValue)])
         // A consistent cut: reports filed during the export are not in it.
-        let maxId = try await services.database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM report") ?? 0 }
+        let maxId = try await export.lastReportId()
         let rangeSize: Int64 = 10_000
         return Response(status: .ok, headers: Self.csvHeaders("samverkansbrister-\(today).csv"), body: ResponseBody { [export] writer in
             try await writer.write(export.header())
@@ -313,26 +303,12 @@ struct FollowUpController: Sendable {
         var systemfel = 0
     }
 
-    struct Revision: Sendable {
-        var agreementKey: String
-        var version: Int
-        var validFrom: String
-        var validTo: String?
-    }
-
-    struct PublishedOutcome: Sendable {
-        var agreementKey: String
-        var text: String
-        var at: Date
-    }
-
     static let risingFactor = 1.5
     static let risingMinimum = 10
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try TriageController.user(context)
         let language = PublicReportController.language(request)
-        let sv = language == .sv
         let snapshot = try await services.facts.current()
         let today = today
         let todayNumber = Int32(today.dayNumber)
@@ -356,19 +332,13 @@ struct FollowUpController: Sendable {
             let age = todayNumber - fact.received
             if age >= 0 && age < 90 { counts[i].last90 += 1 } else if age >= 90 && age < 180 { counts[i].previous90 += 1 }
         }
-        let revisions = try await services.database.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT agreement_key, version, valid_from, valid_to FROM agreement_revision ORDER BY agreement_key, version")
-                .map { Revision(agreementKey: $0["agreement_key"], version: $0["version"], validFrom: $0["valid_from"], validTo: $0["valid_to"]) }
-        }
-        let history = Dictionary(grouping: revisions, by: \.agreementKey)
+        let history = Dictionary(grouping: try await services.database.agreementRevisions(), by: \.agreementKey)
         var warnings = 0
-        var page = StaffPage.base(request, context: context, title: sv ? "Överenskommelser" : "Agreements", path: "/handlaggning/overenskommelser")
-        page["scoped"] = scope != nil
-        page["regions"] = catalogue.regions.map { region -> [String: Any] in
+        let regions = catalogue.regions.map { region in
             let agreements = catalogue.agreements.filter { $0.regionKey == region.key }.sorted { $0.name[language] < $1.name[language] }
-            return [
-                "name": region.name[language],
-                "agreements": agreements.map { agreement -> [String: Any] in
+            return RegisterPage.Region(
+                name: region.name[language],
+                agreements: agreements.map { agreement in
                     let c = keys.find(agreement.key, kind: .agreement).map { counts[Int($0)] } ?? RegisterCounts()
                     let pastRevision = agreement.nextRevision.map { $0 < today } ?? false
                     let expired = agreement.validTo.map { $0 < today } ?? false
@@ -376,27 +346,26 @@ struct FollowUpController: Sendable {
                     if pastRevision { warnings += 1 }
                     if rising { warnings += 1 }
                     let trend = c.previous90 == 0 ? "–" : ((c.last90 >= c.previous90 ? "+" : "") + "\(Int(((Double(c.last90 - c.previous90) / Double(c.previous90)) * 100).rounded())) %")
-                    let versions = (history[agreement.key] ?? []).map { row -> [String: Any] in
-                        ["version": row.version, "validFrom": row.validFrom, "validTo": row.validTo ?? "–", "reports": c.byVersion[row.version] ?? 0,
-                         "current": row.version == agreement.version]
+                    let versions = (history[agreement.key] ?? []).map { row in
+                        RegisterPage.Version(version: row.version, validFrom: row.validFrom, validTo: row.validTo ?? "–",
+                                             reports: c.byVersion[row.version] ?? 0, current: row.version == agreement.version)
                     }
-                    return [
-                        "key": agreement.key, "name": agreement.name[language], "version": agreement.version,
-                        "targetGroup": targetGroupName(agreement.targetGroupKey, language),
-                        "validFrom": agreement.validFrom.description, "validTo": agreement.validTo?.description ?? (sv ? "tills vidare" : "until further notice"),
-                        "nextRevision": agreement.nextRevision?.description ?? "–", "demoDates": agreement.demoDates,
-                        "owners": agreement.ownerKeys.compactMap { catalogue.function($0)?.name[language] }.joined(separator: "; "),
-                        "sinceRevision": c.sinceRevision, "escalated": c.escalated, "systemfel": c.systemfel, "last90": c.last90, "previous90": c.previous90, "trend": trend,
-                        "pastRevision": pastRevision, "expired": expired, "rising": rising, "hasWarning": pastRevision || rising || expired,
-                        "versions": versions, "hasHistory": versions.count > 1,
-                        "dashboardHref": "/handlaggning/uppfoljning" + PageContext.queryString([("avtal", agreement.key)] + (sv ? [] : [("lang", "en")])),
-                    ]
-                },
-            ]
+                    return RegisterPage.Agreement(
+                        key: agreement.key, name: agreement.name[language], version: agreement.version,
+                        targetGroup: targetGroupName(agreement.targetGroupKey, language),
+                        validFrom: agreement.validFrom.description,
+                        validTo: agreement.validTo?.description ?? FollowUpTexts.untilFurtherNotice[language],
+                        nextRevision: agreement.nextRevision?.description ?? "–", demoDates: agreement.demoDates,
+                        owners: agreement.ownerKeys.compactMap { catalogue.function($0)?.name[language] }.joined(separator: "; "),
+                        sinceRevision: c.sinceRevision, escalated: c.escalated, systemfel: c.systemfel,
+                        last90: c.last90, previous90: c.previous90, trend: trend,
+                        pastRevision: pastRevision, expired: expired, rising: rising, hasWarning: pastRevision || rising || expired,
+                        versions: versions, hasHistory: versions.count > 1,
+                        dashboardHref: "/handlaggning/uppfoljning" + PageContext.queryString([("avtal", agreement.key)] + (language == .en ? [("lang", "en")] : [])))
+                })
         }
-        page["warnings"] = warnings
-        page["today"] = today.description
-        return services.renderer.page("pages/register", page)
+        let layout = StaffPage.layout(request, context: context, title: FollowUpTexts.registerTitle[language], path: "/handlaggning/overenskommelser")
+        return services.renderer.page(RegisterPage(scoped: scope != nil, regions: regions, warnings: warnings, today: today.description), layout: layout)
     }
 
     // MARK: public learning page
@@ -409,7 +378,6 @@ struct FollowUpController: Sendable {
     /// Nothing else from a report is shown.
     @Sendable func learning(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = PublicReportController.language(request)
-        let sv = language == .sv
         let today = today
         // The last eight quarters, oldest first.
         var quarters: [CalendarDay] = []
@@ -421,60 +389,50 @@ struct FollowUpController: Sendable {
         }
         let snapshot = try await services.facts.current()
         let counts = snapshot.countsByAgreement(from: quarters[0], to: today, bucket: Self.quarterKey)
-        let outcomes = try await services.database.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.agreement_key, o.summary, o.updated_at FROM report_outcome o JOIN report r ON r.id = o.report_id
-                WHERE o.publishable = 1 ORDER BY o.updated_at DESC, o.report_id DESC
-                """).map { PublishedOutcome(agreementKey: ($0["agreement_key"] as String?) ?? "", text: $0["summary"], at: $0["updated_at"]) }
-        }
+        let outcomes = try await services.database.publishedOutcomes()
         let outcomesByAgreement = Dictionary(grouping: outcomes, by: \.agreementKey)
-        let quarterLabels = quarters.map { "\($0.year) \(sv ? "kv" : "Q")\($0.quarter)" }
+        func quarterLabel(_ day: CalendarDay) -> String { "\(day.year) \(FollowUpTexts.quarter[language])\(day.quarter)" }
         let fewer = SmallCounts.fewerText[language]
-        var page = PageContext.base(language: language, title: sv ? "Vad rapporterna har lett till" : "What the reports have led to", path: "/larande")
-        page["quarters"] = quarterLabels.map { ["label": $0] }
-        page["threshold"] = SmallCounts.threshold
-        page["fewer"] = fewer
-        func outcomeList(_ list: [PublishedOutcome]) -> [[String: Any]] {
-            list.map { outcome in
-                let day = CalendarDay(outcome.at)
-                return ["text": outcome.text, "quarter": "\(day.year) \(sv ? "kv" : "Q")\(day.quarter)"]
-            }
+        func outcomeList(_ list: [PublishedOutcome]) -> [LearningPage.Outcome] {
+            list.map { LearningPage.Outcome(text: $0.text, quarter: quarterLabel(CalendarDay($0.at))) }
         }
         // What the reports led to, by region and agreement; agreements without a published outcome are left out.
-        var outcomeRegions: [[String: Any]] = catalogue.regions.compactMap { region -> [String: Any]? in
+        var outcomeRegions = catalogue.regions.compactMap { region -> LearningPage.OutcomeRegion? in
             let agreements = catalogue.agreements.filter { $0.regionKey == region.key && outcomesByAgreement[$0.key] != nil }
                 .sorted { $0.name[language] < $1.name[language] }
             guard !agreements.isEmpty else { return nil }
-            return ["name": region.name[language],
-                    "agreements": agreements.map { ["name": $0.name[language], "outcomes": outcomeList(outcomesByAgreement[$0.key] ?? [])] }]
+            return LearningPage.OutcomeRegion(
+                name: region.name[language],
+                agreements: agreements.map { LearningPage.OutcomeAgreement(name: $0.name[language], outcomes: outcomeList(outcomesByAgreement[$0.key] ?? [])) })
         }
         // Outcomes of reports never classified to an agreement (or to one no longer in the catalogue).
         let unplaced = outcomes.filter { catalogue.agreement($0.agreementKey) == nil }
         if !unplaced.isEmpty {
-            outcomeRegions.append(["name": sv ? "Övriga rapporter" : "Other reports",
-                                   "agreements": [["name": sv ? "Utan överenskommelse" : "Without an agreement", "outcomes": outcomeList(unplaced)]]])
+            outcomeRegions.append(LearningPage.OutcomeRegion(
+                name: FollowUpTexts.otherReports[language],
+                agreements: [LearningPage.OutcomeAgreement(name: FollowUpTexts.withoutAgreement[language], outcomes: outcomeList(unplaced))]))
         }
-        page["outcomeRegions"] = outcomeRegions
-        page["hasOutcomes"] = !outcomes.isEmpty
-        page["regions"] = catalogue.regions.compactMap { region -> [String: Any]? in
+        let regions = catalogue.regions.compactMap { region -> LearningPage.CountRegion? in
             let agreements = catalogue.agreements.filter { a in
                 a.regionKey == region.key && (a.isValid(on: today) || counts[a.key] != nil)
             }.sorted { $0.name[language] < $1.name[language] }
             guard !agreements.isEmpty else { return nil }
-            return [
-                "name": region.name[language],
-                "agreements": agreements.map { agreement -> [String: Any] in
+            return LearningPage.CountRegion(
+                name: region.name[language],
+                agreements: agreements.map { agreement in
                     let perQuarter = counts[agreement.key] ?? [:]
-                    return [
-                        "name": agreement.name[language],
-                        "counts": quarters.map { quarter -> [String: Any] in
+                    return LearningPage.CountAgreement(
+                        name: agreement.name[language],
+                        counts: quarters.map { quarter in
                             let shown = SmallCounts.publishable(perQuarter[Self.quarterKey(quarter)] ?? 0)
-                            return ["count": shown.map(String.init) ?? fewer, "suppressed": shown == nil]
-                        },
-                    ]
-                },
-            ]
+                            return LearningPage.Count(count: shown.map(String.init) ?? fewer, suppressed: shown == nil)
+                        })
+                })
         }
-        return services.renderer.page("pages/learning", page)
+        let page = LearningPage(
+            quarters: quarters.map { LearningPage.Quarter(label: quarterLabel($0)) }, threshold: SmallCounts.threshold, fewer: fewer,
+            outcomeRegions: outcomeRegions, hasOutcomes: !outcomes.isEmpty, regions: regions)
+        let layout = Layout(language: language, title: FollowUpTexts.learningTitle[language], path: "/larande")
+        return services.renderer.page(page, layout: layout)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import IntakeDomain
+import IntakeServices
 
 /// Bar charts as inline SVG, drawn on the server: no JavaScript. Every bar carries its value as
 /// text, and the previous period is hatched rather than coloured, so the charts read in greyscale.
@@ -135,6 +136,6 @@ public enum SVGChart {
         let shown = bars.prefix(limit).map { "\($0.label): \($0.value)" }.joined(separator: ", ")
         let rest = bars.count - min(limit, bars.count)
         guard rest > 0 else { return shown }
-        return shown + (language == .sv ? " och \(rest) till (se tabellen)." : " and \(rest) more (see the table).")
+        return shown + FollowUpTexts.andMore(rest)[language]
     }
 }
