@@ -160,3 +160,14 @@ extension ReportFacts {
             language: Language(parameter: row["language"]), feedbackDueOn: row["feedback_due_on"])
     }
 }
+
+/// What a report led to, as a handläggare wrote it; shown on the learning page only if publishable.
+public struct CaseOutcome: Sendable, Hashable {
+    public var text: String
+    public var publishable: Bool
+
+    public init(text: String, publishable: Bool) {
+        self.text = text
+        self.publishable = publishable
+    }
+}

@@ -206,6 +206,14 @@ public final class CaseRepository: Sendable {
         }
     }
 
+    /// The outcome a handläggare wrote (what the report led to), published or not, for the report page.
+    public func outcome(reportId: Int64) async throws -> CaseOutcome? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT summary, publishable FROM report_outcome WHERE report_id = ?", arguments: [reportId])
+                .map { CaseOutcome(text: $0["summary"], publishable: $0["publishable"]) }
+        }
+    }
+
     /// Aggregates for analysts: reports per agreement and state. No report content.
     public func countsByAgreementAndState() async throws -> [(agreementKey: String?, stateKey: String, count: Int)] {
         try await database.pool.read { db in

@@ -187,6 +187,11 @@ public final class StaffRepository: Sendable {
                   functionKeys: functions, active: row["active"], mustChangePassword: row["must_change_password"])
     }
 
+    /// Active handläggare in any of the functions, for a queue's filter and the report page's assign list.
+    public func handlers(inFunctions keys: [String]) async throws -> [StaffUser] {
+        try await database.pool.read { db in try self.handlers(inFunctions: keys, in: db) }
+    }
+
     /// Active handläggare in any of the functions, for the assign list and notifications.
     package func handlers(inFunctions keys: [String], in db: Database) throws -> [StaffUser] {
         guard !keys.isEmpty else { return [] }
