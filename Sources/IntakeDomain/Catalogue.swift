@@ -125,10 +125,13 @@ public struct FieldDefinition: Sendable, Hashable {
     public func choices(in language: Language) -> [(key: String, label: String)] {
         switch type {
         case .singleChoice, .multiChoice: options.map { ($0.key, $0.label[language]) }
-        case .yesNo: [("ja", language == .sv ? "Ja" : "Yes"), ("nej", language == .sv ? "Nej" : "No")]
+        case .yesNo: [("ja", Self.yes[language]), ("nej", Self.no[language])]
         default: []
         }
     }
+
+    static let yes = LocalizedText(sv: "Ja", en: "Yes")
+    static let no = LocalizedText(sv: "Nej", en: "No")
 
     /// How a stored value is shown: its choice label where it has one, else the value itself.
     public func displayValue(_ value: String, in language: Language) -> String {

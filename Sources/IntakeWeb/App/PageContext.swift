@@ -53,34 +53,10 @@ struct Layout: Sendable {
     }
 
     private static let switchLabel = LocalizedText(sv: "På svenska", en: "In English")
-
-    /// The layout's values as a dictionary, for pages not yet given a model.
-    var dictionary: [String: Any] {
-        var values: [String: Any] = [
-            "lang": lang, "sv": sv, "en": en, "title": title, "langQuery": langQuery, "langParam": langParam,
-            "switchHref": switchHref, "switchLang": switchLang, "switchLabel": switchLabel,
-        ]
-        if let staff {
-            values["staff"] = ["name": staff.name, "role": staff.role, "canWork": staff.canWork, "isAdmin": staff.isAdmin] as [String: Any]
-        }
-        if let csrf { values["csrf"] = csrf }
-        return values
-    }
 }
 
-extension PageRenderer {
-    /// A typed page as an HTTP response.
-    func page<Model: PageModel>(_ model: Model, layout: Layout, status: HTTPResponse.Status = .ok) -> Response {
-        html(render(Model.template, model: model, layout: layout), status: status)
-    }
-}
-
-/// Query strings for links (the older dictionary pages use `base`, being replaced by `Layout`).
+/// Query strings for links.
 enum PageContext {
-    static func base(language: Language, title: String, path: String, extraQuery: [(String, String)] = []) -> [String: Any] {
-        Layout(language: language, title: title, path: path, extraQuery: extraQuery).dictionary
-    }
-
     static func queryString(_ items: [(String, String)]) -> String {
         URLQuery.string(items)
     }

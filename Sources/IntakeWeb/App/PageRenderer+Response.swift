@@ -3,8 +3,9 @@ import IntakeMail
 
 /// Pages as HTTP responses.
 extension PageRenderer {
-    public func page(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        html(render(template, context), status: status)
+    /// A typed page in its layout.
+    func page<Model: PageModel>(_ model: Model, layout: Layout, status: HTTPResponse.Status = .ok) -> Response {
+        html(render(Model.template, model: model, layout: layout), status: status)
     }
 
     public func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -3,8 +3,8 @@ import Hummingbird
 import IntakeDomain
 import IntakeServices
 
-/// The values every staff page's layout needs on top of `PageContext.base`: who is logged in,
-/// the navigation, and the session's CSRF token for forms.
+/// The layout of a staff page: `Layout` plus who is logged in (the navigation) and the session's
+/// CSRF token for forms; and the confirmations shown after a POST.
 enum StaffPage {
     static func layout(_ request: Request, context: AppRequestContext, title: String, path: String) -> Layout {
         let language = PublicReportController.language(request)
@@ -16,24 +16,6 @@ enum StaffPage {
             layout.csrf = session.csrfToken
         }
         return layout
-    }
-
-    static func base(_ request: Request, context: AppRequestContext, title: String, path: String) -> [String: Any] {
-        layout(request, context: context, title: title, path: path).dictionary
-    }
-
-    /// The layout's staff values alone: the navigation's user and the session's CSRF token.
-    static func values(context: AppRequestContext, language: Language) -> [String: Any] {
-        guard let session = context.staffSession else { return [:] }
-        return [
-            "staff": [
-                "name": session.user.name,
-                "role": session.user.role.name[language],
-                "canWork": AccessPolicy.canWorkWithReports(session.user),
-                "isAdmin": AccessPolicy.canAdminister(session.user),
-            ] as [String: Any],
-            "csrf": session.csrfToken,
-        ]
     }
 
     /// The confirmation shown after a successful POST, by the `klart` key of the redirect.

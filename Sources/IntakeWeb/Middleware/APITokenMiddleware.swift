@@ -40,16 +40,16 @@ struct APITokenMiddleware: RouterMiddleware {
         context.staffSession = nil
         let language = APIController.language(request)
         guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
-            return MachineError.problem(.unauthorized, detail: language == .sv ? "En API-nyckel krävs: Authorization: Bearer <nyckel>." : "An API token is required: Authorization: Bearer <token>.",
+            return MachineError.problem(.unauthorized, detail: APITexts.tokenRequired[language],
                                         headers: [.wwwAuthenticate: #"Bearer realm="samverkan-intake""#])
         }
         let secret = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
         guard let token = try await services.apiTokens.authenticate(secret, now: services.clock()) else {
-            return MachineError.problem(.unauthorized, detail: language == .sv ? "API-nyckeln är ogiltig eller återkallad." : "The API token is invalid or revoked.",
+            return MachineError.problem(.unauthorized, detail: APITexts.tokenInvalid[language],
                                         headers: [.wwwAuthenticate: #"Bearer realm="samverkan-intake", error="invalid_token""#])
         }
         if request.method != .get && request.method != .head && !token.readWrite {
-            return MachineError.problem(.forbidden, detail: language == .sv ? "API-nyckeln får bara läsa." : "The API token is read-only.",
+            return MachineError.problem(.forbidden, detail: APITexts.tokenReadOnly[language],
                                         headers: [.wwwAuthenticate: #"Bearer realm="samverkan-intake", error="insufficient_scope""#])
         }
         if let lang = request.uri.queryParameters["lang"], lang != "sv", lang != "en" {
