@@ -66,8 +66,8 @@ public struct PageRenderer: Sendable {
     }
 
     /// For names that come from stored data (a queued mail's template): nil instead of a crash.
-    public func renderIfPresent(_ template: String, _ context: [String: Any]) -> String? {
-        library.render(context, withTemplate: template)
+    func renderIfPresent(_ template: String, model: Any, layout: Any? = nil) -> String? {
+        library.render(ModelContext(layers: layout.map { [model, $0] } ?? [model]), withTemplate: template)
     }
 }
 

@@ -2,59 +2,16 @@ import Foundation
 import IntakeDomain
 
 /// A Mustache context kept as JSON, for mails rendered when they are sent rather than when
-/// they are queued. Only what mail contexts hold is supported: strings, booleans, integers,
-/// and arrays and objects of those.
+/// they are queued: the fast writer, and the untyped reading that renders a stored context
+/// which does not decode into its mail's model (`MailComposer.bodies(of:)`). Only what mail
+/// contexts hold is supported: strings, booleans, integers, and arrays and objects of those.
 enum TemplateContext {
     /// In a stored context: add the report's facts (`MailComposer.factsContext`) when rendering.
     static let reportFactsKey = OutboxDraft.reportFactsKey
 
-    /// Serialises a context; anything of another type is left out (never the case for the composer's contexts).
-    static func json(_ context: [String: Any]) -> String {
-        var out = ""
-        out.reserveCapacity(1024)
-        appendObject(context, to: &out)
-        return out
-    }
-
-    /// The exact types the composer uses are tried first: casting `[[String: String]]` to `[Any]`
-    /// would copy and box every element.
-    private static func append(_ value: Any, to out: inout String) {
-        switch value {
-        case let string as String: JSONText.append(string, to: &out)
-        case let bool as Bool: out += bool ? "true" : "false"
-        case let int as Int: out += String(int)
-        case let object as [String: Any]: appendObject(object, to: &out)
-        case let objects as [[String: String]]: appendArray(objects, to: &out) { appendObject($0, to: &$1) }
-        case let objects as [[String: Any]]: appendArray(objects, to: &out) { appendObject($0, to: &$1) }
-        case let array as [Any]: appendArray(array, to: &out) { append($0, to: &$1) }
-        default: out += "null"
-        }
-    }
-
-    fileprivate static func appendArray<Element>(_ array: [Element], to out: inout String, element: (Element, inout String) -> Void) {
-        out += "["
-        for (index, item) in array.enumerated() {
-            if index > 0 { out += "," }
-            element(item, &out)
-        }
-        out += "]"
-    }
-
-    fileprivate static func appendObject<Value>(_ object: [String: Value], to out: inout String) {
-        out += "{"
-        var first = true
-        for (key, value) in object {
-            if !first { out += "," }
-            first = false
-            JSONText.append(key, to: &out)
-            out += ":"
-            if let string = value as? String { JSONText.append(string, to: &out) } else { append(value, to: &out) }
-        }
-        out += "}"
-    }
-
-    /// Writes a context member by member, for the mail composed on every submission: no
-    /// dictionary of `Any` to build and take apart again.
+    /// Writes a context member by member, for the mails composed on every submission
+    /// (`MailContextEncoding.fastJSON`): no encoder and no intermediate `Data`. A nil value is
+    /// left out, as `JSONEncoder` does.
     struct Writer {
         private var text = "{"
 
@@ -64,19 +21,31 @@ enum TemplateContext {
             text += ":"
         }
 
-        mutating func add(_ name: String, _ value: String) {
+        mutating func add(_ name: String, _ value: String?) {
+            guard let value else { return }
             key(name)
             JSONText.append(value, to: &text)
         }
 
-        mutating func add(_ name: String, _ value: Bool) {
+        mutating func add(_ name: String, _ value: Bool?) {
+            guard let value else { return }
             key(name)
             text += value ? "true" : "false"
         }
 
-        mutating func add(_ name: String, objects: [[String: String]]) {
+        /// An array of objects with one string member each (`[{"name":…}]`).
+        mutating func add<Element>(_ name: String, objects: [Element], key member: String, _ value: (Element) -> String) {
             key(name)
-            TemplateContext.appendArray(objects, to: &text) { TemplateContext.appendObject($0, to: &$1) }
+            text += "["
+            for (index, element) in objects.enumerated() {
+                if index > 0 { text += "," }
+                text += "{"
+                JSONText.append(member, to: &text)
+                text += ":"
+                JSONText.append(value(element), to: &text)
+                text += "}"
+            }
+            text += "]"
         }
 
         var json: String { text + "}" }

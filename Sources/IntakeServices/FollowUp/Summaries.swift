@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import IntakeDomain
+import IntakeMail
 import IntakeStore
 import Logging
 import ServiceLifecycle
@@ -158,22 +159,20 @@ public struct SummarySender: Sendable {
             query.append(("avtal", agreements[0].key))
         }
         let dashboardURL = services.configuration.publicURL + "/handlaggning/uppfoljning" + URLQuery.string(query)
-        let context: [String: Any] = [
-            "recipientSv": recipient.name.sv, "recipientEn": recipient.name.en,
-            "period": period.key, "from": period.from.description, "to": period.to.description,
-            "weekly": period.frequency == .weekly,
-            "newCount": figures.total, "previousCount": figures.previousTotal,
-            "handled": figures.closedInPeriod, "overdue": figures.overdue, "open": figures.open,
-            "topAgreementsSv": figures.byAgreement.prefix(5).filter { $0.count > 0 }.map { ["name": agreementName($0.key, .sv), "count": $0.count] },
-            "topAgreementsEn": figures.byAgreement.prefix(5).filter { $0.count > 0 }.map { ["name": agreementName($0.key, .en), "count": $0.count] },
-            "topPairs": figures.byPartyPair.prefix(5).map { ["first": partyName($0.first), "second": partyName($0.second), "count": $0.count] },
-            "hasAgreements": figures.total > 0, "hasPairs": !figures.byPartyPair.isEmpty,
-            "dashboardURL": dashboardURL,
-        ]
+        let topAgreements = figures.byAgreement.prefix(5).filter { $0.count > 0 }
+        let mail = SummaryMail(
+            recipientSv: recipient.name.sv, recipientEn: recipient.name.en,
+            period: period.key, from: period.from.description, to: period.to.description,
+            weekly: period.frequency == .weekly,
+            newCount: figures.total, previousCount: figures.previousTotal,
+            handled: figures.closedInPeriod, overdue: figures.overdue, open: figures.open,
+            topAgreementsSv: topAgreements.map { SummaryMail.AgreementCount(name: agreementName($0.key, .sv), count: $0.count) },
+            topAgreementsEn: topAgreements.map { SummaryMail.AgreementCount(name: agreementName($0.key, .en), count: $0.count) },
+            topPairs: figures.byPartyPair.prefix(5).map { SummaryMail.PairCount(first: partyName($0.first), second: partyName($0.second), count: $0.count) },
+            hasAgreements: figures.total > 0, hasPairs: !figures.byPartyPair.isEmpty,
+            dashboardURL: dashboardURL)
         let subject = "Sammanställning samverkansbrister \(period.key): \(recipient.name.sv)"
-        return OutboxDraft(kind: .summary, recipient: recipient.mailbox, subject: subject,
-                           textBody: services.renderer.render("mail/summary.text", context),
-                           htmlBody: services.renderer.render("mail/summary.html", context))
+        return services.mailComposer.summary(mail, to: recipient.mailbox, subject: subject)
     }
 }
 
