@@ -189,7 +189,7 @@ struct AdminController: Sendable {
                 AdminOutboxPage.Message(id: message.id, kind: OutboxDraft.Kind(rawValue: message.kind)?.label[language] ?? message.kind,
                       recipient: message.recipient, subject: message.subject,
                       status: message.status.label[language], attempts: message.attempts, created: TriageController.timestamp(message.createdAt),
-                      error: message.lastError ?? "", dead: message.status == .dead,
+                      error: message.lastError.flatMap { $0.isEmpty ? nil : $0 }, dead: message.status == .dead,
                       retryAction: "/admin/utkorg/\(message.id)/forsok-igen" + language.query)
             },
             olderHref: messages.count == pageSize ? messages.last.map { last in

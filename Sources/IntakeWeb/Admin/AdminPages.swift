@@ -98,8 +98,7 @@ struct AdminOutboxPage: PageModel {
         let status: String
         let attempts: Int
         let created: String
-        /// Always a string, as before the page had a model ("" renders an empty span).
-        let error: String
+        let error: String?
         let dead: Bool
         let retryAction: String
     }

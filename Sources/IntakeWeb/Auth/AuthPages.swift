@@ -6,8 +6,7 @@ struct LoginPage: PageModel {
     /// The anonymous form token (the login form has no session yet).
     let csrf: String
     let email: String
-    /// Always a string, as before the page had a model: "" still renders the hidden field, empty.
-    let next: String
+    let next: String?
     let forgotHref: String
     let notice: String?
     let error: String?

@@ -97,7 +97,7 @@ struct StaffAuthController: Sendable {
         let page = LoginPage(
             csrf: AnonymousFormToken.make(key: services.signingKey, now: now),
             email: email,
-            next: Self.safeNext(request.uri.queryParameters["next"].map(String.init) ?? context.form["next"]?.first) ?? "",
+            next: Self.safeNext(request.uri.queryParameters["next"].map(String.init) ?? context.form["next"]?.first),
             forgotHref: "/losenord/glomt" + language.query,
             notice: notice?[language],
             error: error?[language])

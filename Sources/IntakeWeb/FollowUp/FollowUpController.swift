@@ -120,7 +120,7 @@ struct FollowUpController: Sendable {
             let hasPrevious = rows.contains { $0.previous != nil }
             return DashboardPage.Chart(
                 id: id, title: title, svg: svg, dimension: dimension[language], hasPrevious: hasPrevious,
-                caption: rows.count > limit ? FollowUpTexts.chartShowsLargest(limit, of: rows.count)[language] : "",
+                caption: rows.count > limit ? FollowUpTexts.chartShowsLargest(limit, of: rows.count)[language] : nil,
                 rows: rows.map { row in
                     DashboardPage.Row(
                         label: row.label, count: row.count, hasPrevious: hasPrevious, previous: row.previous,
@@ -206,7 +206,7 @@ struct FollowUpController: Sendable {
                                  total: figures.byChannel.reduce(0) { $0 + $1.count }, isSum: true)]
         return DashboardPage.Chart(
             id: id, title: title, svg: svg, dimension: FollowUpTexts.month[language], hasPrevious: false,
-            caption: figures.byChannelMonth.count > 36 ? FollowUpTexts.last36Months[language] : "",
+            caption: figures.byChannelMonth.count > 36 ? FollowUpTexts.last36Months[language] : nil,
             rows: rows, empty: figures.total == 0, matrix: true,
             matrixHeaders: channels.map { DashboardPage.Header(name: $0.name[language]) })
     }

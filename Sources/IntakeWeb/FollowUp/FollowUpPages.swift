@@ -59,8 +59,7 @@ struct DashboardPage: PageModel {
         let svg: String
         let dimension: String
         let hasPrevious: Bool
-        /// Always a string, as before the page had a model: "" still renders an empty figcaption.
-        let caption: String
+        let caption: String?
         let rows: [Row]
         let empty: Bool
         let matrix: Bool

@@ -156,7 +156,9 @@ struct FormField: Sendable {
     let groupOptions: [Option]?
     let hasGroup: Bool
     let groupCount: Int?
+    /// How many municipalities are ticked, when any are.
     let groupChosen: Int?
+    let groupChosenOne: Bool
     let groupOpen: Bool
 
     struct Option: Sendable {
@@ -181,7 +183,7 @@ struct ReceiptPage: PageModel {
     let feedbackDate: String
     let receivedDate: String
     let stateName: String
-    let stateDescription: String
+    let stateDescription: String?
     let hasEmail: Bool
     let homeHref: String
     // The receipt:

@@ -449,7 +449,7 @@ struct PublicReportController: Sendable {
             feedbackDate: report.feedbackDueOn.formatted(language),
             receivedDate: CalendarDay(report.receivedAt).formatted(language),
             stateName: state?.name[language] ?? report.stateKey,
-            stateDescription: state?.description[language] ?? "",
+            stateDescription: state.map { $0.description[language] }.flatMap { $0.isEmpty ? nil : $0 },
             hasEmail: report.hasEmail,
             homeHref: "/" + language.query,
             trackingHref: tracking == nil ? "/arende/\(token)" + language.query : nil,
@@ -571,7 +571,7 @@ enum FieldView {
             isRadios: field.type == .singleChoice || field.type == .yesNo, isCheckboxes: field.type == .multiChoice,
             options: choices,
             isPartyGroups: field.type == .parties, mainOptions: main, groupOptions: group,
-            hasGroup: group.map { !$0.isEmpty } ?? false, groupCount: group?.count, groupChosen: chosenInGroup,
+            hasGroup: group.map { !$0.isEmpty } ?? false, groupCount: group?.count, groupChosen: chosenInGroup.flatMap { $0 > 0 ? $0 : nil }, groupChosenOne: chosenInGroup == 1,
             groupOpen: (chosenInGroup ?? 0) > 0)
     }
 }
