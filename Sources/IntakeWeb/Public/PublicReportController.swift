@@ -358,8 +358,7 @@ struct PublicReportController: Sendable {
     /// 429 with Retry-After and the clock time (Swedish time) when sending works again.
     func rateLimitedPage(retryAfter: Int, now: Date, language: Language) -> Response {
         let minutes = max(1, (retryAfter + 59) / 60)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDay.swedishTimeZone
+        let calendar = CalendarDay.swedishCalendar
         let parts = calendar.dateComponents([.hour, .minute], from: now.addingTimeInterval(TimeInterval(retryAfter) + 59))
         let clock = String(format: "%02d.%02d", parts.hour ?? 0, parts.minute ?? 0)
         let clockEnglish = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
