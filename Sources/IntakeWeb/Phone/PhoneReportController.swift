@@ -73,7 +73,7 @@ struct PhoneReportController: Sendable {
         let language = Language(parameter: values["lang"]?.first)
         let place = place(context, language: language)
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = forms.resolveAgreement(choice, region: region) else {
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             return await forms.chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
                 en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
@@ -82,7 +82,7 @@ struct PhoneReportController: Sendable {
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("phone report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
             return forms.reportFormPage(form, language: language, values: values, errors: rejection.errors, fillTimeToken: nil,
                                         status: .unprocessableContent, place: place)

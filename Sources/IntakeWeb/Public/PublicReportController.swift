@@ -254,7 +254,7 @@ struct PublicReportController: Sendable {
         let configuration = services.configuration
 
         guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: configuration.publicURL) else {
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.notice("report refused: cross-site post")
             return refusalPage(status: .forbidden, language: language, message: LocalizedText(
                 sv: "Rapporten skickades från en annan webbplats än vår, och därför tog vi inte emot den. Öppna formuläret här och skicka rapporten därifrån.",
@@ -265,7 +265,7 @@ struct PublicReportController: Sendable {
         let now = services.clock()
         let client = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: configuration.trustProxy)
         if let retryAfter = rateLimiter.admit(client, now: now) {
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.notice("report refused: rate limit", metadata: ["retry_after": .stringConvertible(retryAfter)])
             return rateLimitedPage(retryAfter: retryAfter, now: now, language: language)
         }
@@ -274,7 +274,7 @@ struct PublicReportController: Sendable {
         let verdict = FormGuard.verdict(values, shown: shownAt, now: now, minimumSeconds: configuration.minFillSeconds)
         if verdict == .bot {
             // Counted against the rate limit, stored nowhere, and the page does not say why.
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.notice("report refused: automated submission")
             return refusalPage(status: .badRequest, language: language, message: LocalizedText(
                 sv: "Vi kunde inte ta emot rapporten. Ingenting har sparats. Öppna formuläret på nytt, fyll i det och skicka igen.",
@@ -290,7 +290,7 @@ struct PublicReportController: Sendable {
 
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             return await chooseAgreementPage(region: region, language: language, error: LocalizedText(
                 sv: "Överenskommelsen du valde finns inte (längre). Välj en i listan, eller ”Vet inte / ingen passar”.",
                 en: "The agreement you chose does not exist (any more). Choose one from the list, or “Don’t know / none fits”."),
@@ -299,7 +299,7 @@ struct PublicReportController: Sendable {
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
         if verdict == .tooFast {
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("report refused: sent too soon after the form was shown")
             return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: LocalizedText(
                 sv: "Rapporten skickades mycket snabbt efter att formuläret öppnades. Kontrollera uppgifterna och skicka igen.",
@@ -308,7 +308,7 @@ struct PublicReportController: Sendable {
         }
         if verdict == .expired {
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("report refused: the form was shown more than a day ago")
             // The new token counts the minimum fill time as spent: the person filled the form
             // in long ago and may send it again at once.
@@ -321,7 +321,7 @@ struct PublicReportController: Sendable {
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
             return reportFormPage(form, language: language, values: values, errors: rejection.errors, fillTimeToken: fillTimeToken,
                                   status: .unprocessableContent)
