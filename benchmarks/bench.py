@@ -13,7 +13,8 @@
 `bench.py --submissions [--plain NAMES] [--connections N]` runs only the durable-submission
 figure (default 64 connections, BENCH_SECONDS long) on a new database with the server started
 with INTAKE_BENCH_PLAIN=NAMES, and prints one JSON line (rate, p99, …): benchmarks/fast-paths.sh
-calls it once per variant and round.
+calls it once per variant and round. BENCH_BINARY runs another build of `intake` (default
+.build/release/intake).
 
 Guard settings (said in the table): INTAKE_RATE_LIMIT_PER_HOUR=0 (one loopback address) and
 INTAKE_MIN_FILL_SECONDS=0; the body carries a signed render time taken from the form page like a
@@ -26,7 +27,7 @@ benchmarks/mail-throughput.sh.
 import http.client, json, os, re, sqlite3, statistics, subprocess, sys, tempfile, threading, time, urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, ".build/release/intake")
+BINARY = os.environ.get("BENCH_BINARY") or os.path.join(ROOT, ".build/release/intake")
 DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
 SEED_REPORTS = int(os.environ.get("BENCH_SEED_REPORTS", "1000000"))

@@ -69,7 +69,7 @@ extension PrivacyCheck {
         return nil
     }
 
-    nonisolated(unsafe) private static let plainPattern = try? NSRegularExpression(
+    private static let plainPattern = try? NSRegularExpression(
         pattern: #"(?<![0-9])(?:([0-9]{6}|[0-9]{8})(?:[-+ ]|\u00A0|\u2013|\u2011)([0-9]{4})|([0-9]{10}|[0-9]{12}))(?![0-9])"#)
 }
 
