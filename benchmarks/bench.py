@@ -10,6 +10,12 @@
 4. Start-up time on a database of 1,000,000 reports (made by seed_reports.py): spawn until
    /health answers, median of three starts.
 
+`bench.py --submissions [--plain NAMES] [--connections N]` runs only the durable-submission
+figure (default 64 connections, BENCH_SECONDS long) on a new database with the server started
+with INTAKE_BENCH_PLAIN=NAMES, and prints one JSON line (rate, p99, …): benchmarks/fast-paths.sh
+calls it once per variant and round. BENCH_BINARY runs another build of `intake` (default
+.build/release/intake).
+
 Guard settings (said in the table): INTAKE_RATE_LIMIT_PER_HOUR=0 (one loopback address) and
 INTAKE_MIN_FILL_SECONDS=0; the body carries a signed render time taken from the form page like a
 browser does; no Origin header (allowed, as for non-browser clients). Mail: SMTP points at a
@@ -21,7 +27,7 @@ benchmarks/mail-throughput.sh.
 import http.client, json, os, re, sqlite3, statistics, subprocess, sys, tempfile, threading, time, urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, ".build/release/intake")
+BINARY = os.environ.get("BENCH_BINARY") or os.path.join(ROOT, ".build/release/intake")
 DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
 SEED_REPORTS = int(os.environ.get("BENCH_SEED_REPORTS", "1000000"))
@@ -53,8 +59,8 @@ def fsync_baseline(directory, n=3000):
     return n / elapsed, sqlite3.sqlite_version
 
 
-def env_for(database, port):
-    return {
+def env_for(database, port, extra=None):
+    return (extra or {}) | {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "INTAKE_DATABASE": database, "INTAKE_PORT": str(port),
         "INTAKE_FORMS": os.path.join(ROOT, "Forms"), "INTAKE_TEMPLATES": os.path.join(ROOT, "Templates"),
         "INTAKE_PUBLIC_URL": "https://samverkan.example.se", "INTAKE_LOG_FORMAT": "json", "INTAKE_LOG_LEVEL": "info",
@@ -63,10 +69,10 @@ def env_for(database, port):
     }
 
 
-def start_server(database, port, logname):
+def start_server(database, port, logname, extra_env=None):
     logf = open(os.path.join(WORK, logname), "w")
     started = time.perf_counter()
-    proc = subprocess.Popen([BINARY, "serve"], env=env_for(database, port), stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen([BINARY, "serve"], env=env_for(database, port, extra_env), stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     while True:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -208,5 +214,34 @@ def main():
     print(f"| wrk | {DURATION} s per run, -t1 at 1 connection, -t2 otherwise |")
 
 
+def submissions(plain, connections):
+    """One durable-submission measurement on a new database, with INTAKE_BENCH_PLAIN=plain."""
+    os.makedirs(WORK, exist_ok=True)
+    database = os.path.join(WORK, "fast-paths.sqlite")
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        if os.path.exists(database + suffix):
+            os.remove(database + suffix)
+    port = 18192
+    proc, _ = start_server(database, port, "fast-paths.log", {"INTAKE_BENCH_PLAIN": plain})
+    try:
+        time.sleep(1)
+        body_file = os.path.join(WORK, "body.txt")
+        with open(body_file, "w") as f:
+            f.write(form_body(port))
+        before = reports_in(database)
+        r = wrk(port, connections, body_file)
+        r["stored"] = reports_in(database) - before
+        r["rate"] = r["stored"] / r["seconds"]
+    finally:
+        stop(proc)
+    r.update(plain=plain, connections=connections, load=open("/proc/loadavg").read().split()[0])
+    log(f"plain={plain or 'none'} {connections} connections: {r['rate']:.0f}/s p99 {r['p99'] / 1000:.2f} ms")
+    print(json.dumps(r), flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--submissions":
+        args = dict(zip(sys.argv[2::2], sys.argv[3::2]))
+        submissions(args.get("--plain", ""), int(args.get("--connections", "64")))
+    else:
+        main()

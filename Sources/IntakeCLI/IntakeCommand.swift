@@ -8,7 +8,6 @@ import IntakeStore
 import IntakeWeb
 import Logging
 import Metrics
-import Prometheus
 import ServiceLifecycle
 
 @main
@@ -77,9 +76,9 @@ struct Serve: AsyncParsableCommand {
             logger.warning("unknown configuration variable ignored", metadata: ["variable": .string(key)])
         }
         for warning in config.warnings() { logger.warning("\(warning)") }
-        // One registry for the process: the app's own metrics and swift-metrics' (IntakeMetrics).
+        // The application's metrics factory is also the process's: libraries' swift-metrics land on /metrics too.
         let metrics = AppMetrics()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        MetricsSystem.bootstrap(metrics.factory)
         do {
             // Held until the process ends: `intake restore` refuses while it is held.
             let lock = try ServerLock.acquire(databasePath: config.databasePath, purpose: "intake serve")

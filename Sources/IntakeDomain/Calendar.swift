@@ -31,6 +31,14 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
 
     public static let swedishTimeZone = TimeZone(identifier: "Europe/Stockholm") ?? .gmt
 
+    /// The Swedish calendar: Gregorian in Stockholm time. The one place it is made; everything
+    /// that needs clock times or midnights in Swedish time uses it.
+    public static let swedishCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = swedishTimeZone
+        return calendar
+    }()
+
     public static func isValid(year: Int, month: Int, day: Int) -> Bool {
         guard (1...12).contains(month), day >= 1 else { return false }
         return day <= daysIn(month: month, year: year)
@@ -50,9 +58,12 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
 
     /// Noon in Swedish time on this day, so adding days never crosses a DST edge wrongly.
     public var date: Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDay.swedishTimeZone
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))!
+        CalendarDay.swedishCalendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))!
+    }
+
+    /// Midnight in Swedish time at the start of this day.
+    public var startInSweden: Date {
+        CalendarDay.swedishCalendar.date(from: DateComponents(year: year, month: month, day: day))!
     }
 
     public func adding(days: Int) -> CalendarDay {
@@ -125,14 +136,5 @@ package struct SwedishDayConverter {
         }
         let local = unixSeconds + offset
         return Int32(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
-    }
-}
-
-extension Calendar {
-    /// Midnight in Swedish time at the start of a day.
-    package static func startOfSwedishDay(_ day: CalendarDay) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDay.swedishTimeZone
-        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
     }
 }

@@ -2,9 +2,12 @@ import Foundation
 
 /// Zero-padded numbers and UTC times as text, formatted by hand: `String(format:)` and date
 /// formatters go through Foundation and showed in the submission profile (benchmarks/RESULTS.md).
+/// `plainPadded` and `plainUTC` are the `String(format:)` code it replaced, kept as its twin
+/// (`FastPathTests`, and `INTAKE_BENCH_PLAIN=digittext` for benchmarks/fast-paths.sh).
 package enum DigitText {
     /// `padded(42, width: 5)` is `00042`; a longer number is kept whole.
     package static func padded(_ value: Int, width: Int) -> String {
+        if BenchPlain.digitText { return plainPadded(value, width: width) }
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
@@ -14,8 +17,20 @@ package enum DigitText {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
+        if BenchPlain.digitText { return plainUTC(parts, milliseconds: milliseconds, separator: separator) }
         return "\(padded(Int(parts.tm_year) + 1900, width: 4))-\(padded(Int(parts.tm_mon) + 1, width: 2))-\(padded(Int(parts.tm_mday), width: 2))"
             + "\(separator)\(padded(Int(parts.tm_hour), width: 2)):\(padded(Int(parts.tm_min), width: 2)):\(padded(Int(parts.tm_sec), width: 2))"
             + ".\(padded(milliseconds, width: 3))"
+    }
+
+    // MARK: the plain twin
+
+    static func plainPadded(_ value: Int, width: Int) -> String {
+        String(format: "%0\(width)ld", value)
+    }
+
+    static func plainUTC(_ parts: tm, milliseconds: Int, separator: String) -> String {
+        String(format: "%04d-%02d-%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday) + separator
+            + String(format: "%02d:%02d:%02d.%03ld", parts.tm_hour, parts.tm_min, parts.tm_sec, milliseconds)
     }
 }

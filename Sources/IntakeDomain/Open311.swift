@@ -188,6 +188,6 @@ public enum Open311 {
 
     /// The end of a deadline day in Swedish time: a report is overdue only after it.
     public static func endOfDay(_ day: CalendarDay) -> Date {
-        Calendar.startOfSwedishDay(day.adding(days: 1)).addingTimeInterval(-1)
+        day.adding(days: 1).startInSweden.addingTimeInterval(-1)
     }
 }

@@ -109,7 +109,12 @@ public enum PersonNames {
     }
 
     public static func matches(in text: String, lexicon: NameLexicon) -> [NameMatch] {
-        let tokens = tokenise(text)
+        matches(in: text, lexicon: lexicon, plain: BenchPlain.privacy)
+    }
+
+    /// `plain`: every word lower-cased, not only those that can matter (`PrivacyFastPaths.swift`).
+    static func matches(in text: String, lexicon: NameLexicon, plain: Bool) -> [NameMatch] {
+        let tokens = tokenise(text, plain: plain)
         var result: [NameMatch] = []
         var index = 0
         func lower(_ i: Int) -> String? { i >= 0 && i < tokens.count ? tokens[i].lower : nil }
@@ -185,7 +190,7 @@ public enum PersonNames {
 
     /// Splits on white space; records sentence starts, commas and clause ends; lower-cases only
     /// capitalised words and words short enough to be a title, a role word or a place marker.
-    static func tokenise(_ text: String) -> [Token] {
+    static func tokenise(_ text: String, plain: Bool = BenchPlain.privacy) -> [Token] {
         var tokens: [Token] = []
         var sentenceStart = true
         var lineBreak = false
@@ -206,7 +211,7 @@ public enum PersonNames {
                core.allSatisfy({ $0.isLetter || $0 == "-" }) {
                 capitalised = true
             }
-            let lower: String? = capitalised || (core.utf8.count <= 16 && !core.isEmpty) ? core.lowercased() : nil
+            let lower = lowered(core, capitalised: capitalised, plain: plain)
             // "Dr." and "pat." do not end the sentence.
             let abbreviation = lower.map { ["dr", "pat", "pt", "st", "s:t"].contains($0) } ?? false
             if var previous = tokens.last, lineBreak { previous.endsClause = true; tokens[tokens.count - 1] = previous }

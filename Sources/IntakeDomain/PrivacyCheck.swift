@@ -74,52 +74,7 @@ public enum PrivacyCheck {
 
     // MARK: identity numbers
 
-    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-
-    /// Separators seen between date and serial: '-', '+', space, no-break space, en dash.
-    private static func separatorLength(_ bytes: [UInt8], at index: Int) -> Int {
-        guard index < bytes.count else { return 0 }
-        switch bytes[index] {
-        case 0x2D, 0x2B, 0x20: return 1
-        case 0xC2 where index + 1 < bytes.count && bytes[index + 1] == 0xA0: return 2
-        case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0x93 || bytes[index + 2] == 0x91): return 3
-        default: return 0
-        }
-    }
-
-    public static func identityNumber(in text: String) -> PrivacyFinding? {
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            guard isDigit(bytes[i]) else { i += 1; continue }
-            var end = i
-            while end < bytes.count && isDigit(bytes[end]) { end += 1 }
-            let run = Array(bytes[i..<end])
-            var candidate: [UInt8]?
-            switch run.count {
-            case 10, 12:
-                candidate = run
-            case 6, 8:
-                let sep = separatorLength(bytes, at: end)
-                if sep > 0 {
-                    let serialStart = end + sep
-                    var serialEnd = serialStart
-                    while serialEnd < bytes.count && isDigit(bytes[serialEnd]) { serialEnd += 1 }
-                    if serialEnd - serialStart == 4 {
-                        candidate = run + bytes[serialStart..<serialEnd]
-                        end = serialEnd
-                    }
-                }
-            default:
-                break
-            }
-            if let candidate, let finding = classify(candidate.map { Int($0) - 0x30 }) {
-                return finding
-            }
-            i = end
-        }
-        return nil
-    }
+    // The search for candidates is in PrivacyFastPaths.swift (a byte scan and its plain twin).
 
     /// `digits` is 10 (YYMMDDNNNC) or 12 (CCYYMMDDNNNC) digits.
     static func classify(_ digits: [Int]) -> PrivacyFinding? {

@@ -1,21 +1,10 @@
 import Foundation
 import IntakeDomain
 
-/// The names in `INTAKE_BENCH_PLAIN` (comma-separated), read once: each selects the plain
-/// library code instead of a hand-written fast path, so that a benchmark can compare them.
-/// `mailjson`: queued mails' contexts are written with `JSONEncoder` instead of `TemplateContext.Writer`.
-enum BenchPlain {
-    static let names: Set<String> = Set(
-        (ProcessInfo.processInfo.environment["INTAKE_BENCH_PLAIN"] ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
-
-    static func contains(_ name: String) -> Bool { names.contains(name) }
-}
-
 /// How a mail model becomes the JSON stored with a queued message, and back.
 enum MailContextEncoding {
     /// `INTAKE_BENCH_PLAIN=mailjson`: the plain `JSONEncoder` for the mails queued on every submission.
-    static let plain = BenchPlain.contains("mailjson")
+    static let plain = BenchPlain.mailJSON
 
     /// The acknowledgement's JSON, written member by member on the submission path unless `plain`.
     static func json(_ mail: AcknowledgementMail) -> String { plain ? encoded(mail) : fastJSON(mail) }

@@ -46,6 +46,7 @@ public struct AppServices: Sendable {
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)
         let database = try AppDatabase(path: configuration.databasePath, maxSizeMB: configuration.databaseMaxMB, logger: logger)
         try database.migrate()
+        database.countQueuedMails(in: metrics)
         try database.recordAgreementRevisions(catalogue, now: clock())
         let composer = MailComposer(renderer: renderer, catalogue: catalogue, publicURL: configuration.publicURL,
                                     repliesReachReports: configuration.mail.replyTo != nil && !configuration.imap.mailboxes.isEmpty)

@@ -74,62 +74,86 @@ struct FastPathTests {
         for _ in 0..<20_000 {
             let body = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
             let new = Result { () throws(FormBodyError) in try FormBody.parse(body) }
-            let old = Result { () throws(FormBodyError) in try Self.referenceParse(body) }
+            let old = Result { () throws(FormBodyError) in try FormBody.plainParse(body) }
             #expect(new == old, "\(body)")
         }
         // A non-contiguous collection takes the copying path.
         #expect(try FormBody.parse(Array("a=1&b=2".utf8).lazy.map { $0 }) == ["a": ["1"], "b": ["2"]])
     }
 
-    /// The parser as it was before it indexed a pointer (generic over the collection).
-    static func referenceParse(_ bytes: [UInt8]) throws(FormBodyError) -> FormValues {
-        func hexValue(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
+    // The plain twins that INTAKE_BENCH_PLAIN selects (benchmarks/fast-paths.sh) decide like the fast paths.
+
+    @Test("the identity-number byte scan finds what the regular expression finds, on 20,000 random texts")
+    func identityNumberMatchesRegex() {
+        var generator = TestSeed.generator()
+        let pieces = ["1", "2", "8", "0", "9", "-", "+", " ", "\u{00A0}", "\u{2013}", "\u{2011}", "a", "é", "\n",
+                      "121212", "1212", "811218", "9876", "19121212", "701063", "2391", "20080229", "4280", "8112189876"]
+        var texts = ["191212121212", "19121212-1212", "121212-1212", "pnr 811218-9876", "121212\u{2013}1212", "121212\u{00A0}1212",
+                     "701063-2391", "556677-8899", "1212121212121", "121212-12121", "121212--1212", "1212121212-1212"]
+        for _ in 0..<20_000 {
+            texts.append((0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
+        }
+        for text in texts {
+            #expect(PrivacyCheck.identityNumber(in: text) == PrivacyCheck.plainIdentityNumber(in: text), "\(text.debugDescription)")
+        }
+    }
+
+    @Test("lower-casing only capitalised and short words finds the names that lower-casing every word finds")
+    func nameWordsMatchPlain() throws {
+        let lexicon = NameCheckTests.lexicon
+        #expect(!lexicon.isEmpty)
+        var texts = try String(contentsOfFile: TestSupport.repositoryRoot + "/Tests/names/person-names.jsonl", encoding: .utf8)
+            .split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["text"] as? String
+            }
+        #expect(texts.count > 50)
+        texts += ["omsorgstagarens Karin", "undersköterskan Eva Berg", "vårdtagarensxyzlångtord Karin", "sankt Göran", "i Nora", "från maria"]
+        for text in texts {
+            #expect(PersonNames.matches(in: text, lexicon: lexicon, plain: false) == PersonNames.matches(in: text, lexicon: lexicon, plain: true), "\(text)")
+        }
+    }
+
+    @Test("hand padding and UTC times equal String(format:)")
+    func digitTextMatchesFormat() {
+        for value in [0, 1, 9, 10, 42, 99, 100, 999, 1000, 12345, 99999, 100000, 2026] {
+            for width in [2, 3, 4, 5] {
+                #expect(DigitText.padded(value, width: width) == DigitText.plainPadded(value, width: width), "\(value) \(width)")
             }
         }
-        func decode(_ bytes: ArraySlice<UInt8>) throws(FormBodyError) -> String {
-            var output: [UInt8] = []
-            var index = bytes.startIndex
-            while index < bytes.endIndex {
-                let byte = bytes[index]
-                switch byte {
-                case UInt8(ascii: "+"): output.append(UInt8(ascii: " "))
-                case UInt8(ascii: "%"):
-                    let first = index + 1
-                    guard first < bytes.endIndex else { throw .invalidEncoding }
-                    let second = first + 1
-                    guard second < bytes.endIndex, let high = hexValue(bytes[first]), let low = hexValue(bytes[second]) else { throw .invalidEncoding }
-                    output.append(high << 4 | low)
-                    index = second
-                default: output.append(byte)
-                }
-                index += 1
+        var generator = TestSeed.generator()
+        for _ in 0..<500 {
+            let seconds = Int.random(in: 0...4_102_444_800, using: &generator), milliseconds = Int.random(in: 0...999, using: &generator)
+            var time = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&time, &parts)
+            for separator in [" ", "T"] {
+                #expect(DigitText.utc(seconds: seconds, milliseconds: milliseconds, separator: separator)
+                        == DigitText.plainUTC(parts, milliseconds: milliseconds, separator: separator))
             }
-            guard let string = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
-            if string.unicodeScalars.contains(where: { $0.value == 0 }) { throw .invalidEncoding }
-            return string
         }
-        var values: FormValues = [:]
-        var fieldCount = 0
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            var end = start
-            while end < bytes.endIndex && bytes[end] != UInt8(ascii: "&") { end += 1 }
-            let pair = bytes[start..<end]
-            start = end < bytes.endIndex ? end + 1 : end
-            if pair.isEmpty { continue }
-            fieldCount += 1
-            if fieldCount > FormBody.maxFields { throw .tooManyFields }
-            let equals = pair.firstIndex(of: UInt8(ascii: "="))
-            let rawName = equals.map { pair[pair.startIndex..<$0] } ?? pair[...]
-            let rawValue = equals.map { pair[($0 + 1)...] } ?? pair[pair.endIndex...]
-            values[try decode(rawName), default: []].append(try decode(rawValue))
+    }
+
+    @Test("hand JSON and the JSONEncoder / JSONSerialization twins read back the same", arguments: [
+        "", "plain", "åäö ÅÄÖ", "quote \" backslash \\ slash /", "line\nbreak\r\ttab", "\u{0}\u{1}\u{1F}\u{7F}", "\u{2028}\u{2029}x",
+        "emoji 👩‍⚕️ and combining e\u{301}",
+    ])
+    func jsonMatchesPlain(_ text: String) throws {
+        let decoder = JSONDecoder()
+        #expect(try decoder.decode(String.self, from: Data(JSONText.quote(text).utf8)) == decoder.decode(String.self, from: Data(JSONText.plainQuote(text).utf8)))
+        let fields = ["b": [text, "2"], "a": ["x"]]
+        #expect(try decoder.decode([String: [String]].self, from: Data(ReportRepository.extraFieldsJSON(fields).utf8))
+                == decoder.decode([String: [String]].self, from: Data(ReportRepository.plainExtraFieldsJSON(fields).utf8)))
+        var handler = JSONLogHandler(label: "test")
+        handler.metadata = ["hb.request.id": "r1", "a": .string(text)]
+        let event = LogEvent(level: .info, message: "hello \(text)", metadata: ["d": .stringConvertible(4), "l": .array([.string(text)])],
+                             source: nil, file: #fileID, function: #function, line: #line)
+        let fast = try #require(try JSONSerialization.jsonObject(with: Data(handler.bytes(for: event))) as? [String: Any])
+        let plain = try #require(try JSONSerialization.jsonObject(with: Data(handler.plainBytes(for: event))) as? [String: Any])
+        #expect(Set(fast.keys) == Set(plain.keys))
+        for key in fast.keys where key != "ts" {
+            #expect(String(describing: fast[key]!) == String(describing: plain[key]!), "\(key)")
         }
-        return values
+        #expect(handler.plainBytes(for: event).last == 0x0A)
     }
 
     @Test("a stored mail context the models cannot read is still read as it is")

@@ -62,6 +62,8 @@ struct ObservabilityTests {
         // 2 × (acknowledgement + 2 owners) + 1 triage notification, queued or already sent.
         let outbox = ["queued", "sent", "dead"].compactMap { metrics.value("intake_outbox_messages", ["status": $0]) }
         #expect(outbox.count == 3 && outbox.reduce(0, +) == 7)
+        // Counted when the report's transaction commits, in this application's registry.
+        #expect(metrics.value("intake_mail_queued_total") == 7)
         #expect(metrics.families["intake_http_request_duration_seconds"] == "histogram")
         #expect(metrics.value("intake_http_request_duration_seconds_count", ["method": "POST", "route": "/rapportera/{region}"]) == 3)
         #expect(metrics.value("intake_http_request_duration_seconds_bucket", ["method": "POST", "route": "/rapportera/{region}", "le": "+Inf"]) == 3)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text for XML (Open311 responses, SVG charts) and JSON (API bodies, log lines), escaped in
 /// one place each.
 package enum XMLText {
@@ -30,6 +32,7 @@ package enum JSONText {
     /// Appends `text` as a JSON string literal. U+2028/U+2029 are escaped too, so the output is
     /// also safe inside JavaScript. This runs for every log line and every queued mail's context.
     package static func append(_ text: String, to out: inout String) {
+        if BenchPlain.json { out += plainQuote(text); return }
         // Most texts need no escape at all: then the text is appended as it is.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
             out += "\""
@@ -45,6 +48,7 @@ package enum JSONText {
 
     /// The same, as UTF-8 bytes: runs of bytes that need no escape are copied whole.
     package static func append(_ text: String, to out: inout [UInt8]) {
+        if BenchPlain.json { out.append(contentsOf: plainQuote(text).utf8); return }
         out.append(0x22)
         var text = text
         text.withUTF8 { bytes in
@@ -83,5 +87,14 @@ package enum JSONText {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         out.append(0x22)
+    }
+
+    /// The plain twin: JSONEncoder's string literal (U+2028/U+2029 not escaped), for
+    /// `INTAKE_BENCH_PLAIN=json` (benchmarks/fast-paths.sh) and `FastPathTests`.
+    static func plainQuote(_ text: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        guard let data = try? encoder.encode(text) else { return "\"\"" }
+        return String(decoding: data, as: UTF8.self)
     }
 }

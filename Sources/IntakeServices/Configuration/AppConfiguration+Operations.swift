@@ -143,7 +143,7 @@ extension AppConfiguration {
 
     /// `INTAKE_*` names in `values` that no setting reads: most likely typing mistakes.
     public func unknownVariables(in values: [String: String]) -> [String] {
-        let known = Set(settings.map(\.key)).union(["INTAKE_CONFIG_FILE"]).union(IMAPConfiguration.knownVariables)
+        let known = Set(settings.map(\.key)).union(["INTAKE_CONFIG_FILE", "INTAKE_BENCH_PLAIN"]).union(IMAPConfiguration.knownVariables)
         return values.keys.filter { $0.hasPrefix("INTAKE_") && !$0.hasPrefix("INTAKE_TEST_") && !known.contains($0) }.sorted()
     }
 }

@@ -161,26 +161,26 @@ public struct OutboxWorker: Service {
         switch result {
         case .sent:
             return (.sent(at: now), {
-                IntakeMetrics.mailsSent.increment()
+                metrics?.mailSent()
                 logger.info("mail sent", metadata: metadata)
             })
         case .temporaryFailure(let error), .unreachable(let error):
             if let delay = configuration.retryDelay(afterAttempts: message.attempts + 1, firstQueuedAt: message.createdAt, now: now) {
                 return (.retry(error: error, nextAttempt: now.addingTimeInterval(delay)), {
-                    IntakeMetrics.mailsRetried.increment()
+                    metrics?.mailRetried()
                     metrics?.outboxFailure(permanent: false)
                     logger.warning("mail delivery failed, will retry", metadata: metadata.merging(["error": .string(error), "retry_in_s": .stringConvertible(Int(delay))]) { a, _ in a })
                 })
             } else {
                 return (.dead(error: "gave up after \(message.attempts + 1) attempts: \(error)"), {
-                    IntakeMetrics.mailsDead.increment()
+                    metrics?.mailDead()
                     metrics?.outboxFailure(permanent: false)
                     logger.error("mail moved to dead letter after repeated failures", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
                 })
             }
         case .permanentFailure(let error):
             return (.dead(error: error), {
-                IntakeMetrics.mailsDead.increment()
+                metrics?.mailDead()
                 metrics?.outboxFailure(permanent: true)
                 logger.error("mail refused permanently, moved to dead letter", metadata: metadata.merging(["error": .string(error)]) { a, _ in a })
             })

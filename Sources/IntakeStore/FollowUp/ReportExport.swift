@@ -4,15 +4,6 @@ import GRDBSQLite
 import IntakeDomain
 import NIOCore
 
-extension CalendarDay {
-    /// Midnight at the start of this day in Swedish time.
-    public var startInSweden: Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDay.swedishTimeZone
-        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
-    }
-}
-
 /// CSV of the filtered reports, written page by page (keyset on id) so memory stays flat however
 /// many rows there are. Never contact data and never free text: only catalogue values and dates.
 public struct ReportExport: Sendable {

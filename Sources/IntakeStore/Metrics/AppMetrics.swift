@@ -1,16 +1,25 @@
+import CoreMetrics
 import Foundation
 import IntakeDomain
+import Metrics
 import Synchronization
-import Prometheus
+import class Prometheus.PrometheusCollectorRegistry
+import struct Prometheus.PrometheusMetricsFactory
 
-/// The application's Prometheus metrics, owned by one application (so tests running several
-/// applications in one process each see their own). `intake serve` also bootstraps
-/// swift-metrics with this registry, so the `IntakeMetrics` counters appear on /metrics too.
+/// The application's metrics: swift-metrics counters, timers and gauges made through a
+/// `PrometheusMetricsFactory` over this application's own registry, which /metrics renders.
+/// The factory is per application, not the process-global `MetricsSystem` (tests run several
+/// applications in one process and each counts its own); `intake serve` also bootstraps
+/// `MetricsSystem` with it, so any library's swift-metrics land on /metrics too.
 public final class AppMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    public let factory: PrometheusMetricsFactory
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [Name.requestDuration: Self.requestBuckets, Name.writeDuration: Self.writeBuckets]
+        self.factory = factory
     }
 
     static let requestBuckets: [Duration] = [
@@ -22,103 +31,113 @@ public final class AppMetrics: Sendable {
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
     ]
 
-    nonisolated(unsafe) private static let reportsReceived = MetricNameDescriptor(
-        namespace: "intake", metricName: "reports_received", unitName: "total",
-        helpText: "Reports stored, by region, agreement (vet-inte when the reporter did not know) and channel.")
-    nonisolated(unsafe) private static let stateChanges = MetricNameDescriptor(
-        namespace: "intake", metricName: "report_state_changes", unitName: "total",
-        helpText: "Changes of a report's state, by previous and new state (new: entering the first state).")
-    nonisolated(unsafe) private static let outboxMessages = MetricNameDescriptor(
-        namespace: "intake", metricName: "outbox_messages", unitName: "",
-        helpText: "Messages in the outbox by status, read from the database at scrape time.")
-    nonisolated(unsafe) private static let outboxFailures = MetricNameDescriptor(
-        namespace: "intake", metricName: "outbox_failures", unitName: "total",
-        helpText: "Failed delivery attempts: temporary (will retry) or permanent (dead letter).")
-    nonisolated(unsafe) private static let requestDuration = MetricNameDescriptor(
-        namespace: "intake", metricName: "http_request_duration", unitName: "seconds",
-        helpText: "Time from request to response, by method and route pattern.")
-    nonisolated(unsafe) private static let requests = MetricNameDescriptor(
-        namespace: "intake", metricName: "http_requests", unitName: "total",
-        helpText: "Requests answered, by method, route pattern and status code.")
-    nonisolated(unsafe) private static let writeDuration = MetricNameDescriptor(
-        namespace: "intake", metricName: "db_write_duration", unitName: "seconds",
-        helpText: "Duration of database write transactions including the commit, by operation.")
+    /// The metric names (what each means: README, Operations).
+    enum Name {
+        static let reportsReceived = "intake_reports_received_total"
+        static let reportsRefused = "intake_reports_refused_total"
+        static let stateChanges = "intake_report_state_changes_total"
+        static let outboxMessages = "intake_outbox_messages"
+        static let outboxFailures = "intake_outbox_failures_total"
+        static let mailsQueued = "intake_mail_queued_total"
+        static let mailsSent = "intake_mail_sent_total"
+        static let mailsRetried = "intake_mail_retried_total"
+        static let mailsDead = "intake_mail_dead_total"
+        static let requestDuration = "intake_http_request_duration_seconds"
+        static let requests = "intake_http_requests_total"
+        static let writeDuration = "intake_db_write_duration_seconds"
+        static let processStartTime = "intake_process_start_time_seconds"
+        static let starts = "intake_starts_total"
+        static let uncleanExits = "intake_unclean_exits_total"
+        static let loginAttempts = "intake_login_attempts_total"
+        static let mailIntakeUp = "intake_mail_intake_up"
+        static let mailIntakeFailures = "intake_mail_intake_consecutive_failures"
+        static let mailIntakeLastSuccess = "intake_mail_intake_last_success_seconds"
+        static let mailIntakeMessages = "intake_mail_intake_messages_total"
+    }
 
-    nonisolated(unsafe) private static let processStartTime = MetricNameDescriptor(
-        namespace: "intake", metricName: "process_start_time", unitName: "seconds",
-        helpText: "When this process started, in Unix seconds (intake serve only).")
-    nonisolated(unsafe) private static let starts = MetricNameDescriptor(
-        namespace: "intake", metricName: "starts", unitName: "total",
-        helpText: "Starts of intake serve on this database, this one included (kept in the database, so restarts show).")
-    nonisolated(unsafe) private static let uncleanExits = MetricNameDescriptor(
-        namespace: "intake", metricName: "unclean_exits", unitName: "total",
-        helpText: "Earlier runs of intake serve on this database that ended without a clean shutdown (crash, kill, out of memory).")
+    private func counter(_ name: String, _ dimensions: [(String, String)] = []) -> Counter {
+        Counter(label: name, dimensions: dimensions, factory: factory)
+    }
+    private func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> Gauge {
+        Gauge(label: name, dimensions: dimensions, factory: factory)
+    }
 
     /// This process started; the counts come from the database (`ProcessLifetime`).
     public func processStarted(at date: Date, _ start: ProcessLifetime.Start) {
-        registry.makeGauge(descriptor: Self.processStartTime).set(to: date.timeIntervalSince1970)
-        registry.makeCounter(descriptor: Self.starts).increment(by: Int64(start.starts))
-        registry.makeCounter(descriptor: Self.uncleanExits).increment(by: Int64(start.uncleanExits))
+        gauge(Name.processStartTime).record(date.timeIntervalSince1970)
+        counter(Name.starts).increment(by: start.starts)
+        counter(Name.uncleanExits).increment(by: start.uncleanExits)
     }
-
-    nonisolated(unsafe) private static let loginAttempts = MetricNameDescriptor(
-        namespace: "intake", metricName: "login_attempts", unitName: "total",
-        helpText: "Staff login attempts: throttled (refused before any password check), failed or succeeded.")
 
     public enum LoginOutcome: String, Sendable { case throttled, failed, succeeded }
 
     /// One login attempt; `failed` plus `succeeded` is the number of password checks.
     public func loginAttempt(_ outcome: LoginOutcome) {
-        counters.get("login " + outcome.rawValue) {
-            registry.makeCounter(descriptor: Self.loginAttempts, labels: [("outcome", outcome.rawValue)])
-        }.increment()
+        counters.get("login " + outcome.rawValue) { counter(Name.loginAttempts, [("outcome", outcome.rawValue)]) }.increment()
     }
 
     public func reportReceived(region: String, agreement: String?, channel: ReportChannel) {
         counters.get("received " + region + " " + (agreement ?? "") + " " + channel.key) {
-            registry.makeCounter(descriptor: Self.reportsReceived,
-                                 labels: [("region", region), ("agreement", agreement ?? "vet-inte"), ("channel", channel.key)])
+            counter(Name.reportsReceived, [("region", region), ("agreement", agreement ?? "vet-inte"), ("channel", channel.key)])
         }.increment()
+    }
+
+    /// A submission was refused before anything was stored (rate limit, origin, honeypot, …).
+    public func reportRefused() {
+        reportsRefused.increment()
     }
 
     /// A report's state changed; `from` is nil when the report entered its first state.
     public func stateChanged(from: String?, to: String) {
         counters.get("state " + (from ?? "") + " " + to) {
-            registry.makeCounter(descriptor: Self.stateChanges, labels: [("from", from ?? "new"), ("to", to)])
+            counter(Name.stateChanges, [("from", from ?? "new"), ("to", to)])
         }.increment()
     }
 
     public func outboxDepth(_ counts: OutboxCounts) {
         for (status, n) in [("queued", counts.queued), ("sent", counts.sent), ("dead", counts.dead)] {
-            registry.makeGauge(descriptor: Self.outboxMessages, labels: [("status", status)]).set(to: Double(n))
+            gauge(Name.outboxMessages, [("status", status)]).record(n)
         }
     }
 
     public func outboxFailure(permanent: Bool) {
-        registry.makeCounter(descriptor: Self.outboxFailures, labels: [("kind", permanent ? "permanent" : "temporary")]).increment()
+        counter(Name.outboxFailures, [("kind", permanent ? "permanent" : "temporary")]).increment()
     }
+
+    /// Mails queued in the outbox, counted when their transaction commits (`QueuedMailCounter`).
+    func mailsQueued(_ count: Int) {
+        mailsQueuedCounter.increment(by: count)
+    }
+
+    public func mailSent() { mailsSentCounter.increment() }
+    public func mailRetried() { mailsRetriedCounter.increment() }
+    public func mailDead() { mailsDeadCounter.increment() }
 
     public func request(method: String, route: String, status: Int, duration: Duration) {
         let key = "http " + method + " " + route
-        histograms.get(key) {
-            registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("method", method), ("route", route)],
-                                           buckets: Self.requestBuckets)
-        }.record(duration)
+        timers.get(key) {
+            CoreMetrics.Timer(label: Name.requestDuration, dimensions: [("method", method), ("route", route)], factory: factory)
+        }.record(duration: duration)
         counters.get(key + " " + String(status)) {
-            registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))])
+            counter(Name.requests, [("method", method), ("route", route), ("status", String(status))])
         }.increment()
     }
 
     public func databaseWrite(_ operation: String, duration: Duration) {
-        histograms.get("db " + operation) {
-            registry.makeDurationHistogram(descriptor: Self.writeDuration, labels: [("operation", operation)], buckets: Self.writeBuckets)
-        }.record(duration)
+        timers.get("db " + operation) {
+            CoreMetrics.Timer(label: Name.writeDuration, dimensions: [("operation", operation)], factory: factory)
+        }.record(duration: duration)
     }
 
-    /// The registry's metrics for label values already seen: asking the registry builds the
+    /// The metrics for label values already seen: making one asks the registry, which builds the
     /// metric's name and hashes its labels under the registry's lock, on every request.
     private let counters = MetricCache<Counter>()
-    private let histograms = MetricCache<DurationHistogram>()
+    private let timers = MetricCache<CoreMetrics.Timer>()
+    private var reportsRefused: Counter { counters.get("refused") { counter(Name.reportsRefused) } }
+    private var mailsQueuedCounter: Counter { counters.get("mail queued") { counter(Name.mailsQueued) } }
+    private var mailsSentCounter: Counter { counters.get("mail sent") { counter(Name.mailsSent) } }
+    private var mailsRetriedCounter: Counter { counters.get("mail retried") { counter(Name.mailsRetried) } }
+    private var mailsDeadCounter: Counter { counters.get("mail dead") { counter(Name.mailsDead) } }
 
     /// Measures one write.
     public func timeWrite<T>(_ operation: String, _ body: () async throws -> T) async rethrows -> T {
@@ -158,28 +177,15 @@ public final class WorkerStatus: Sendable {
 // MARK: mail intake (IMAP)
 
 extension AppMetrics {
-    nonisolated(unsafe) private static let mailIntakeUp = MetricNameDescriptor(
-        namespace: "intake", metricName: "mail_intake_up", unitName: "",
-        helpText: "1 when the last poll of the mailbox worked, 0 while its IMAP server cannot be read (retrying with backoff).")
-    nonisolated(unsafe) private static let mailIntakeFailures = MetricNameDescriptor(
-        namespace: "intake", metricName: "mail_intake_consecutive_failures", unitName: "",
-        helpText: "Polls of the mailbox that failed in a row (0 after a good poll).")
-    nonisolated(unsafe) private static let mailIntakeLastSuccess = MetricNameDescriptor(
-        namespace: "intake", metricName: "mail_intake_last_success", unitName: "seconds",
-        helpText: "When the mailbox was last read without error, in Unix seconds.")
-    nonisolated(unsafe) private static let mailIntakeMessages = MetricNameDescriptor(
-        namespace: "intake", metricName: "mail_intake_messages", unitName: "total",
-        helpText: "Mails read from the mailbox, by what they became: report, addition, refused, ignored.")
-
     /// A poll of `mailbox` ended: fine, or failing for the `failures`-th time in a row.
     public func mailIntakePoll(mailbox: String, ok: Bool, failures: Int, at date: Date) {
-        registry.makeGauge(descriptor: Self.mailIntakeUp, labels: [("mailbox", mailbox)]).set(to: ok ? 1 : 0)
-        registry.makeGauge(descriptor: Self.mailIntakeFailures, labels: [("mailbox", mailbox)]).set(to: Double(failures))
-        if ok { registry.makeGauge(descriptor: Self.mailIntakeLastSuccess, labels: [("mailbox", mailbox)]).set(to: date.timeIntervalSince1970) }
+        gauge(Name.mailIntakeUp, [("mailbox", mailbox)]).record(ok ? 1 : 0)
+        gauge(Name.mailIntakeFailures, [("mailbox", mailbox)]).record(failures)
+        if ok { gauge(Name.mailIntakeLastSuccess, [("mailbox", mailbox)]).record(date.timeIntervalSince1970) }
     }
 
     public func mailIntakeMessage(mailbox: String, outcome: String) {
-        registry.makeCounter(descriptor: Self.mailIntakeMessages, labels: [("mailbox", mailbox), ("outcome", outcome)]).increment()
+        counter(Name.mailIntakeMessages, [("mailbox", mailbox), ("outcome", outcome)]).increment()
     }
 }
 
@@ -191,30 +197,19 @@ public final class MailIntakeStatus: Sendable {
         public var reason: String
     }
 
-    private let state = LockedMap()
+    private let state = Mutex<[String: Problem]>([:])
     public init() {}
 
-    public var problems: [(mailbox: String, problem: Problem)] { state.all() }
-    public func ok(_ mailbox: String) { state.set(mailbox, nil) }
-    public func failing(_ mailbox: String, reason: String, at date: Date) -> Int {
-        state.update(mailbox) { old in
-            Problem(since: old?.since ?? date, failures: (old?.failures ?? 0) + 1, reason: reason)
-        }
+    public var problems: [(mailbox: String, problem: Problem)] {
+        state.withLock { state in state.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
-
-    final class LockedMap: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [String: Problem] = [:]
-        func set(_ key: String, _ value: Problem?) { lock.withLock { values[key] = value } }
-        func update(_ key: String, _ change: (Problem?) -> Problem) -> Int {
-            lock.withLock {
-                let new = change(values[key])
-                values[key] = new
-                return new.failures
-            }
-        }
-        func all() -> [(mailbox: String, problem: Problem)] {
-            lock.withLock { values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    public func ok(_ mailbox: String) { state.withLock { $0[mailbox] = nil } }
+    public func failing(_ mailbox: String, reason: String, at date: Date) -> Int {
+        state.withLock { state in
+            let old = state[mailbox]
+            let new = Problem(since: old?.since ?? date, failures: (old?.failures ?? 0) + 1, reason: reason)
+            state[mailbox] = new
+            return new.failures
         }
     }
 }

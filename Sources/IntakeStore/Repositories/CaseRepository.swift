@@ -56,11 +56,11 @@ public final class CaseRepository: Sendable {
         }
         if let from {
             conditions.append("r.received_at >= ?")
-            arguments.append(Calendar.startOfSwedishDay(from))
+            arguments.append(from.startInSweden)
         }
         if let to {
             conditions.append("r.received_at < ?")
-            arguments.append(Calendar.startOfSwedishDay(to.adding(days: 1)))
+            arguments.append(to.adding(days: 1).startInSweden)
         }
         switch assigned {
         case .anyone: break

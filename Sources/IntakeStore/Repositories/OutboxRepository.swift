@@ -37,7 +37,6 @@ public final class OutboxRepository: Sendable {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
             """).execute(arguments: [SecretToken.generateOrdered(), mail.kind.rawValue, reportId, mail.recipient, mail.subject,
                              text, html, template, context, now, now])
-        IntakeMetrics.mailsQueued.increment()
     }
 
     public func enqueue(_ mails: [OutboxDraft], reportId: Int64? = nil, now: Date) async throws {

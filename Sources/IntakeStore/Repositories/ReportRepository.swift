@@ -120,22 +120,3 @@ public final class ReportRepository: Sendable {
         try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0 }
     }
 }
-
-extension ReportRepository {
-    /// `extra_fields` as stored: a JSON object of string lists, keys sorted. Written by hand (a
-    /// JSONEncoder per report cost a percent of a submission); read back with JSONDecoder.
-    static func extraFieldsJSON(_ fields: [String: [String]]) -> String {
-        var out = "{"
-        for (index, key) in fields.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            JSONText.append(key, to: &out)
-            out += ":["
-            for (position, value) in fields[key]!.enumerated() {
-                if position > 0 { out += "," }
-                JSONText.append(value, to: &out)
-            }
-            out += "]"
-        }
-        return out + "}"
-    }
-}

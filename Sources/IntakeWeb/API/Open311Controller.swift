@@ -309,7 +309,7 @@ struct Open311Controller: Sendable {
             let form = ReportForm(catalogue: catalogue, region: service.region, agreement: service.agreement)
             switch form.validate(Open311.formValues(values, service: service, catalogue: catalogue), language: language, today: today) {
             case .failure(let rejection):
-                IntakeMetrics.reportsRefused.increment()
+                services.metrics.reportRefused()
                 context.logger.info("open311 report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
                 throw Failure(.badRequest, list: rejection.errors.map { error in
                     let confirm = error.unconfirmedNames.isEmpty ? "" : language == .sv

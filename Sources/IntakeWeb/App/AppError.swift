@@ -69,8 +69,7 @@ public enum AppError: Error, Sendable {
 
     /// "14:05" in Swedish time.
     static func clockTime(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDay.swedishTimeZone
+        let calendar = CalendarDay.swedishCalendar
         let c = calendar.dateComponents([.hour, .minute], from: date)
         return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
     }

@@ -44,6 +44,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// The line as UTF-8, built as bytes: no intermediate strings.
     func bytes(for event: LogEvent) -> [UInt8] {
+        if BenchPlain.json { return plainBytes(for: event) }
         // Metadata as a list, not merged dictionaries (this runs twice per request): the
         // handler's, then the provider's, then the event's; sorted by name, stably, so the last
         // of equal names (the event's) wins. Hummingbird keeps the request id under
@@ -102,6 +103,18 @@ public struct JSONLogHandler: LogHandler {
             }
             out.append(0x7D)
         }
+    }
+
+    /// The plain twin: the merged metadata through JSONSerialization, as before the line was
+    /// written by hand (`INTAKE_BENCH_PLAIN=json` for benchmarks/fast-paths.sh; `FastPathTests`).
+    func plainBytes(for event: LogEvent) -> [UInt8] {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var object: [String: Any] = ["ts": Self.timestamp(), "level": event.level.rawValue, "logger": label, "msg": event.message.description]
+        for (key, value) in merged { object[key == "hb.request.id" ? "request_id" : key] = Self.json(value) }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return [] }
+        return Array(data) + [0x0A]
     }
 
     /// One line at a time on standard error.

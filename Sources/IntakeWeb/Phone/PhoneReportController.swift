@@ -79,14 +79,14 @@ struct PhoneReportController: Sendable {
         let language = Language(parameter: values["lang"]?.first)
         let place = place(context, language: language)
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = forms.resolveAgreement(choice, region: region) else {
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             return await forms.chooseAgreementPage(region: region, language: language, error: PublicTexts.agreementGone,
                                                    status: .unprocessableContent, place: place)
         }
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("phone report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
             return forms.reportFormPage(form, language: language, values: values, errors: rejection.errors, fillTimeToken: nil,
                                         status: .unprocessableContent, place: place)

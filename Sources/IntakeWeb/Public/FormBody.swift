@@ -9,10 +9,13 @@ public enum FormBodyError: Error, Sendable, Equatable {
 
 /// A small parser for `application/x-www-form-urlencoded` bodies. Stricter and faster than a
 /// general decoder: bad percent-escapes and invalid UTF-8 are errors, never guessed at.
+/// The fast path indexes a pointer; `plainParse` is the generic parser it replaced, kept as its
+/// twin (`FastPathTests`, and `INTAKE_BENCH_PLAIN=formbody` for benchmarks/fast-paths.sh).
 public enum FormBody {
     public static let maxFields = 500
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(FormBodyError) -> FormValues {
+        if BenchPlain.formBody { return try plainParse(Array(bytes)) }
         // On contiguous bytes (a request body is one buffer) the loops index a pointer directly.
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(FormBodyError) in try parse(buffer: buffer) }
@@ -79,5 +82,50 @@ public enum FormBody {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
         default: nil
         }
+    }
+
+    // MARK: the plain twin
+
+    /// The parser as it was before it indexed a pointer (generic over the collection).
+    static func plainParse(_ bytes: [UInt8]) throws(FormBodyError) -> FormValues {
+        func decode(_ bytes: ArraySlice<UInt8>) throws(FormBodyError) -> String {
+            var output: [UInt8] = []
+            var index = bytes.startIndex
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "+"): output.append(UInt8(ascii: " "))
+                case UInt8(ascii: "%"):
+                    let first = index + 1
+                    guard first < bytes.endIndex else { throw .invalidEncoding }
+                    let second = first + 1
+                    guard second < bytes.endIndex, let high = hexValue(bytes[first]), let low = hexValue(bytes[second]) else { throw .invalidEncoding }
+                    output.append(high << 4 | low)
+                    index = second
+                default: output.append(byte)
+                }
+                index += 1
+            }
+            guard let string = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
+            if string.unicodeScalars.contains(where: { $0.value == 0 }) { throw .invalidEncoding }
+            return string
+        }
+        var values: FormValues = [:]
+        var fieldCount = 0
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            var end = start
+            while end < bytes.endIndex && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            let pair = bytes[start..<end]
+            start = end < bytes.endIndex ? end + 1 : end
+            if pair.isEmpty { continue }
+            fieldCount += 1
+            if fieldCount > maxFields { throw .tooManyFields }
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let rawName = equals.map { pair[pair.startIndex..<$0] } ?? pair[...]
+            let rawValue = equals.map { pair[($0 + 1)...] } ?? pair[pair.endIndex...]
+            values[try decode(rawName), default: []].append(try decode(rawValue))
+        }
+        return values
     }
 }

@@ -232,7 +232,7 @@ struct PublicReportController: Sendable {
         let configuration = services.configuration
 
         guard FormGuard.isSameSite(request.headers, host: request.head.authority, publicURL: configuration.publicURL) else {
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.notice("report refused: cross-site post")
             return refusalPage(status: .forbidden, language: language, message: PublicTexts.crossSiteReport,
                                link: (href: "/rapportera/\(region.key)" + language.query, text: PublicTexts.toTheForm))
@@ -241,7 +241,7 @@ struct PublicReportController: Sendable {
         let now = services.clock()
         let client = FormGuard.clientKey(remoteAddress: context.remoteAddress, headers: request.headers, trustProxy: configuration.trustProxy)
         if let retryAfter = rateLimiter.admit(client, now: now) {
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.notice("report refused: rate limit", metadata: ["retry_after": .stringConvertible(retryAfter)])
             return rateLimitedPage(retryAfter: retryAfter, now: now, language: language)
         }
@@ -250,7 +250,7 @@ struct PublicReportController: Sendable {
         let verdict = FormGuard.verdict(values, shown: shownAt, now: now, minimumSeconds: configuration.minFillSeconds)
         if verdict == .bot {
             // Counted against the rate limit, stored nowhere, and the page does not say why.
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.notice("report refused: automated submission")
             return refusalPage(status: .badRequest, language: language, message: PublicTexts.automatedReport,
                                link: (href: "/rapportera/\(region.key)" + language.query, text: PublicTexts.toTheForm),
@@ -264,20 +264,20 @@ struct PublicReportController: Sendable {
 
         guard values["avtal"]?.count == 1, let choice = values["avtal"]?.first, let resolved = resolveAgreement(choice, region: region) else {
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             return await chooseAgreementPage(region: region, language: language, error: PublicTexts.agreementGone, status: .unprocessableContent)
         }
         let form = ReportForm(catalogue: catalogue, region: region, agreement: resolved.agreement)
         if verdict == .tooFast {
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("report refused: sent too soon after the form was shown")
             return reportFormPage(form, language: language, values: values, errors: [FieldError(fieldKey: "skicka", message: PublicTexts.sentTooFast)],
                                   fillTimeToken: fillTimeToken, status: .unprocessableContent)
         }
         if verdict == .expired {
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("report refused: the form was shown more than a day ago")
             // The new token counts the minimum fill time as spent: the person filled the form
             // in long ago and may send it again at once.
@@ -288,7 +288,7 @@ struct PublicReportController: Sendable {
         switch form.validate(values, language: language, today: today) {
         case .failure(let rejection):
             giveBack()
-            IntakeMetrics.reportsRefused.increment()
+            services.metrics.reportRefused()
             context.logger.info("report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
             return reportFormPage(form, language: language, values: values, errors: rejection.errors, fillTimeToken: fillTimeToken,
                                   status: .unprocessableContent)
@@ -325,8 +325,7 @@ struct PublicReportController: Sendable {
     /// 429 with Retry-After and the clock time (Swedish time) when sending works again.
     func rateLimitedPage(retryAfter: Int, now: Date, language: Language) -> Response {
         let minutes = max(1, (retryAfter + 59) / 60)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDay.swedishTimeZone
+        let calendar = CalendarDay.swedishCalendar
         let parts = calendar.dateComponents([.hour, .minute], from: now.addingTimeInterval(TimeInterval(retryAfter) + 59))
         let clock = String(format: "%02d.%02d", parts.hour ?? 0, parts.minute ?? 0)
         let clockEnglish = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)

@@ -145,8 +145,7 @@ struct TriageController: Sendable {
     }
 
     static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDay.swedishTimeZone
+        let calendar = CalendarDay.swedishCalendar
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
     }
