@@ -14,7 +14,8 @@
 figure (default 64 connections, BENCH_SECONDS long) on a new database with the server started
 with INTAKE_BENCH_PLAIN=NAMES, and prints one JSON line (rate, p99, …): benchmarks/fast-paths.sh
 calls it once per variant and round. BENCH_BINARY runs another build of `intake` (default
-.build/release/intake).
+.build/release/intake) and BENCH_SOURCES names the checkout whose Forms/ and Templates/ it reads
+(default this one); `--label TEXT` is copied into the JSON line (benchmarks/before-after.sh).
 
 Guard settings (said in the table): INTAKE_RATE_LIMIT_PER_HOUR=0 (one loopback address) and
 INTAKE_MIN_FILL_SECONDS=0; the body carries a signed render time taken from the form page like a
@@ -28,6 +29,7 @@ import http.client, json, os, re, sqlite3, statistics, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("BENCH_BINARY") or os.path.join(ROOT, ".build/release/intake")
+SOURCES = os.environ.get("BENCH_SOURCES") or ROOT
 DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
 SEED_REPORTS = int(os.environ.get("BENCH_SEED_REPORTS", "1000000"))
@@ -62,7 +64,7 @@ def fsync_baseline(directory, n=3000):
 def env_for(database, port, extra=None):
     return (extra or {}) | {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "INTAKE_DATABASE": database, "INTAKE_PORT": str(port),
-        "INTAKE_FORMS": os.path.join(ROOT, "Forms"), "INTAKE_TEMPLATES": os.path.join(ROOT, "Templates"),
+        "INTAKE_FORMS": os.path.join(SOURCES, "Forms"), "INTAKE_TEMPLATES": os.path.join(SOURCES, "Templates"),
         "INTAKE_PUBLIC_URL": "https://samverkan.example.se", "INTAKE_LOG_FORMAT": "json", "INTAKE_LOG_LEVEL": "info",
         "INTAKE_SMTP_URL": "smtp://127.0.0.1:9", "INTAKE_SMTP_STARTTLS": "off", "INTAKE_SMTP_CONNECT_TIMEOUT": "1",
         "INTAKE_MAIL_RETRY_DELAYS": "86400", "INTAKE_RATE_LIMIT_PER_HOUR": "0", "INTAKE_MIN_FILL_SECONDS": "0",
@@ -214,7 +216,7 @@ def main():
     print(f"| wrk | {DURATION} s per run, -t1 at 1 connection, -t2 otherwise |")
 
 
-def submissions(plain, connections):
+def submissions(plain, connections, label=""):
     """One durable-submission measurement on a new database, with INTAKE_BENCH_PLAIN=plain."""
     os.makedirs(WORK, exist_ok=True)
     database = os.path.join(WORK, "fast-paths.sqlite")
@@ -234,7 +236,7 @@ def submissions(plain, connections):
         r["rate"] = r["stored"] / r["seconds"]
     finally:
         stop(proc)
-    r.update(plain=plain, connections=connections, load=open("/proc/loadavg").read().split()[0])
+    r.update(plain=plain, label=label, connections=connections, load=open("/proc/loadavg").read().split()[0])
     log(f"plain={plain or 'none'} {connections} connections: {r['rate']:.0f}/s p99 {r['p99'] / 1000:.2f} ms")
     print(json.dumps(r), flush=True)
 
@@ -242,6 +244,6 @@ def submissions(plain, connections):
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--submissions":
         args = dict(zip(sys.argv[2::2], sys.argv[3::2]))
-        submissions(args.get("--plain", ""), int(args.get("--connections", "64")))
+        submissions(args.get("--plain", ""), int(args.get("--connections", "64")), args.get("--label", ""))
     else:
         main()
