@@ -53,7 +53,7 @@ struct SummaryCommand: AsyncParsableCommand {
                 services = try await AppServices.load(configuration: config, logger: logger)
             } catch let error as CatalogueError {
                 throw fail(error.description)
-            } catch let error as PageRenderer.MissingTemplates {
+            } catch let error as MailError {
                 throw fail(error.description)
             }
             let recipients = services.catalogue.summaryRecipients.filter { $0.frequency == parsed.frequency }

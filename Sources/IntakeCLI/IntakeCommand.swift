@@ -103,7 +103,7 @@ struct Serve: AsyncParsableCommand {
             throw fail(error.description)
         } catch let error as ServiceError {
             throw fail(error.description)
-        } catch let error as PageRenderer.MissingTemplates {
+        } catch let error as MailError {
             throw fail(error.description)
         } catch where isAddressInUse(error) {
             throw fail("\(config.hostname):\(config.port) is already in use by another process. Stop it, or choose another port with --port or INTAKE_PORT.")

@@ -13,28 +13,27 @@ public enum DocxText {
     public static let maxXMLBytes = 8 * 1024 * 1024
     public static let maxLines = 5000
 
-    public struct Unreadable: Error, Sendable {}
 
-    public static func lines(of data: [UInt8]) throws(Unreadable) -> [String] {
+    public static func lines(of data: [UInt8]) throws(MailError) -> [String] {
         let xml: Data
         do {
             let archive = try Archive(data: Data(data), accessMode: .read)
-            guard let entry = archive["word/document.xml"] else { throw Unreadable() }
+            guard let entry = archive["word/document.xml"] else { throw MailError.unreadableDocument }
             var collected = Data()
             _ = try archive.extract(entry, skipCRC32: false) { chunk in
                 collected.append(chunk)
-                if collected.count > maxXMLBytes { throw Unreadable() }
+                if collected.count > maxXMLBytes { throw MailError.unreadableDocument }
             }
             xml = collected
         } catch {
-            throw Unreadable()
+            throw MailError.unreadableDocument
         }
         let reader = Reader()
         let parser = XMLParser(data: xml)
         parser.shouldResolveExternalEntities = false
         parser.shouldProcessNamespaces = false
         parser.delegate = reader
-        guard parser.parse() else { throw Unreadable() }
+        guard parser.parse() else { throw MailError.unreadableDocument }
         return reader.lines
     }
 

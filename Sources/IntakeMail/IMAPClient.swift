@@ -2,21 +2,6 @@ import CCurl
 import Foundation
 import IntakeDomain
 
-/// Why talking to the IMAP server failed, with what to do about it. The description names
-/// the mailbox's variables, never an address or a password.
-public struct IMAPError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
-        /// Connection refused, DNS, timeout: try again later.
-        case unreachable
-        /// Login refused, TLS or certificate problems: a configuration problem, retried slowly.
-        case configuration
-        /// The server answered NO/BAD to a command.
-        case refused
-    }
-
-    public var kind: Kind
-    public var description: String
-}
 
 /// An IMAP session over libcurl (the library already used for SMTP): one curl handle per
 /// session, so the connection and login are reused between commands. Blocking: call it on a
@@ -37,9 +22,9 @@ public final class IMAPSession: @unchecked Sendable {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 
-    public init(mailbox: IMAPMailbox) throws(IMAPError) {
+    public init(mailbox: IMAPMailbox) throws(MailError) {
         _ = Self.globalInit
-        guard let handle = curl_easy_init() else { throw IMAPError(kind: .unreachable, description: "curl could not be initialised") }
+        guard let handle = curl_easy_init() else { throw MailError.imap(.unreachable, "curl could not be initialised") }
         self.mailbox = mailbox
         self.handle = handle
     }
@@ -79,7 +64,7 @@ public final class IMAPSession: @unchecked Sendable {
     }
 
     /// One request: `url`, optionally a custom command; returns what the server sent back.
-    private func perform(url: String, command: String?, limit: Int = 4 * 1024 * 1024) throws(IMAPError) -> [UInt8] {
+    private func perform(url: String, command: String?, limit: Int = 4 * 1024 * 1024) throws(MailError) -> [UInt8] {
         let sink = Sink(limit: limit)
         let userdata = Unmanaged.passRetained(sink)
         defer { userdata.release() }
@@ -108,32 +93,32 @@ public final class IMAPSession: @unchecked Sendable {
             _ = intake_setopt_string(handle, CURLOPT_PASSWORD, password)
         }
         let code = curl_easy_perform(handle)
-        if sink.overflow { throw IMAPError(kind: .refused, description: "the server's answer is larger than \(limit) bytes") }
+        if sink.overflow { throw MailError.imap(.refused, "the server's answer is larger than \(limit) bytes") }
         if code != CURLE_OK { throw classify(code) }
         return sink.bytes
     }
 
-    private func classify(_ code: CURLcode) -> IMAPError {
+    private func classify(_ code: CURLcode) -> MailError {
         let prefix = IMAPConfiguration.prefix(mailbox.name)
         let detail = "curl \(code.rawValue) (\(String(cString: curl_easy_strerror(code))))"
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_RECV_ERROR,
              CURLE_SEND_ERROR, CURLE_WEIRD_SERVER_REPLY:
-            return IMAPError(kind: .unreachable, description: "IMAP server not reachable; \(detail)")
+            return MailError.imap(.unreachable, "IMAP server not reachable; \(detail)")
         case CURLE_LOGIN_DENIED:
-            return IMAPError(kind: .configuration, description: "login refused: check \(prefix)USERNAME and \(prefix)PASSWORD (Microsoft 365 and Google need an app password and IMAP turned on); \(detail)")
+            return MailError.imap(.configuration, "login refused: check \(prefix)USERNAME and \(prefix)PASSWORD (Microsoft 365 and Google need an app password and IMAP turned on); \(detail)")
         case CURLE_PEER_FAILED_VERIFICATION:
-            return IMAPError(kind: .configuration, description: "the IMAP server's certificate is not trusted: check \(prefix)CA_FILE; \(detail)")
+            return MailError.imap(.configuration, "the IMAP server's certificate is not trusted: check \(prefix)CA_FILE; \(detail)")
         case CURLE_USE_SSL_FAILED:
-            return IMAPError(kind: .configuration, description: "the IMAP server does not offer STARTTLS but \(prefix)STARTTLS=required; \(detail)")
+            return MailError.imap(.configuration, "the IMAP server does not offer STARTTLS but \(prefix)STARTTLS=required; \(detail)")
         case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE:
-            return IMAPError(kind: .configuration, description: "TLS connection failed; \(detail)")
+            return MailError.imap(.configuration, "TLS connection failed; \(detail)")
         default:
-            return IMAPError(kind: .refused, description: "IMAP command refused; \(detail)")
+            return MailError.imap(.refused, "IMAP command refused; \(detail)")
         }
     }
 
-    private func command(_ text: String, folder: String? = nil) throws(IMAPError) -> String {
+    private func command(_ text: String, folder: String? = nil) throws(MailError) -> String {
         String(decoding: try perform(url: folderURL(folder ?? mailbox.folder), command: text), as: UTF8.self)
     }
 
@@ -145,7 +130,7 @@ public final class IMAPSession: @unchecked Sendable {
     /// UIDs of the messages in the folder not marked deleted, oldest first. Handled messages
     /// leave the folder, so everything still in it is to be handled (read or not: a person
     /// may have opened one in a mail program first).
-    public func pendingUIDs(limit: Int = 200) throws(IMAPError) -> [UInt32] {
+    public func pendingUIDs(limit: Int = 200) throws(MailError) -> [UInt32] {
         let answer = try command("UID SEARCH UNDELETED")
         var uids: [UInt32] = []
         for line in answer.split(whereSeparator: \.isNewline) where line.hasPrefix("* SEARCH") {
@@ -157,19 +142,19 @@ public final class IMAPSession: @unchecked Sendable {
     }
 
     /// Whether the message has `\Seen` now.
-    public func isSeen(uid: UInt32) throws(IMAPError) -> Bool {
+    public func isSeen(uid: UInt32) throws(MailError) -> Bool {
         let answer = try command("UID FETCH \(uid) (FLAGS)")
         return answer.range(of: "\\Seen", options: .caseInsensitive) != nil
     }
 
     /// The message's bytes, or nil when it is larger than `maxMessageBytes` or gone.
     /// `\Seen` is left as it was before.
-    public func fetch(uid: UInt32) throws(IMAPError) -> [UInt8]? {
+    public func fetch(uid: UInt32) throws(MailError) -> [UInt8]? {
         let wasSeen = try isSeen(uid: uid)
         let bytes: [UInt8]
         do {
             bytes = try perform(url: folderURL(mailbox.folder) + "/;UID=\(uid)", command: nil, limit: Self.maxMessageBytes)
-        } catch where error.kind == .refused {
+        } catch MailError.imap(.refused, _) {
             if !wasSeen { _ = try? command("UID STORE \(uid) -FLAGS.SILENT (\\Seen)") }
             return nil
         }
@@ -178,7 +163,7 @@ public final class IMAPSession: @unchecked Sendable {
     }
 
     /// Creates the done folder unless it exists.
-    public func ensureDoneFolder() throws(IMAPError) {
+    public func ensureDoneFolder() throws(MailError) {
         let answer = try command("LIST \"\" \(Self.quoted(mailbox.doneFolder))")
         if answer.contains("* LIST") { return }
         _ = try command("CREATE \(Self.quoted(mailbox.doneFolder))")
@@ -186,7 +171,7 @@ public final class IMAPSession: @unchecked Sendable {
 
     /// After the report's transaction committed: `\Seen`, then moved to the done folder
     /// (UID MOVE where the server has MOVE, else COPY + `\Deleted` + EXPUNGE).
-    public func finish(uid: UInt32) throws(IMAPError) {
+    public func finish(uid: UInt32) throws(MailError) {
         _ = try command("UID STORE \(uid) +FLAGS.SILENT (\\Seen)")
         if capabilities == nil { capabilities = (try? command("CAPABILITY"))?.uppercased() ?? "" }
         let caps = capabilities ?? ""

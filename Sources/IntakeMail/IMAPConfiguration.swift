@@ -63,7 +63,7 @@ public struct IMAPConfiguration: Sendable, Hashable {
 
     static func prefix(_ name: String) -> String { name.isEmpty ? "INTAKE_IMAP_" : "INTAKE_IMAP_\(name)_" }
 
-    public static func fromEnvironment(_ environment: [String: String]) throws(MailConfiguration.Problems) -> IMAPConfiguration {
+    public static func fromEnvironment(_ environment: [String: String]) throws(MailError) -> IMAPConfiguration {
         var env = EnvironmentReader(environment)
         var config = IMAPConfiguration()
         let defaultDone = env.value("INTAKE_IMAP_DONE_FOLDER") ?? "Behandlade"
@@ -114,7 +114,7 @@ public struct IMAPConfiguration: Sendable, Hashable {
             }
             config.mailboxes.append(mailbox)
         }
-        guard env.problems.isEmpty else { throw MailConfiguration.Problems(problems: env.problems) }
+        guard env.problems.isEmpty else { throw MailError.configuration(env.problems) }
         return config
     }
 

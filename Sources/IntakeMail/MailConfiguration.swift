@@ -46,11 +46,7 @@ public struct MailConfiguration: Sendable, Hashable {
         fromAddress.split(separator: "@").last.map(String.init) ?? "samverkan-intake.localhost"
     }
 
-    public struct Problems: Error, Sendable {
-        public var problems: [String]
-    }
-
-    public static func fromEnvironment(_ environment: [String: String]) throws(Problems) -> MailConfiguration {
+    public static func fromEnvironment(_ environment: [String: String]) throws(MailError) -> MailConfiguration {
         var config = MailConfiguration()
         var env = EnvironmentReader(environment)
         if let url = env.value("INTAKE_SMTP_URL") {
@@ -101,7 +97,7 @@ public struct MailConfiguration: Sendable, Hashable {
         if config.smtpURL == nil && (config.username != nil || config.caFile != nil) {
             env.problems.append("INTAKE_SMTP_USERNAME/INTAKE_SMTP_CA_FILE are set but INTAKE_SMTP_URL is not")
         }
-        guard env.problems.isEmpty else { throw Problems(problems: env.problems) }
+        guard env.problems.isEmpty else { throw MailError.configuration(env.problems) }
         return config
     }
 

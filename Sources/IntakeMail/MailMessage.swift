@@ -30,23 +30,14 @@ public struct MailMessage: Sendable, Hashable {
         self.htmlBody = htmlBody
     }
 
-    /// Why a message cannot be written: an address (or the message id) that a header cannot
-    /// carry as-is. The description names the header and the reason, never the address, so it
-    /// can go to logs and to the dead letter.
-    public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
-        public var header: String
-        public var problem: MailAddress.Problem
-        public var description: String { "the \(header) address cannot be written in a mail header: \(problem.reason)" }
-    }
-
     /// The message as sent over SMTP: CRLF line ends, no line over 998 octets (header lines
     /// over 78 only for an address, at most 254 octets of it), exactly the headers below
     /// whatever the values. An address that `MailAddress` refuses is not altered to fit: the
     /// message is refused. `boundary` is fixed in tests.
-    public func rendered(boundary: String = "=_intake_" + SecretToken.generate().prefix(24)) throws(Refusal) -> String {
+    public func rendered(boundary: String = "=_intake_" + SecretToken.generate().prefix(24)) throws(MailError) -> String {
         let from = try Self.checked(fromAddress, header: "From")
         let to = try Self.checked(to, header: "To")
-        let replyTo = try replyTo.map { value throws(Refusal) in try Self.checked(value, header: "Reply-To") }
+        let replyTo = try replyTo.map { value throws(MailError) in try Self.checked(value, header: "Reply-To") }
         let messageId = try Self.checked(messageId, header: "Message-ID")
         var lines: [String] = []
         lines.append("Date: " + Self.rfc5322Date(date))
@@ -75,8 +66,8 @@ public struct MailMessage: Sendable, Hashable {
 
     // MARK: headers
 
-    static func checked(_ address: String, header: String) throws(Refusal) -> String {
-        if let problem = MailAddress.problem(address) { throw Refusal(header: header, problem: problem) }
+    static func checked(_ address: String, header: String) throws(MailError) -> String {
+        if let problem = MailAddress.problem(address) { throw MailError.unwritableAddress(header: header, problem: problem) }
         return address
     }
 

@@ -13,14 +13,6 @@ public struct PageRenderer: Sendable {
     ] + ["acknowledgement", "owner-notification", "status-change", "reply", "assignment", "escalation", "escalation-notice",
          "reporter-addition", "mail-refused", "reminder", "password-reset", "summary"].flatMap { ["mail/\($0).text", "mail/\($0).html"] }
 
-    public struct MissingTemplates: Error, CustomStringConvertible {
-        public var directory: String
-        public var names: [String]
-        public var description: String {
-            "Templates missing in \(directory): \(names.map { $0 + ".mustache" }.joined(separator: ", "))"
-        }
-    }
-
     let library: MustacheLibrary
     public let stylesheet: String
 
@@ -33,10 +25,10 @@ public struct PageRenderer: Sendable {
         }
         self.library = library
         let missing = Self.requiredTemplates.filter { library.getTemplate(named: $0) == nil }
-        guard missing.isEmpty else { throw MissingTemplates(directory: directory, names: missing) }
+        guard missing.isEmpty else { throw MailError.missingTemplates(directory: directory, names: missing) }
         let cssPath = (directory as NSString).appendingPathComponent("static/app.css")
         guard let css = try? String(contentsOfFile: cssPath, encoding: .utf8) else {
-            throw MissingTemplates(directory: directory, names: ["static/app.css"])
+            throw MailError.missingTemplates(directory: directory, names: ["static/app.css"])
         }
         stylesheet = css
     }

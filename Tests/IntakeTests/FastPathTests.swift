@@ -73,8 +73,8 @@ struct FastPathTests {
         let alphabet = Array("ab=&%+09AFfgZ ".utf8) + [0x00, 0xC3, 0xA5, 0xFF, 0xE2, 0x80, 0xA8]
         for _ in 0..<20_000 {
             let body = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-            let new = Result { () throws(FormBodyError) in try FormBody.parse(body) }
-            let old = Result { () throws(FormBodyError) in try FormBody.plainParse(body) }
+            let new = Result { () throws(AppError) in try FormBody.parse(body) }
+            let old = Result { () throws(AppError) in try FormBody.plainParse(body) }
             #expect(new == old, "\(body)")
         }
         // A non-contiguous collection takes the copying path.

@@ -3,7 +3,7 @@ import Foundation
 // libFuzzer target: whatever the header values and bodies (split from the input at 0x00), the
 // rendered message has CRLF line ends only, lines of at most 998 characters, and exactly the
 // headers the builder writes: no text can add a header. An address (or message id) that cannot
-// be written as-is is refused with MailMessage.Refusal; one that is written appears unchanged.
+// be written as-is is refused with MailError.unwritableAddress; one that is written appears unchanged.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMailMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let parts = UnsafeBufferPointer(start: data, count: size).split(separator: 0, maxSplits: 6, omittingEmptySubsequences: false)

@@ -79,10 +79,10 @@ public struct MailIntakeService: Service {
     }
 
     /// Runs blocking IMAP work on the mailbox's own queue, off the cooperative pool.
-    func onQueue<T: Sendable>(_ queue: DispatchQueue, _ work: @escaping @Sendable () throws(IMAPError) -> T) async throws(IMAPError) -> T {
-        let result: Result<T, IMAPError> = await withCheckedContinuation { continuation in
+    func onQueue<T: Sendable>(_ queue: DispatchQueue, _ work: @escaping @Sendable () throws(MailError) -> T) async throws(MailError) -> T {
+        let result: Result<T, MailError> = await withCheckedContinuation { continuation in
             queue.async {
-                do throws(IMAPError) { continuation.resume(returning: .success(try work())) }
+                do throws(MailError) { continuation.resume(returning: .success(try work())) }
                 catch { continuation.resume(returning: .failure(error)) }
             }
         }
@@ -92,16 +92,16 @@ public struct MailIntakeService: Service {
     /// One pass over the mailbox: every message still in the folder, oldest first.
     func poll(_ mailbox: IMAPMailbox, queue: DispatchQueue) async -> Result<Int, ServiceError> {
         do {
-            let session = try await onQueue(queue) { () throws(IMAPError) in try IMAPSession(mailbox: mailbox) }
-            let uids = try await onQueue(queue) { () throws(IMAPError) in
+            let session = try await onQueue(queue) { () throws(MailError) in try IMAPSession(mailbox: mailbox) }
+            let uids = try await onQueue(queue) { () throws(MailError) in
                 try session.ensureDoneFolder()
                 return try session.pendingUIDs()
             }
             var handled = 0
             for uid in uids {
-                guard let bytes = try await onQueue(queue, { () throws(IMAPError) in try session.fetch(uid: uid) }) else {
+                guard let bytes = try await onQueue(queue, { () throws(MailError) in try session.fetch(uid: uid) }) else {
                     logger.warning("mail too large or gone; moved to the done folder unread", metadata: ["mailbox": .string(mailbox.label), "uid": .stringConvertible(uid)])
-                    try await onQueue(queue) { () throws(IMAPError) in try session.finish(uid: uid) }
+                    try await onQueue(queue) { () throws(MailError) in try session.finish(uid: uid) }
                     continue
                 }
                 let outcome: String
@@ -118,7 +118,7 @@ public struct MailIntakeService: Service {
                     logger.notice("test pause between commit and IMAP move", metadata: ["pause_s": .stringConvertible(pause)])
                     try? await Task.sleep(for: .seconds(pause))
                 }
-                try await onQueue(queue) { () throws(IMAPError) in try session.finish(uid: uid) }
+                try await onQueue(queue) { () throws(MailError) in try session.finish(uid: uid) }
                 handled += 1
             }
             return .success(handled)
@@ -155,7 +155,7 @@ public struct MailIntakeService: Service {
         }
         var attachmentLines: [String] = []
         for attachment in message.attachments where Self.isDocx(attachment) {
-            do throws(DocxText.Unreadable) {
+            do throws(MailError) {
                 attachmentLines += try DocxText.lines(of: attachment.data) + [""]
             } catch {
                 logger.info("a .docx attachment could not be read; the mail's text is used", metadata: log)

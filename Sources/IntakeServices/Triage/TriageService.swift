@@ -22,9 +22,6 @@ public final class TriageService: Sendable {
         self.metrics = metrics
     }
 
-    /// The name the triage pages and the API use for an action's refusals (all are `ServiceError`s).
-    public typealias Failure = ServiceError
-
     /// The facts about a report every action needs, read inside the action's transaction.
     struct Core: Sendable {
         var id: Int64

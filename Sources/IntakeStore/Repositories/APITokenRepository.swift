@@ -30,9 +30,6 @@ public final class APITokenRepository: Sendable {
         self.database = database
     }
 
-    /// The name the admin pages use for a token's refusals (all of them are `StoreError`s).
-    public typealias Problem = StoreError
-
     /// Makes a token for an active account. Returns the secret (shown once) and the stored token.
     public func create(userEmail: String, readWrite: Bool, label: String?, by actor: AuditActor, now: Date) async throws(StoreError) -> (secret: String, token: APIToken) {
         let random = SecretToken.generate()

@@ -20,9 +20,6 @@ public final class StaffRepository: Sendable {
         self.bcryptCost = bcryptCost
     }
 
-    /// The name the admin pages use for an account's refusals (all of them are `StoreError`s).
-    public typealias Problem = StoreError
-
     public struct NewUser: Sendable {
         public var email: String
         public var name: String

@@ -41,18 +41,13 @@ struct APIController: Sendable {
         return request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") == true ? .en : .sv
     }
 
-    struct Problem: Error {
-        var status: HTTPResponse.Status
-        var detail: LocalizedText
-    }
-
-    static let notFound = Problem(status: .notFound, detail: LocalizedText(sv: "Rapporten finns inte, eller så får du inte se den.", en: "The report does not exist, or you may not see it."))
+    static let notFound = AppError.problem(status: .notFound, detail: LocalizedText(sv: "Rapporten finns inte, eller så får du inte se den.", en: "The report does not exist, or you may not see it."))
 
     private func respond(_ request: Request, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
-        } catch let problem as Problem {
-            return MachineError.problem(problem.status, detail: problem.detail[Self.language(request)])
+        } catch AppError.problem(let status, let detail) {
+            return MachineError.problem(status, detail: detail[Self.language(request)])
         }
     }
 
@@ -64,7 +59,7 @@ struct APIController: Sendable {
     }
 
     static func user(_ context: AppRequestContext) throws -> StaffUser {
-        guard let token = context.apiToken else { throw Problem(status: .unauthorized, detail: LocalizedText(sv: "En API-nyckel krävs.", en: "An API token is required.")) }
+        guard let token = context.apiToken else { throw AppError.problem(status: .unauthorized, detail: LocalizedText(sv: "En API-nyckel krävs.", en: "An API token is required.")) }
         return token.user
     }
 
@@ -72,7 +67,7 @@ struct APIController: Sendable {
     static func reportUser(_ context: AppRequestContext) throws -> StaffUser {
         let user = try user(context)
         guard AccessPolicy.canWorkWithReports(user) else {
-            throw Problem(status: .forbidden, detail: LocalizedText(sv: "Kontot får inte läsa rapporter.", en: "The account may not read reports."))
+            throw AppError.problem(status: .forbidden, detail: LocalizedText(sv: "Kontot får inte läsa rapporter.", en: "The account may not read reports."))
         }
         return user
     }
@@ -114,7 +109,7 @@ struct APIController: Sendable {
         }
     }
 
-    static func bad(_ sv: String, _ en: String) -> Problem { Problem(status: .badRequest, detail: LocalizedText(sv: sv, en: en)) }
+    static func bad(_ sv: String, _ en: String) -> AppError { AppError.problem(status: .badRequest, detail: LocalizedText(sv: sv, en: en)) }
 
     static let listParameters = ["function", "status", "agreement", "region", "channel", "party", "from", "to", "assigned", "open", "overdue", "sort", "order", "page", "page_size"]
 
@@ -152,7 +147,7 @@ struct APIController: Sendable {
         var filter = APIReportFilter()
         if let function = try key("function") {
             guard AccessPolicy.canSeeQueue(of: function, by: user) else {
-                throw Problem(status: .forbidden, detail: LocalizedText(sv: "Du är inte med i funktionen \(function).", en: "You are not a member of the function \(function)."))
+                throw AppError.problem(status: .forbidden, detail: LocalizedText(sv: "Du är inte med i funktionen \(function).", en: "You are not a member of the function \(function)."))
             }
             filter.functionKey = function
         }
@@ -299,14 +294,14 @@ struct APIController: Sendable {
 
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         guard let contentType = request.headers[.contentType], let media = MediaType(from: contentType), media.isType(.applicationJson) else {
-            throw Problem(status: .unsupportedMediaType, detail: LocalizedText(sv: "Skicka JSON (Content-Type: application/json).", en: "Send JSON (Content-Type: application/json)."))
+            throw AppError.problem(status: .unsupportedMediaType, detail: LocalizedText(sv: "Skicka JSON (Content-Type: application/json).", en: "Send JSON (Content-Type: application/json)."))
         }
         let limit = services.configuration.maxBodyBytes
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw Problem(status: .contentTooLarge, detail: AppError.payloadTooLarge(limit: limit).message)
+            throw AppError.problem(status: .contentTooLarge, detail: AppError.payloadTooLarge(limit: limit).message)
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
@@ -324,11 +319,11 @@ struct APIController: Sendable {
             let decoded = try await decode(Body.self, request)
             do {
                 try await action(id, decoded, user, services.clock())
-            } catch let failure as TriageService.Failure {
+            } catch let failure as ServiceError {
                 switch failure {
                 case .notFound: throw Self.notFound
-                case .forbidden: throw Problem(status: .forbidden, detail: AppError.forbidden.message)
-                case .refused(let refusal): throw Problem(status: .unprocessableContent, detail: refusal.message)
+                case .forbidden: throw AppError.problem(status: .forbidden, detail: AppError.forbidden.message)
+                case .refused(let refusal): throw AppError.problem(status: .unprocessableContent, detail: refusal.message)
                 case .storageUnavailable: throw AppError.storageUnavailable
                 case .configuration, .openAPIDescriptionMissing, .mailbox: throw failure  // not thrown by actions: a 500
                 }

@@ -40,17 +40,9 @@ struct Open311Controller: Sendable {
     }
     private var today: CalendarDay { CalendarDay(services.clock()) }
 
-    struct Failure: Error {
-        var status: HTTPResponse.Status
-        var descriptions: [String]
-        init(_ status: HTTPResponse.Status, _ descriptions: String...) {
-            self.status = status
-            self.descriptions = descriptions
-        }
-        init(_ status: HTTPResponse.Status, list: [String]) {
-            self.status = status
-            self.descriptions = list
-        }
+    /// An Open311 refusal: the status and the specification's list of descriptions.
+    static func failure(_ status: HTTPResponse.Status, _ descriptions: String...) -> AppError {
+        .open311(status: status, descriptions: descriptions)
     }
 
     /// 405 with `Allow`; only `requests` takes POST.
@@ -70,8 +62,8 @@ struct Open311Controller: Sendable {
         }
         do {
             return try await body(name, format)
-        } catch let failure as Failure {
-            return Open311Document.errorResponse(failure.status, failure.descriptions, format: format)
+        } catch AppError.open311(let status, let descriptions) {
+            return Open311Document.errorResponse(status, descriptions, format: format)
         }
     }
 
@@ -81,7 +73,7 @@ struct Open311Controller: Sendable {
         do {
             return try FormBody.parse(Array(query.utf8))
         } catch {
-            throw Failure(.badRequest, "Frågesträngen kunde inte läsas (felaktig kodning).")
+            throw Self.failure(.badRequest, "Frågesträngen kunde inte läsas (felaktig kodning).")
         }
     }
 
@@ -93,7 +85,7 @@ struct Open311Controller: Sendable {
     func jurisdiction(_ values: FormValues) throws -> Region? {
         guard let id = Self.single(values, "jurisdiction_id") else { return nil }
         guard let region = catalogue.region(id) else {
-            throw Failure(.notFound, "jurisdiction_id \(id) finns inte. Giltiga: \(catalogue.regions.map(\.key).joined(separator: ", ")).")
+            throw Self.failure(.notFound, "jurisdiction_id \(id) finns inte. Giltiga: \(catalogue.regions.map(\.key).joined(separator: ", ")).")
         }
         return region
     }
@@ -102,7 +94,7 @@ struct Open311Controller: Sendable {
     func apiToken(_ values: FormValues) async throws -> APIToken? {
         guard let key = Self.single(values, "api_key") else { return nil }
         guard let token = try await services.apiTokens.authenticate(key, now: services.clock()) else {
-            throw Failure(.forbidden, "api_key är ogiltig eller återkallad.")
+            throw Self.failure(.forbidden, "api_key är ogiltig eller återkallad.")
         }
         return token
     }
@@ -116,7 +108,7 @@ struct Open311Controller: Sendable {
             case "discovery": return discovery().response(format)
             case "services": return serviceList(region: try jurisdiction(values)).response(format)
             case "requests": return try await requests(values).response(format)
-            default: throw Failure(.notFound, "Okänd adress.")
+            default: throw Self.failure(.notFound, "Okänd adress.")
             }
         }
     }
@@ -156,7 +148,7 @@ struct Open311Controller: Sendable {
         try await respond(context) { code, format in
             let region = try jurisdiction(try Self.parameters(request))
             guard let service = Open311.service(code: code, catalogue: catalogue, today: today), region == nil || region?.key == service.region.key else {
-                throw Failure(.notFound, "service_code \(code) finns inte.")
+                throw Self.failure(.notFound, "service_code \(code) finns inte.")
             }
             let attributes = Open311.attributes(for: service, catalogue: catalogue)
             return Open311Document(root: "service_definition", value: .object([
@@ -190,9 +182,9 @@ struct Open311Controller: Sendable {
         if byId { (start, end) = (nil, nil) }
         switch (start, end) {
         case let (start?, end?):
-            guard start <= end else { throw Failure(.badRequest, "start_date måste vara före end_date.") }
+            guard start <= end else { throw Self.failure(.badRequest, "start_date måste vara före end_date.") }
             guard end.timeIntervalSince(start) <= Self.maximumWindow else {
-                throw Failure(.badRequest, "Högst 90 dagar mellan start_date och end_date.")
+                throw Self.failure(.badRequest, "Högst 90 dagar mellan start_date och end_date.")
             }
             (from, to) = (start, end)
         case let (start?, nil): (from, to) = (start, start.addingTimeInterval(Self.maximumWindow))
@@ -222,7 +214,7 @@ struct Open311Controller: Sendable {
                 switch status {
                 case "open": states += lifecycle.states.filter(\.isOpen).map(\.key)
                 case "closed": states += lifecycle.states.filter { !$0.isOpen }.map(\.key)
-                default: throw Failure(.badRequest, "status måste vara open eller closed (eller open,closed).")
+                default: throw Self.failure(.badRequest, "status måste vara open eller closed (eller open,closed).")
                 }
             }
             filter.stateKeys = states
@@ -239,7 +231,7 @@ struct Open311Controller: Sendable {
             var filter = Open311RequestFilter(from: .distantPast, to: .distantFuture)
             filter.references = [id.uppercased()]
             guard let row = try await services.cases.open311Requests(filter).first, region == nil || region?.key == row.regionKey else {
-                throw Failure(.notFound, "service_request_id \(id) finns inte.")
+                throw Self.failure(.notFound, "service_request_id \(id) finns inte.")
             }
             return Open311Document(root: "service_requests", value: .list(item: "request", [serviceRequest(row, token: token)])).response(format)
         }
@@ -251,7 +243,7 @@ struct Open311Controller: Sendable {
 
     static func dateTime(_ text: String, name: String) throws -> Date {
         if let date = Open311.parseDateTime(text.trimmingCharacters(in: .whitespaces)) { return date }
-        throw Failure(.badRequest, "\(name) måste vara en W3C-tidpunkt, till exempel 2026-11-01T00:00:00+01:00.")
+        throw Self.failure(.badRequest, "\(name) måste vara en W3C-tidpunkt, till exempel 2026-11-01T00:00:00+01:00.")
     }
 
     func serviceRequest(_ row: PublicRequestRow, token: APIToken?) -> Open311Value {
@@ -283,7 +275,7 @@ struct Open311Controller: Sendable {
     @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await respond(context) { name, format in
             guard name == "requests" else {
-                guard ["discovery", "services"].contains(name) else { throw Failure(.notFound, "Okänd adress.") }
+                guard ["discovery", "services"].contains(name) else { throw Self.failure(.notFound, "Okänd adress.") }
                 var response = Open311Document.errorResponse(.methodNotAllowed, ["Metoden POST stöds inte här. Tillåtna: GET."], format: format)
                 response.headers[.allow] = "GET"
                 return response
@@ -291,27 +283,27 @@ struct Open311Controller: Sendable {
             var values = try Self.parameters(request)
             let body = try await PublicReportController.readForm(request, limit: services.configuration.maxBodyBytes)
             for (key, list) in body { values[key] = list }
-            guard let token = try await apiToken(values) else { throw Failure(.forbidden, "api_key krävs för att skicka in en rapport.") }
-            guard token.readWrite else { throw Failure(.forbidden, "api_key får bara läsa; en nyckel som får skriva krävs.") }
+            guard let token = try await apiToken(values) else { throw Self.failure(.forbidden, "api_key krävs för att skicka in en rapport.") }
+            guard token.readWrite else { throw Self.failure(.forbidden, "api_key får bara läsa; en nyckel som får skriva krävs.") }
             let language = Language(parameter: values["lang"]?.first)
             let region = try jurisdiction(values)
-            guard let code = Self.single(values, "service_code") else { throw Failure(.badRequest, "service_code saknas.") }
+            guard let code = Self.single(values, "service_code") else { throw Self.failure(.badRequest, "service_code saknas.") }
             guard let service = Open311.service(code: code, catalogue: catalogue, today: today) else {
-                throw Failure(.notFound, "service_code \(code) finns inte.")
+                throw Self.failure(.notFound, "service_code \(code) finns inte.")
             }
             if let region, region.key != service.region.key {
-                throw Failure(.badRequest, "service_code \(code) hör inte till jurisdiction_id \(region.key).")
+                throw Self.failure(.badRequest, "service_code \(code) hör inte till jurisdiction_id \(region.key).")
             }
             let unknown = Open311.unknownAttributes(values, service: service, catalogue: catalogue)
             guard unknown.isEmpty else {
-                throw Failure(.badRequest, list: unknown.map { "\($0) finns inte för service_code \(code)." })
+                throw AppError.open311(status: .badRequest, descriptions: unknown.map { "\($0) finns inte för service_code \(code)." })
             }
             let form = ReportForm(catalogue: catalogue, region: service.region, agreement: service.agreement)
             switch form.validate(Open311.formValues(values, service: service, catalogue: catalogue), language: language, today: today) {
             case .failure(let rejection):
                 services.metrics.reportRefused()
                 context.logger.info("open311 report refused", metadata: ["fields": .string(rejection.errors.map(\.fieldKey).joined(separator: ","))])
-                throw Failure(.badRequest, list: rejection.errors.map { error in
+                throw AppError.open311(status: .badRequest, descriptions: rejection.errors.map { error in
                     let confirm = error.unconfirmedNames.isEmpty ? "" : language == .sv
                         ? " Om det inte är ett namn: skicka igen med \(Open311.notNamesParameter)=\(error.unconfirmedNames.joined(separator: ","))."
                         : " If it is not a name: send again with \(Open311.notNamesParameter)=\(error.unconfirmedNames.joined(separator: ","))."

@@ -129,7 +129,7 @@ struct AdminController: Sendable {
             _ = try await services.staff.update(id: user.id, name: form["name"]?.first ?? "", role: role,
                                                 functionKeys: role == .handlaggare ? (form["functions"] ?? []) : [],
                                                 active: form["active"]?.first == "1", catalogue: catalogue, by: try actor(context), now: now)
-        } catch let problem as StaffRepository.Problem {
+        } catch let problem as StoreError {
             if problem == .storageUnavailable { throw AppError.storageUnavailable }
             return try await userForm(request, context: context, user: user, values: form, error: problem.message, status: .unprocessableContent)
         }
@@ -210,7 +210,7 @@ struct AdminController: Sendable {
         try await tokensPage(request, context: context)
     }
 
-    static func tokenProblem(_ problem: APITokenRepository.Problem) -> LocalizedText {
+    static func tokenProblem(_ problem: StoreError) -> LocalizedText {
         switch problem {
         case .inactiveUser: AdminTexts.inactiveAccount
         default: AdminTexts.chooseAccount
@@ -279,7 +279,7 @@ struct AdminController: Sendable {
             let token = try await services.apiTokens.revoke(String(id), by: try actor(context), now: now)
             context.logger.info("api token revoked", metadata: ["token": .stringConvertible(token.id)])
         } catch {
-            throw (error as? APITokenRepository.Problem) == .storageUnavailable ? AppError.storageUnavailable : AppError.notFound
+            throw (error as? StoreError) == .storageUnavailable ? AppError.storageUnavailable : AppError.notFound
         }
         return StaffPage.redirect("/admin/nycklar", message: "aterkallad", language: PublicReportController.language(request))
     }

@@ -2,8 +2,10 @@ import Foundation
 import Hummingbird
 import IntakeDomain
 
-/// What can go wrong in a request, each with the status and the plain message shown to the user.
-public enum AppError: Error, Sendable {
+/// What can go wrong in a request, each with the status and the plain message shown to the user:
+/// the web layer's one error type. Pages show `message` on the error page; the staff API answers
+/// `problem` as problem+json and Open311 answers `open311` as its error list.
+public enum AppError: Error, Sendable, Equatable {
     case notFound
     case badRequest(LocalizedText)
     case payloadTooLarge(limit: Int)
@@ -17,6 +19,12 @@ public enum AppError: Error, Sendable {
     /// The database cannot store anything now (full disk, size cap reached, unwritable file):
     /// 503 with `Retry-After`, nothing was stored.
     case storageUnavailable
+    /// A body or query that is not valid `application/x-www-form-urlencoded` (`FormBody`).
+    case malformedForm(FormBody.Malformation)
+    /// A staff API refusal with its status, answered as problem+json.
+    case problem(status: HTTPResponse.Status, detail: LocalizedText)
+    /// An Open311 refusal with its status and the specification's list of descriptions (Swedish).
+    case open311(status: HTTPResponse.Status, descriptions: [String])
 
     /// `Retry-After` of a `storageUnavailable` answer, in seconds.
     static let storageRetryAfterSeconds = 60
@@ -31,6 +39,8 @@ public enum AppError: Error, Sendable {
         case .forbidden, .csrfRejected, .crossSite: .forbidden
         case .tooManyAttempts: .tooManyRequests
         case .storageUnavailable: .serviceUnavailable
+        case .malformedForm: .badRequest
+        case .problem(let status, _), .open311(let status, _): status
         }
     }
 
@@ -64,6 +74,11 @@ public enum AppError: Error, Sendable {
         case .storageUnavailable:
             LocalizedText(sv: "Vi kan inte ta emot rapporter just nu. Ingenting har sparats. Försök igen om en stund.",
                           en: "We cannot receive reports right now. Nothing has been saved. Please try again in a while.")
+        case .malformedForm:
+            LocalizedText(sv: "Formuläret kunde inte läsas. Det innehöll tecken som inte går att tolka. Gå tillbaka och försök igen.",
+                          en: "The form could not be read. It contained characters that cannot be interpreted. Go back and try again.")
+        case .problem(_, let detail): detail
+        case .open311(_, let descriptions): LocalizedText(sv: descriptions.joined(separator: " "), en: descriptions.joined(separator: " "))
         }
     }
 
@@ -73,10 +88,6 @@ public enum AppError: Error, Sendable {
         let c = calendar.dateComponents([.hour, .minute], from: date)
         return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
     }
-
-    static let invalidForm = AppError.badRequest(LocalizedText(
-        sv: "Formuläret kunde inte läsas. Det innehöll tecken som inte går att tolka. Gå tillbaka och försök igen.",
-        en: "The form could not be read. It contained characters that cannot be interpreted. Go back and try again."))
 
     /// Generic title for a status, used on error pages.
     static func title(for status: HTTPResponse.Status) -> LocalizedText {

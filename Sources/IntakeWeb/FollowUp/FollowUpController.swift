@@ -54,7 +54,6 @@ struct FollowUpController: Sendable {
 
     // MARK: filter
 
-    struct FilterProblem: Error { var message: LocalizedText }
 
     /// The filter from the query (`fran`, `till`, `lan`, `avtal` (or `ingen`), `malgrupp`), in the
     /// user's scope: a handläggare sees only the reports routed to their functions.

@@ -1,30 +1,31 @@
 import Foundation
 import IntakeDomain
 
-public enum FormBodyError: Error, Sendable, Equatable {
-    case invalidEncoding
-    case invalidUTF8
-    case tooManyFields
-}
-
 /// A small parser for `application/x-www-form-urlencoded` bodies. Stricter and faster than a
 /// general decoder: bad percent-escapes and invalid UTF-8 are errors, never guessed at.
 /// The fast path indexes a pointer; `plainParse` is the generic parser it replaced, kept as its
 /// twin (`FastPathTests`, and `INTAKE_BENCH_PLAIN=formbody` for benchmarks/fast-paths.sh).
 public enum FormBody {
+    /// What is wrong with a body that cannot be read (thrown as `AppError.malformedForm`).
+    public enum Malformation: Sendable, Hashable {
+        case invalidEncoding
+        case invalidUTF8
+        case tooManyFields
+    }
+
     public static let maxFields = 500
 
-    public static func parse(_ bytes: some Collection<UInt8>) throws(FormBodyError) -> FormValues {
+    public static func parse(_ bytes: some Collection<UInt8>) throws(AppError) -> FormValues {
         if BenchPlain.formBody { return try plainParse(Array(bytes)) }
         // On contiguous bytes (a request body is one buffer) the loops index a pointer directly.
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(FormBodyError) in try parse(buffer: buffer) }
+            Result { () throws(AppError) in try parse(buffer: buffer) }
         }
         if let parsed { return try parsed.get() }
-        return try Array(bytes).withUnsafeBufferPointer { buffer throws(FormBodyError) in try parse(buffer: buffer) }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(AppError) in try parse(buffer: buffer) }
     }
 
-    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) throws(FormBodyError) -> FormValues {
+    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) throws(AppError) -> FormValues {
         var values: FormValues = [:]
         var fieldCount = 0
         var start = 0
@@ -35,7 +36,7 @@ public enum FormBody {
             start = end < bytes.count ? end + 1 : end
             if end == pairStart { continue }
             fieldCount += 1
-            if fieldCount > maxFields { throw .tooManyFields }
+            if fieldCount > maxFields { throw AppError.malformedForm(.tooManyFields) }
             var equals = pairStart
             while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
             let name = try decode(bytes, pairStart..<equals)
@@ -45,11 +46,11 @@ public enum FormBody {
         return values
     }
 
-    static func decode(_ bytes: some Collection<UInt8>) throws(FormBodyError) -> String {
-        try Array(bytes).withUnsafeBufferPointer { buffer throws(FormBodyError) in try decode(buffer, 0..<buffer.count) }
+    static func decode(_ bytes: some Collection<UInt8>) throws(AppError) -> String {
+        try Array(bytes).withUnsafeBufferPointer { buffer throws(AppError) in try decode(buffer, 0..<buffer.count) }
     }
 
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(FormBodyError) -> String {
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(AppError) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(range.count)
         var index = range.lowerBound
@@ -60,7 +61,7 @@ public enum FormBody {
                 output.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 guard index + 2 < range.upperBound, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
-                    throw .invalidEncoding
+                    throw AppError.malformedForm(.invalidEncoding)
                 }
                 output.append(high << 4 | low)
                 index += 2
@@ -69,9 +70,9 @@ public enum FormBody {
             }
             index += 1
         }
-        guard let string = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
+        guard let string = String(validating: output, as: UTF8.self) else { throw AppError.malformedForm(.invalidUTF8) }
         // In valid UTF-8 a zero byte is exactly the NUL character.
-        if output.contains(0) { throw .invalidEncoding }
+        if output.contains(0) { throw AppError.malformedForm(.invalidEncoding) }
         return string
     }
 
@@ -87,8 +88,8 @@ public enum FormBody {
     // MARK: the plain twin
 
     /// The parser as it was before it indexed a pointer (generic over the collection).
-    static func plainParse(_ bytes: [UInt8]) throws(FormBodyError) -> FormValues {
-        func decode(_ bytes: ArraySlice<UInt8>) throws(FormBodyError) -> String {
+    static func plainParse(_ bytes: [UInt8]) throws(AppError) -> FormValues {
+        func decode(_ bytes: ArraySlice<UInt8>) throws(AppError) -> String {
             var output: [UInt8] = []
             var index = bytes.startIndex
             while index < bytes.endIndex {
@@ -97,17 +98,17 @@ public enum FormBody {
                 case UInt8(ascii: "+"): output.append(UInt8(ascii: " "))
                 case UInt8(ascii: "%"):
                     let first = index + 1
-                    guard first < bytes.endIndex else { throw .invalidEncoding }
+                    guard first < bytes.endIndex else { throw AppError.malformedForm(.invalidEncoding) }
                     let second = first + 1
-                    guard second < bytes.endIndex, let high = hexValue(bytes[first]), let low = hexValue(bytes[second]) else { throw .invalidEncoding }
+                    guard second < bytes.endIndex, let high = hexValue(bytes[first]), let low = hexValue(bytes[second]) else { throw AppError.malformedForm(.invalidEncoding) }
                     output.append(high << 4 | low)
                     index = second
                 default: output.append(byte)
                 }
                 index += 1
             }
-            guard let string = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
-            if string.unicodeScalars.contains(where: { $0.value == 0 }) { throw .invalidEncoding }
+            guard let string = String(validating: output, as: UTF8.self) else { throw AppError.malformedForm(.invalidUTF8) }
+            if string.unicodeScalars.contains(where: { $0.value == 0 }) { throw AppError.malformedForm(.invalidEncoding) }
             return string
         }
         var values: FormValues = [:]
@@ -120,7 +121,7 @@ public enum FormBody {
             start = end < bytes.endIndex ? end + 1 : end
             if pair.isEmpty { continue }
             fieldCount += 1
-            if fieldCount > maxFields { throw .tooManyFields }
+            if fieldCount > maxFields { throw AppError.malformedForm(.tooManyFields) }
             let equals = pair.firstIndex(of: UInt8(ascii: "="))
             let rawName = equals.map { pair[pair.startIndex..<$0] } ?? pair[...]
             let rawValue = equals.map { pair[($0 + 1)...] } ?? pair[pair.endIndex...]

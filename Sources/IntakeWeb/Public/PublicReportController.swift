@@ -350,12 +350,12 @@ struct PublicReportController: Sendable {
             throw AppError.payloadTooLarge(limit: limit)
         } catch {
             // The body stream broke off (a malformed chunked body, a closed connection): a client error.
-            throw AppError.invalidForm
+            throw AppError.malformedForm(.invalidEncoding)
         }
         do {
             return try FormBody.parse(buffer.readableBytesView)
         } catch {
-            throw AppError.invalidForm
+            throw AppError.malformedForm(.invalidEncoding)
         }
     }
 

@@ -185,7 +185,7 @@ struct TriageController: Sendable {
         let triage = services.triage
         let confirmed = ReportForm.confirmedNotNames(form)
         var message = action.rawValue
-        do throws(TriageService.Failure) {
+        do throws(ServiceError) {
             switch action {
             case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", message: form["meddelande"]?.first, by: user, now: now)
             case .svar: try await triage.reply(id, text: text, by: user, now: now, confirmedNotNames: confirmed)
