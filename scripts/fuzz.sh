@@ -31,7 +31,7 @@ for target in "${targets[@]}"; do
   case "$target" in
     FormBody) sources=(Sources/IntakeWeb/Public/FormBody.swift) ;;
     PrivacyCheck) sources=() ;;
-    MailMessage) sources=(Sources/IntakeMail/MailMessage.swift) ;;
+    MailMessage) sources=(Sources/IntakeMail/MailMessage.swift Sources/IntakeMail/MailError.swift) ;;
     *) echo "fuzz: unknown target $target" >&2; exit 2 ;;
   esac
   binary="$out/fuzz-$target"

@@ -67,20 +67,6 @@ struct FastPathTests {
         #expect(Array(names.prefix(3)) == ["ts", "level", "logger"])
     }
 
-    @Test("the form body parser on pointers decides like the generic parser it replaced, on 20,000 random bodies")
-    func formBodyMatchesReference() throws {
-        var generator = TestSeed.generator()
-        let alphabet = Array("ab=&%+09AFfgZ ".utf8) + [0x00, 0xC3, 0xA5, 0xFF, 0xE2, 0x80, 0xA8]
-        for _ in 0..<20_000 {
-            let body = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-            let new = Result { () throws(AppError) in try FormBody.parse(body) }
-            let old = Result { () throws(AppError) in try FormBody.plainParse(body) }
-            #expect(new == old, "\(body)")
-        }
-        // A non-contiguous collection takes the copying path.
-        #expect(try FormBody.parse(Array("a=1&b=2".utf8).lazy.map { $0 }) == ["a": ["1"], "b": ["2"]])
-    }
-
     // The plain twins that INTAKE_BENCH_PLAIN selects (benchmarks/fast-paths.sh) decide like the fast paths.
 
     @Test("the identity-number byte scan finds what the regular expression finds, on 20,000 random texts")

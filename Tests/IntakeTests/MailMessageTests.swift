@@ -195,6 +195,6 @@ struct FormBodyTests {
 
     @Test("refuses invalid UTF-8, bad escapes and NUL bytes", arguments: ["a=%FF", "a=%C3", "a=%G1", "a=%", "a=%00", "a=x%0"])
     func refuses(_ body: String) {
-        #expect(throws: AppError.self) { try FormBody.parse(Array(body.utf8)) }
+        #expect(throws: FormBody.Malformation.self) { try FormBody.parse(Array(body.utf8)) }
     }
 }

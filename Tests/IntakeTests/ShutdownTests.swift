@@ -145,7 +145,7 @@ struct ShutdownTests {
         }
     }
 
-    @Test("/metrics of the binary includes the process-wide swift-metrics counters")
+    @Test("/metrics of the binary includes the mail counters (swift-metrics through the application's Prometheus factory)")
     func binaryMetrics() async throws {
         let directory = try TestSupport.temporaryDirectory("metrics-bin")
         let (server, port) = try await Self.startServer(directory: directory)

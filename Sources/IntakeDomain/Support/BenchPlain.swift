@@ -1,6 +1,6 @@
 import Foundation
 
-/// A benchmark switch, not a setting: `INTAKE_BENCH_PLAIN=formbody,privacy,digittext,json,mailjson` (or
+/// A benchmark switch, not a setting: `INTAKE_BENCH_PLAIN=privacy,digittext,json,mailjson` (or
 /// `all`) makes the named hand-written fast paths run the plain library code they replaced, so
 /// `benchmarks/fast-paths.sh` can measure what each one is worth on the same binary in one run
 /// (issue #18.4). Read once, at first use; unset (the default) every fast path is on.
@@ -12,8 +12,6 @@ package enum BenchPlain {
         names.contains(name) || names.contains("all")
     }
 
-    /// `FormBody.parse`: the generic parser instead of the one indexing a pointer.
-    package static let formBody = isOn("formbody")
     /// Identity numbers by regular expression instead of a byte scan; every word lower-cased
     /// instead of only capitalised and short ones (`PrivacyFastPaths.swift`).
     package static let privacy = isOn("privacy")
