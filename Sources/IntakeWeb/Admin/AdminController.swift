@@ -52,7 +52,7 @@ struct AdminController: Sendable {
         let language = PublicReportController.language(request)
         let title = user.map { $0.name } ?? AdminTexts.newAccount[language]
         let path = user.map { "/admin/anvandare/\($0.id)" } ?? "/admin/anvandare/ny"
-        let layout = StaffPage.layout(request, context: context, title: (error == nil ? "" : AdminTexts.errorPrefix[language]) + title, path: path)
+        let layout = StaffPage.layout(request, context: context, title: Layout.title(title, error: error != nil, language), path: path)
         let role = values["role"]?.first ?? user?.role.rawValue ?? StaffRole.handlaggare.rawValue
         let chosen = Set(values["functions"] ?? user.map { Array($0.functionKeys) } ?? [])
         var history: [AuditEntry] = []
@@ -222,7 +222,7 @@ struct AdminController: Sendable {
                     values: FormValues = [:], error: LocalizedText? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = PublicReportController.language(request)
         let title = AdminTexts.tokensTitle[language]
-        let layout = StaffPage.layout(request, context: context, title: (error == nil ? "" : AdminTexts.errorPrefix[language]) + title, path: "/admin/nycklar")
+        let layout = StaffPage.layout(request, context: context, title: Layout.title(title, error: error != nil, language), path: "/admin/nycklar")
         let chosen = values["konto"]?.first ?? ""
         let page = AdminTokensPage(
             notice: StaffPage.notice(request, language: language),

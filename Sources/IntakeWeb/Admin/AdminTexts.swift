@@ -3,7 +3,6 @@ import IntakeDomain
 /// The administration pages' UI text that Swift chooses (titles, messages); the rest is in the
 /// templates, and the audit log's words are in `AuditText.Words`.
 enum AdminTexts {
-    static let errorPrefix = LocalizedText(sv: "Fel: ", en: "Error: ")
     static let usersTitle = LocalizedText(sv: "Konton", en: "Accounts")
     static let newAccount = LocalizedText(sv: "Nytt konto", en: "New account")
     static let logTitle = LocalizedText(sv: "Granskningslogg", en: "Audit log")

@@ -33,6 +33,14 @@ struct Layout: Sendable {
         let role: String
         let canWork: Bool
         let isAdmin: Bool
+
+        /// The logged-in account, its role named in `language`.
+        init(_ user: StaffUser, language: Language) {
+            name = user.name
+            role = user.role.name[language]
+            canWork = AccessPolicy.canWorkWithReports(user)
+            isAdmin = AccessPolicy.canAdminister(user)
+        }
     }
 
     init(language: Language, title: String, path: String, extraQuery: [(String, String)] = []) {
@@ -53,6 +61,13 @@ struct Layout: Sendable {
     }
 
     private static let switchLabel = LocalizedText(sv: "På svenska", en: "In English")
+
+    /// A page's title, "Fel: " first when the page shows an error (so a screen reader hears it first).
+    static func title(_ title: String, error: Bool, _ language: Language) -> String {
+        (error ? errorPrefix[language] : "") + title
+    }
+
+    private static let errorPrefix = LocalizedText(sv: "Fel: ", en: "Error: ")
 }
 
 /// Query strings for links.

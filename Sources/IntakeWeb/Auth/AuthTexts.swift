@@ -2,7 +2,6 @@ import IntakeDomain
 
 /// The login and password pages' UI text that Swift chooses (titles, messages); the rest is in the templates.
 enum AuthTexts {
-    static let errorPrefix = LocalizedText(sv: "Fel: ", en: "Error: ")
     static let loginTitle = LocalizedText(sv: "Logga in", en: "Log in")
     static let loggedOut = LocalizedText(sv: "Du är utloggad.", en: "You are logged out.")
     static let passwordSavedLogIn = LocalizedText(sv: "Ditt nya lösenord är sparat. Logga in med det.", en: "Your new password is saved. Log in with it.")

@@ -10,9 +10,7 @@ enum StaffPage {
         let language = PublicReportController.language(request)
         var layout = Layout(language: language, title: title, path: path)
         if let session = context.staffSession {
-            layout.staff = Layout.StaffBar(
-                name: session.user.name, role: session.user.role.name[language],
-                canWork: AccessPolicy.canWorkWithReports(session.user), isAdmin: AccessPolicy.canAdminister(session.user))
+            layout.staff = Layout.StaffBar(session.user, language: language)
             layout.csrf = session.csrfToken
         }
         return layout
@@ -87,7 +85,7 @@ struct StaffAuthController: Sendable {
 
     func loginForm(_ request: Request, context: AppRequestContext, email: String, error: LocalizedText?, status: HTTPResponse.Status = .ok) -> Response {
         let language = PublicReportController.language(request)
-        let title = (error == nil ? "" : AuthTexts.errorPrefix[language]) + AuthTexts.loginTitle[language]
+        let title = Layout.title(AuthTexts.loginTitle[language], error: error != nil, language)
         let layout = StaffPage.layout(request, context: context, title: title, path: "/login")
         let notice: LocalizedText? = switch request.uri.queryParameters["klart"].map(String.init) {
         case "utloggad": AuthTexts.loggedOut
@@ -169,7 +167,7 @@ struct StaffAuthController: Sendable {
     func passwordPage(_ request: Request, context: AppRequestContext, mode: PasswordPage.Mode, title: LocalizedText, path: String,
                       error: LocalizedText? = nil, pending: Bool = false, status: HTTPResponse.Status = .ok) -> Response {
         let language = PublicReportController.language(request)
-        let layout = StaffPage.layout(request, context: context, title: (error == nil ? "" : AuthTexts.errorPrefix[language]) + title[language], path: path)
+        let layout = StaffPage.layout(request, context: context, title: Layout.title(title[language], error: error != nil, language), path: path)
         let loggedIn = context.staffSession != nil
         let page = PasswordPage(
             csrf: loggedIn ? nil : AnonymousFormToken.make(key: services.signingKey, now: now),

@@ -42,10 +42,7 @@ struct PhoneReportController: Sendable {
     /// the form's language on a POST) and the session's CSRF token.
     func place(_ context: AppRequestContext, language: Language) -> PublicReportController.FormPlace {
         let session = context.staffSession
-        let staff = session.map { session in
-            Layout.StaffBar(name: session.user.name, role: session.user.role.name[language],
-                            canWork: AccessPolicy.canWorkWithReports(session.user), isAdmin: AccessPolicy.canAdminister(session.user))
-        }
+        let staff = session.map { Layout.StaffBar($0.user, language: language) }
         return PublicReportController.FormPlace(basePath: Self.basePath, homePath: Self.basePath, title: PhoneTexts.startTitle,
                                                 staff: staff, csrf: session?.csrfToken)
     }

@@ -149,7 +149,7 @@ struct PublicReportController: Sendable {
             errorHref: error == nil ? nil : "#" + (firstId ?? "avtal-\(Self.unknownAgreementKey)"))
         var extraQuery: [(String, String)] = []
         if let search { extraQuery.append((Self.searchField, search.text)) }
-        let title = (error == nil ? "" : PublicTexts.errorTitlePrefix[language]) + PublicTexts.chooseAgreementTitle[language]
+        let title = Layout.title(PublicTexts.chooseAgreementTitle[language], error: error != nil, language)
         return services.renderer.page(page, layout: place.layout(language: language, title: title, path: path, extraQuery: extraQuery), status: status)
     }
 
@@ -191,7 +191,7 @@ struct PublicReportController: Sendable {
             contactOpen: contactKeys.contains { key in
                 errorByField[key.rawValue] != nil || !(values[key.rawValue]?.first ?? "").trimmingCharacters(in: .whitespaces).isEmpty
             })
-        let title = (errors.isEmpty ? "" : PublicTexts.errorTitlePrefix[language]) + place.title[language]
+        let title = Layout.title(place.title[language], error: !errors.isEmpty, language)
         let layout = place.layout(language: language, title: title, path: path, extraQuery: [("avtal", agreementKey)])
         return services.renderer.page(page, layout: layout, status: status)
     }
@@ -420,7 +420,7 @@ struct PublicReportController: Sendable {
         guard let view = try await services.cases.tracking(token: token, reports: services.reports) else { throw AppError.notFound }
         let report = view.receipt
         let language = chosen ?? (request.uri.queryParameters["lang"] != nil ? Self.language(request) : report.language)
-        let title = (error == nil ? "" : PublicTexts.errorTitlePrefix[language]) + PublicTexts.trackingTitle(reference: report.reference)[language]
+        let title = Layout.title(PublicTexts.trackingTitle(reference: report.reference)[language], error: error != nil, language)
         let page = receiptPage(report, language: language, token: token, tracking: (
             view: view, added: request.uri.queryParameters["tillagd"] != nil && error == nil, error: error,
             text: text, unconfirmedNames: unconfirmedNames))

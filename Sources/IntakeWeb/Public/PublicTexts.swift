@@ -5,8 +5,6 @@ enum PublicTexts {
     static let accessibilityTitle = LocalizedText(sv: "Tillgänglighetsredogörelse", en: "Accessibility statement")
     static let privacyTitle = LocalizedText(sv: "Så hanterar vi personuppgifter", en: "How we handle personal data")
 
-    /// Put before a page's title when the page shows an error.
-    static let errorTitlePrefix = LocalizedText(sv: "Fel: ", en: "Error: ")
 
     // MARK: start page and form
 

@@ -130,7 +130,7 @@ struct TriageController: Sendable {
         let outcome = try await services.cases.outcome(reportId: summary.id)
         let page = casePage(language: language, notice: StaffPage.notice(request, language: language), detail: detail, error: error,
                             kept: kept, retry: retry, handlers: handlers, suggestions: suggestions, outcome: outcome)
-        let title = (error == nil ? "" : TriageTexts.errorTitlePrefix[language]) + summary.reference
+        let title = Layout.title(summary.reference, error: error != nil, language)
         let layout = StaffPage.layout(request, context: context, title: title, path: page.base)
         return services.renderer.page(page, layout: layout, status: status)
     }

@@ -4,8 +4,6 @@ import IntakeDomain
 /// the rest is in the templates (staff-home, queue, case).
 enum TriageTexts {
     static let homeTitle = LocalizedText(sv: "Handläggning", en: "Case handling")
-    /// Before the reference in the case page's title when an action was refused.
-    static let errorTitlePrefix = LocalizedText(sv: "Fel: ", en: "Error: ")
     /// A report filed as "Vet inte / ingen passar": no agreement.
     static let notClassified = LocalizedText(sv: "Ej klassificerad", en: "Not classified")
     static let me = LocalizedText(sv: "Mig", en: "Me")
