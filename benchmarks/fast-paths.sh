@@ -6,7 +6,7 @@
 # interleaved in rounds (each round in a rotated order) so drift and noise spread over all of
 # them; the table shows the median of the rounds and the difference to "none" (every fast path on).
 #   benchmarks/fast-paths.sh   BENCH_ROUNDS (3), BENCH_SECONDS (10),
-#                              BENCH_VARIANTS (none,privacy,digittext,json,mailjson,all)
+#                              BENCH_VARIANTS (none,digittext,json,mailjson,all)
 # A fast path is worth keeping when switching it off costs ≥ 5 % of submissions/s or p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ fi
 swift build -c release --product intake
 rounds="${BENCH_ROUNDS:-3}"
 export BENCH_SECONDS="${BENCH_SECONDS:-10}"
-IFS=, read -r -a variants <<< "${BENCH_VARIANTS:-none,privacy,digittext,json,mailjson,all}"
+IFS=, read -r -a variants <<< "${BENCH_VARIANTS:-none,digittext,json,mailjson,all}"
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 echo "## fast paths — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"

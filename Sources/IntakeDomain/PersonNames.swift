@@ -34,7 +34,7 @@ public struct NameLexicon: Sendable {
     /// "karin", "karins", and double names: "jonas-erik" (each part a first name).
     func isFirstName(_ lower: String) -> Bool {
         if Self.lookup(lower, in: firstNames) { return true }
-        guard lower.contains("-") else { return false }
+        guard lower.utf8.contains(UInt8(ascii: "-")) else { return false }
         let parts = lower.split(separator: "-")
         return parts.count == 2 && parts.allSatisfy { Self.lookup(String($0), in: firstNames) }
     }
@@ -44,7 +44,7 @@ public struct NameLexicon: Sendable {
     /// The word, or without a genitive -s ("karins", "anderssons").
     static func lookup(_ lower: String, in set: Set<String>) -> Bool {
         if set.contains(lower) { return true }
-        guard lower.count > 2, lower.hasSuffix("s") else { return false }
+        guard lower.utf8.last == UInt8(ascii: "s"), lower.count > 2 else { return false }
         return set.contains(String(lower.dropLast()))
     }
 
@@ -78,11 +78,10 @@ public struct NameMatch: Sendable, Hashable {
 /// "Astrid Lindgrens barnsjukhus", "Karin Boyes gata"), after "Sankt"/"S:t", or listed as a place.
 /// All-capital words (KAD, SIP, BUP) are never names.
 ///
-/// Only capitalised words are looked up (lower-casing one word at a time), so ordinary text costs
-/// a pass over its scalars and little else.
+/// One pass over the text's Unicode scalars makes the words; only capitalised words and the
+/// words around them are looked up.
 public enum PersonNames {
-    /// Titles, and role words (those of `PrivacyCheck.containsPatientName` and a few more) that
-    /// are followed by a name rather than a description.
+    /// Titles, and role words that are followed by a name rather than a description.
     static let titles: Set<String> = [
         "herr", "herrn", "fru", "frun", "fröken", "dr", "doktor", "doktorn", "mr", "mrs", "ms", "syster",
         "patient", "patienten", "patientens", "pat", "pt", "brukare", "brukaren", "brukarens",
@@ -99,56 +98,53 @@ public enum PersonNames {
     static let placePrepositions: Set<String> = ["i", "från", "inom", "utanför", "vid"]
 
     struct Token {
-        var core: Substring          // letters, digits, hyphens, ':'; no surrounding punctuation
-        var full: Substring          // as written, with punctuation
+        var core: Range<String.Index> // letters, digits, hyphens, ':'; no surrounding punctuation
         var sentenceStart: Bool
         var endsClause: Bool         // followed by . ! ? ; or a line break
         var hasComma: Bool           // "Karin," – a comma after the word
         var isCapitalised: Bool
-        var lower: String?           // only for capitalised words and short lower-case words
+        var lower: String?           // lower-cased, for capitalised words (the others when asked: `matches.lower`)
     }
 
     public static func matches(in text: String, lexicon: NameLexicon) -> [NameMatch] {
-        matches(in: text, lexicon: lexicon, plain: BenchPlain.privacy)
-    }
-
-    /// `plain`: every word lower-cased, not only those that can matter (`PrivacyFastPaths.swift`).
-    static func matches(in text: String, lexicon: NameLexicon, plain: Bool) -> [NameMatch] {
-        let tokens = tokenise(text, plain: plain)
+        let tokens = tokenise(text)
         var result: [NameMatch] = []
         var index = 0
-        func lower(_ i: Int) -> String? { i >= 0 && i < tokens.count ? tokens[i].lower : nil }
+        func core(_ i: Int) -> Substring { text[tokens[i].core] }
+        /// Lower-cased word i; nil out of range or for punctuation only.
+        func lower(_ i: Int) -> String? {
+            guard i >= 0 && i < tokens.count else { return nil }
+            if let lower = tokens[i].lower { return lower }
+            return tokens[i].core.isEmpty ? nil : core(i).lowercased()
+        }
         func isCapitalisedName(_ i: Int) -> Bool {
             guard i < tokens.count, tokens[i].isCapitalised, let l = tokens[i].lower else { return false }
             return !lexicon.isPlace(l) && !titles.contains(l)
         }
         func placeFollows(_ i: Int) -> Bool {
-            i + 1 < tokens.count && !tokens[i].endsClause && lexicon.isPlaceWord(tokens[i + 1].core)
+            i + 1 < tokens.count && !tokens[i].endsClause && lexicon.isPlaceWord(core(i + 1))
         }
         func words(_ from: Int, _ to: Int) -> String {
             // As written, with a comma kept between words: "Karin Andersson, 84 år".
-            tokens[from...to].enumerated().map { offset, token in
-                String(token.core) + (token.hasComma && from + offset < to ? "," : "")
-            }.joined(separator: " ")
+            (from...to).map { i in String(core(i)) + (tokens[i].hasComma && i < to ? "," : "") }.joined(separator: " ")
         }
         /// ", 84 år" / "84 år" / "84-årig" / "84år" after token i: the index of the last token of the age.
         func age(after i: Int) -> Int? {
             guard i + 1 < tokens.count, !tokens[i].endsClause else { return nil }
-            let next = tokens[i + 1].core
+            let next = core(i + 1)
             let digits = next.prefix(while: { $0.isASCII && $0.isNumber })
             guard (1...3).contains(digits.count), let years = Int(digits), years <= 120 else { return nil }
             let rest = next.dropFirst(digits.count).lowercased()
             if ["år", "års", "-årig", "-åring", "-årige", "-åriga", "årig", "åring", "-års"].contains(rest) { return i + 1 }
             guard rest.isEmpty, i + 2 < tokens.count, !tokens[i + 1].hasComma else { return nil }
-            let unit = tokens[i + 2].core.lowercased()
+            let unit = core(i + 2).lowercased()
             return ["år", "års", "åring", "årig"].contains(unit) ? i + 2 : nil
         }
         while index < tokens.count {
             let token = tokens[index]
-            guard let l = token.lower else { index += 1; continue }
             // A title or role word and a capitalised word: "Herr Svensson", "patienten Andersson".
-            if titles.contains(l), !token.hasComma, !token.endsClause,
-               isCapitalisedName(index + 1), !placeFollows(index + 1) {
+            if !token.hasComma, !token.endsClause, isCapitalisedName(index + 1), let l = lower(index), titles.contains(l),
+               !placeFollows(index + 1) {
                 var end = index + 1
                 if isCapitalisedName(end + 1), !tokens[end].hasComma, !tokens[end].endsClause, !placeFollows(end + 1) { end += 1 }
                 if let ageEnd = age(after: end) { end = ageEnd }
@@ -156,7 +152,10 @@ public enum PersonNames {
                 index = end + 1
                 continue
             }
-            guard token.isCapitalised, !lexicon.isPlace(l), !placeMarkers.contains(lower(index - 1) ?? "") else { index += 1; continue }
+            guard token.isCapitalised, let l = token.lower, !lexicon.isPlace(l), !placeMarkers.contains(lower(index - 1) ?? "") else {
+                index += 1
+                continue
+            }
             let first = lexicon.isFirstName(l)
             // A first name and a capitalised word: "Karin Andersson" (not "Per Region …" at a sentence start).
             if first, !token.hasComma, !token.endsClause, isCapitalisedName(index + 1), !placeFollows(index + 1),
@@ -171,7 +170,7 @@ public enum PersonNames {
             }
             // A name with an age: "Karin, 84 år", "Andersson 84-årig".
             if first || lexicon.isSurname(l), !(token.sentenceStart && lexicon.ordinaryWords.contains(l)), let end = age(after: index) {
-                result.append(NameMatch(kind: .name, words: String(token.core) + (token.hasComma ? ", " : " ") + words(index + 1, end)))
+                result.append(NameMatch(kind: .name, words: String(core(index)) + (token.hasComma ? ", " : " ") + words(index + 1, end)))
                 index = end + 1
                 continue
             }
@@ -181,16 +180,18 @@ public enum PersonNames {
                 && (placeFollows(index + 1) || lexicon.isPlace(tokens[index + 1].lower ?? ""))
             if first, !(token.sentenceStart && lexicon.ordinaryWords.contains(l)), !placeFollows(index), !startsPlace,
                !placePrepositions.contains(lower(index - 1) ?? "") {
-                result.append(NameMatch(kind: .possibleName, words: String(token.core)))
+                result.append(NameMatch(kind: .possibleName, words: String(core(index))))
             }
             index += 1
         }
         return result
     }
 
-    /// Splits on white space; records sentence starts, commas and clause ends; lower-cases only
-    /// capitalised words and words short enough to be a title, a role word or a place marker.
-    static func tokenise(_ text: String, plain: Bool = BenchPlain.privacy) -> [Token] {
+    /// Splits on white space; records sentence starts, commas and clause ends; lower-cases the
+    /// capitalised words (`matches` asks for the others when it needs them). Works on Unicode
+    /// scalars, not Characters: grapheme breaking every word was most of the cost of the name
+    /// check, which runs on every text of every report. A combining mark counts as a letter.
+    static func tokenise(_ text: String) -> [Token] {
         var tokens: [Token] = []
         var sentenceStart = true
         var lineBreak = false
@@ -200,29 +201,33 @@ public enum PersonNames {
         func finish(_ end: String.UnicodeScalarView.Index) {
             guard let s = start else { return }
             start = nil
-            let full = Substring(scalars[s..<end])
-            let core = full.trimmingPunctuation
-            let last = full.unicodeScalars.last
-            let endsClause = last.map { ".!?;…".unicodeScalars.contains($0) } ?? false
+            let full = scalars[s..<end]
+            let last = full.last
+            let endsClause = switch last { case ".", "!", "?", ";", "…": true; default: false }
             let hasComma = last == ","
+            let core = trimmingPunctuation(full)
+            // An upper-case letter, then a lower-case one (combining marks between them skipped: "Å" as
+            // "A" and a ring), and only letters and hyphens.
             var capitalised = false
-            var iterator = core.unicodeScalars.makeIterator()
-            if let a = iterator.next(), let b = iterator.next(), a.properties.isUppercase, b.properties.isLowercase,
-               core.allSatisfy({ $0.isLetter || $0 == "-" }) {
-                capitalised = true
+            var iterator = core.makeIterator()
+            if let a = iterator.next(), isUppercase(a) {
+                var b = iterator.next()
+                while let mark = b, !mark.isASCII, mark.properties.generalCategory == .nonspacingMark { b = iterator.next() }
+                capitalised = b.map(isLowercase) == true && core.allSatisfy(isLetterOrHyphen)
             }
-            let lower = lowered(core, capitalised: capitalised, plain: plain)
+            let word = Substring(core)
             // "Dr." and "pat." do not end the sentence.
-            let abbreviation = lower.map { ["dr", "pat", "pt", "st", "s:t"].contains($0) } ?? false
-            if var previous = tokens.last, lineBreak { previous.endsClause = true; tokens[tokens.count - 1] = previous }
-            tokens.append(Token(core: core, full: full, sentenceStart: sentenceStart || lineBreak, endsClause: endsClause && !abbreviation,
-                                hasComma: hasComma, isCapitalised: capitalised, lower: lower))
+            let abbreviation = endsClause && word.utf8.count <= 3 && ["dr", "pat", "pt", "st", "s:t"].contains(word.lowercased())
+            if lineBreak, !tokens.isEmpty { tokens[tokens.count - 1].endsClause = true }
+            tokens.append(Token(core: core.startIndex..<core.endIndex, sentenceStart: sentenceStart || lineBreak,
+                                endsClause: endsClause && !abbreviation, hasComma: hasComma, isCapitalised: capitalised,
+                                lower: capitalised ? word.lowercased() : nil))
             sentenceStart = endsClause && !abbreviation || last == ":"
             lineBreak = false
         }
         while index != scalars.endIndex {
             let scalar = scalars[index]
-            if scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace {
+            if isWhitespace(scalar) {
                 finish(index)
                 if scalar == "\n" || scalar == "\r" || scalar == "\u{2028}" || scalar == "\u{2029}" { lineBreak = true }
             } else if start == nil {
@@ -233,24 +238,53 @@ public enum PersonNames {
         finish(scalars.endIndex)
         return tokens
     }
-}
 
-extension Substring {
+    // Letter classes for the tokeniser; ASCII answered without a Unicode property lookup.
+    static func isUppercase(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? (0x41...0x5A).contains(scalar.value) : scalar.properties.isUppercase
+    }
+    static func isLowercase(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? (0x61...0x7A).contains(scalar.value) : scalar.properties.isLowercase
+    }
+    static func isLetterOrHyphen(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return (0x41...0x5A).contains(scalar.value) || (0x61...0x7A).contains(scalar.value) || scalar == "-" }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// Unicode's White_Space property, as a list (`NameCheckTests` compares it with the property
+    /// for every scalar): the property lookup for every å, ä and ö was a tenth of the tokeniser.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
+    }
+
+    /// Punctuation and symbols (general categories P*, Sm and So) count as around a word; ASCII
+    /// from a list (`NameCheckTests` compares it with the general category).
+    static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x21...0x23, 0x25...0x2F, 0x3A...0x40, 0x5B...0x5D, 0x5F, 0x7B...0x7E: return true
+        case 0...0x7F: return false
+        default: break
+        }
+        switch scalar.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .otherSymbol: return true
+        default: return false
+        }
+    }
+
     /// Without leading and trailing punctuation (keeps inner hyphens and colons: "Jonas-Erik", "S:t").
-    var trimmingPunctuation: Substring {
-        func isPunctuation(_ c: Character) -> Bool {
-            c.unicodeScalars.allSatisfy { scalar in
-                switch scalar.properties.generalCategory {
-                case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-                     .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .otherSymbol: true
-                default: false
-                }
-            }
+    static func trimmingPunctuation(_ word: Substring.UnicodeScalarView) -> Substring.UnicodeScalarView {
+        guard let first = word.firstIndex(where: { !isPunctuation($0) }), let last = word.lastIndex(where: { !isPunctuation($0) }) else {
+            return word[word.startIndex..<word.startIndex]
         }
-        guard let first = firstIndex(where: { !isPunctuation($0) }), let last = lastIndex(where: { !isPunctuation($0) }) else {
-            return self[startIndex..<startIndex]
-        }
-        return self[first...last]
+        return word[first...last]
     }
 }
 

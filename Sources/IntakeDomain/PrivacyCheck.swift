@@ -74,7 +74,30 @@ public enum PrivacyCheck {
 
     // MARK: identity numbers
 
-    // The search for candidates is in PrivacyFastPaths.swift (a byte scan and its plain twin).
+    /// A personnummer or samordningsnummer in the text. Candidates are found by a regular
+    /// expression — a run of 10 or 12 digits, or of 6 or 8 digits, a separator ('-', '+', space,
+    /// no-break space, en dash, non-breaking hyphen) and 4 digits, runs bounded by non-digits — and
+    /// count when their date and Luhn check digit are valid (`classify`). Fails closed: should the
+    /// pattern not compile, every text is refused (the server checks it at start,
+    /// `identityNumberPatternCompiles`, and does not start without it).
+    public static func identityNumber(in text: String) -> PrivacyFinding? {
+        guard let identityNumberPattern else { return .personalIdentityNumber }
+        let range = NSRange(text.startIndex..., in: text)
+        for match in identityNumberPattern.matches(in: text, range: range) {
+            var digits = ""
+            for group in 1...3 {
+                if let part = Range(match.range(at: group), in: text) { digits += text[part] }
+            }
+            if let finding = classify(digits.unicodeScalars.map { Int($0.value) - 0x30 }) { return finding }
+        }
+        return nil
+    }
+
+    /// False if the identity-number pattern did not compile (then `identityNumber` refuses every text).
+    public static var identityNumberPatternCompiles: Bool { identityNumberPattern != nil }
+
+    private static let identityNumberPattern = try? NSRegularExpression(
+        pattern: #"(?<![0-9])(?:([0-9]{6}|[0-9]{8})(?:[-+ ]|\u00A0|\u2013|\u2011)([0-9]{4})|([0-9]{10}|[0-9]{12}))(?![0-9])"#)
 
     /// `digits` is 10 (YYMMDDNNNC) or 12 (CCYYMMDDNNNC) digits.
     static func classify(_ digits: [Int]) -> PrivacyFinding? {
@@ -113,106 +136,6 @@ public enum PrivacyCheck {
             sum += value
         }
         return sum % 10 == 0
-    }
-
-    // MARK: patient names
-
-    private static let roleWords: Set<String> = [
-        "patient", "patienten", "patientens", "pat", "pt",
-        "brukare", "brukaren", "brukarens",
-        "klient", "klienten", "klientens",
-        "vårdtagare", "vårdtagaren", "vårdtagarens",
-        "omsorgstagare", "omsorgstagaren", "omsorgstagarens",
-        "eleven", "elevens", "barnet", "barnets",
-    ]
-
-    /// A role word followed directly by a capitalised word ("brukaren Karin", "pat. Ali").
-    /// All-capital words (abbreviations such as KAD, SIP, BUP) are not names.
-    /// Works on Unicode scalars, and only words that can be role words are lowercased: this runs
-    /// on every text field of every report.
-    public static func containsPatientName(_ text: String) -> Bool {
-        let scalars = text.unicodeScalars
-        var previousIsRole = false
-        var wordStart: String.UnicodeScalarView.Index?
-        var index = scalars.startIndex
-        // One pass over the words, looking at each one together with the word before it.
-        while true {
-            let atEnd = index == scalars.endIndex
-            if atEnd || isWhitespace(scalars[index]) {
-                if let start = wordStart {
-                    let word = scalars[start..<index]
-                    if previousIsRole && isName(word) { return true }
-                    previousIsRole = isRoleWord(word)
-                    wordStart = nil
-                }
-                if atEnd { return false }
-            } else if wordStart == nil {
-                wordStart = index
-            }
-            index = scalars.index(after: index)
-        }
-    }
-
-    /// "patienten", "pat.", "Brukaren:", but not "patienten," or "Barnet." (ends a sentence).
-    private static func isRoleWord(_ word: Substring.UnicodeScalarView) -> Bool {
-        // Every role word starts with one of these letters (after any of the trimmed ".:,").
-        guard let initial = word.first, roleInitials.contains(initial), word.last != "," else { return false }
-        let core = trimmed(word, removing: { ".:,".unicodeScalars.contains($0) })
-        // Every role word starts with one of a few letter pairs: most words stop here, before a
-        // lower-cased copy is made.
-        var pair = core.makeIterator()
-        guard let a = pair.next(), let b = pair.next(), rolePrefixes.contains(lowerPair(a, b)) else { return false }
-        let role = String(Substring(core)).lowercased()
-        guard roleWords.contains(role) else { return false }
-        return word.last != "." || role == "pat" || role == "pt"
-    }
-
-    /// A capitalised word of letters (and hyphens) with a lower-case second letter: "Karin", "Jonas-Erik".
-    private static func isName(_ word: Substring.UnicodeScalarView) -> Bool {
-        let next = String(Substring(trimmed(word, removing: isPunctuation)))
-        guard next.count >= 2, let first = next.first, first.isUppercase,
-              next.dropFirst().first?.isLowercase == true,
-              next.allSatisfy({ $0.isLetter || $0 == "-" })
-        else { return false }
-        return true
-    }
-
-    /// Unicode's White_Space, answered without a property lookup for ASCII.
-    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
-    }
-
-    private static let roleInitials = Set("pbkvoePBKVOE.:,".unicodeScalars)
-
-    /// The first two letters of every role word, lower-cased (checked in the tests).
-    static let rolePrefixes: Set<UInt64> = Set(roleWords.map { word in
-        var scalars = word.unicodeScalars.makeIterator()
-        return lowerPair(scalars.next()!, scalars.next()!)
-    })
-
-    /// Two scalars, lower-cased for A–Z and Latin-1 capitals, as one number.
-    static func lowerPair(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> UInt64 {
-        func lower(_ s: Unicode.Scalar) -> UInt64 {
-            let v = s.value
-            return UInt64((0x41...0x5A).contains(v) || ((0xC0...0xDE).contains(v) && v != 0xD7) ? v + 0x20 : v)
-        }
-        return lower(a) << 32 | lower(b)
-    }
-
-    /// Unicode general category P* (Foundation's `.punctuationCharacters`).
-    private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation: true
-        default: false
-        }
-    }
-
-    private static func trimmed(_ word: Substring.UnicodeScalarView, removing: (Unicode.Scalar) -> Bool) -> Substring.UnicodeScalarView {
-        guard let first = word.firstIndex(where: { !removing($0) }), let last = word.lastIndex(where: { !removing($0) }) else {
-            return word[word.startIndex..<word.startIndex]
-        }
-        return word[first...last]
     }
 }
 

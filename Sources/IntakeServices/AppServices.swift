@@ -41,6 +41,10 @@ public struct AppServices: Sendable {
     /// reported here, at start, not at first use.
     public static func load(configuration: AppConfiguration, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
                             metrics: AppMetrics = AppMetrics()) async throws -> AppServices {
+        // The personnummer check's pattern: a server that cannot check does not start.
+        guard PrivacyCheck.identityNumberPatternCompiles else {
+            throw ServiceError.configuration(["the personnummer pattern does not compile (PrivacyCheck.identityNumber)"])
+        }
         var catalogue = try CatalogueLoader.load(directory: configuration.formsDirectory)
         if let days = configuration.defaultFeedbackDays { catalogue.defaultFeedbackDays = days }
         let renderer = try await PageRenderer(directory: configuration.templatesDirectory)

@@ -23,6 +23,37 @@ struct NameCheckTests {
         }
     }
 
+    @Test("the tokeniser's character classes equal Unicode's White_Space and general categories, for every scalar")
+    func characterClasses() {
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            #expect(PersonNames.isWhitespace(scalar) == scalar.properties.isWhitespace, "U+\(String(value, radix: 16))")
+            let punctuation = switch scalar.properties.generalCategory {
+            case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+                 .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .otherSymbol: true
+            default: false
+            }
+            #expect(PersonNames.isPunctuation(scalar) == punctuation, "U+\(String(value, radix: 16))")
+            if scalar.isASCII {
+                #expect(PersonNames.isUppercase(scalar) == scalar.properties.isUppercase)
+                #expect(PersonNames.isLowercase(scalar) == scalar.properties.isLowercase)
+            }
+        }
+    }
+
+    @Test("words are found through punctuation, odd white space and decomposed letters", arguments: [
+        ("(Karin Andersson) kom hem.", "Karin Andersson"),
+        ("«Karin» Andersson kom hem.", "Karin Andersson"),
+        ("Det var\u{00A0}Karin\u{3000}Andersson som ringde.", "Karin Andersson"),
+        ("Det var A\u{030A}sa Berg som ringde.", "A\u{030A}sa Berg"),
+        ("Det var Bjo\u{0308}rn Berg som ringde.", "Bjo\u{0308}rn Berg"),
+        ("– Karin, 84 år, skrevs ut.", "Karin, 84 år"),
+        ("pat.\tAli Berg väntade.", "pat Ali Berg"),
+    ])
+    func tokeniserEdges(text: String, words: String) {
+        #expect(Self.names(text).contains(NameMatch(kind: .name, words: words)), "\(Self.names(text))")
+    }
+
     @Test("a missing list is a catalogue problem, not a silent pass")
     func missingList() throws {
         let copy = try TestSupport.copyOfForms()

@@ -25,6 +25,5 @@ public func fuzzPrivacyCheck(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     let confirmed = PrivacyCheck.findings(in: text, names: fuzzLexicon, confirmed: asked)
     precondition(!confirmed.contains { $0.needsConfirmation }, "a confirmed word is still asked about")
     _ = PrivacyCheck.identityNumber(in: text)
-    _ = PrivacyCheck.containsPatientName(text)
     return 0
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A benchmark switch, not a setting: `INTAKE_BENCH_PLAIN=privacy,digittext,json,mailjson` (or
+/// A benchmark switch, not a setting: `INTAKE_BENCH_PLAIN=digittext,json,mailjson` (or
 /// `all`) makes the named hand-written fast paths run the plain library code they replaced, so
 /// `benchmarks/fast-paths.sh` can measure what each one is worth on the same binary in one run
 /// (issue #18.4). Read once, at first use; unset (the default) every fast path is on.
@@ -12,9 +12,6 @@ package enum BenchPlain {
         names.contains(name) || names.contains("all")
     }
 
-    /// Identity numbers by regular expression instead of a byte scan; every word lower-cased
-    /// instead of only capitalised and short ones (`PrivacyFastPaths.swift`).
-    package static let privacy = isOn("privacy")
     /// `String(format:)` instead of hand padding; GRDB's own Date text for each stored time
     /// instead of one formatted by hand per report (`DigitText`, `StoredTime`).
     package static let digitText = isOn("digittext")

@@ -30,10 +30,12 @@ public enum Digest {
     }
 
     /// Compares without an early exit, so the time taken does not tell how much matched.
-    public static func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+    /// (Arrays, not generic collections: unspecialised across modules, the generic version cost
+    /// 4 % of a form submission's CPU in metadata lookups.)
+    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
+        for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
     }
 }

@@ -131,7 +131,7 @@ struct TriageController: Sendable {
         let page = casePage(language: language, notice: StaffPage.notice(request, language: language), detail: detail, error: error,
                             kept: kept, retry: retry, handlers: handlers, suggestions: suggestions, outcome: outcome)
         let title = Layout.title(summary.reference, error: error != nil, language)
-        let layout = StaffPage.layout(request, context: context, title: title, path: page.base)
+        let layout = StaffPage.layout(request, context: context, title: title, path: "/handlaggning/rapporter/\(summary.id)")
         return services.renderer.page(page, layout: layout, status: status)
     }
 

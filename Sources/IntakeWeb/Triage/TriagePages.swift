@@ -114,9 +114,8 @@ struct TriageQueuePage: PageModel {
 struct CasePage: PageModel {
     static let template = "pages/case"
     let notice: String?
-    // A refused action: the message, the action's key, and where the error summary links.
+    // A refused action: the message, and where the error summary links.
     let error: String?
-    let errorAction: String?
     let errorHref: String?
     /// The status and escalation forms show the error at their text box.
     let statusError: Bool
@@ -127,7 +126,6 @@ struct CasePage: PageModel {
     let retry_utfall: Retry?
 
     let reference: String
-    let base: String
     let regionName: String
     let agreement: String
     /// Only an agreement has a version: an unclassified report shows no "(version )".
@@ -445,7 +443,6 @@ extension TriageController {
         return CasePage(
             notice: notice,
             error: error?.message[language],
-            errorAction: error?.action.rawValue,
             errorHref: error.map { error in
                 switch error.action {
                 case .status: "#f-status-message"
@@ -459,7 +456,6 @@ extension TriageController {
             retry_anteckning: retryForm(for: .anteckning),
             retry_utfall: retryOutcome,
             reference: summary.reference,
-            base: base,
             regionName: region?.name[language] ?? summary.regionKey,
             agreement: agreement?.name[language] ?? TriageTexts.notClassified[language],
             agreementVersion: agreement == nil ? nil : detail.agreementVersion.map { String($0) },
