@@ -193,6 +193,7 @@ public enum PersonNames {
     /// check, which runs on every text of every report. A combining mark counts as a letter.
     static func tokenise(_ text: String) -> [Token] {
         var tokens: [Token] = []
+        tokens.reserveCapacity(text.utf8.count / 6 + 1)
         var sentenceStart = true
         var lineBreak = false
         let scalars = text.unicodeScalars

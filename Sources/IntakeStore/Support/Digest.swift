@@ -5,12 +5,13 @@ import Foundation
 /// and API tokens) and signing form timestamps; hex and a constant-time comparison around them.
 /// `DigestTests` checks them against the published test vectors.
 public enum Digest {
-    public static func sha256(_ message: some Collection<UInt8>) -> [UInt8] {
-        Array(SHA256.hash(data: Array(message)))
+    // Arrays, not generic collections: called across modules, generic versions run unspecialised.
+    public static func sha256(_ message: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: message))
     }
 
-    public static func hmacSHA256(key: some Collection<UInt8>, message: some Collection<UInt8>) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(message), using: SymmetricKey(data: Array(key))))
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     }
 
     /// Lower-case hex of the SHA-256 of a string's UTF-8: how secrets are stored.
@@ -30,8 +31,7 @@ public enum Digest {
     }
 
     /// Compares without an early exit, so the time taken does not tell how much matched.
-    /// (Arrays, not generic collections: unspecialised across modules, the generic version cost
-    /// 4 % of a form submission's CPU in metadata lookups.)
+    /// (The generic version of this cost 4 % of a form submission's CPU in metadata lookups.)
     public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
