@@ -39,15 +39,17 @@ for line in open(path):
     runs.setdefault(r["plain"], []).append(r)
 def median(variant, key):
     return statistics.median(r[key] for r in runs[variant])
-base_rate, base_p99 = median("none", "rate"), median("none", "p99")
-print("| plain (fast path switched off) | submissions/s | p99 | Δ submissions/s vs none | Δ p99 vs none | runs (submissions/s) |")
-print("|---|---|---|---|---|---|")
+base_rate, base_p99, base_cpu = median("none", "rate"), median("none", "p99"), median("none", "cpu_us")
+print("| plain (fast path switched off) | submissions/s | p99 | server CPU per report | Δ submissions/s vs none | Δ p99 vs none | Δ CPU per report | runs (submissions/s) |")
+print("|---|---|---|---|---|---|---|---|")
 for v in variants:
     rate, p99 = median(v, "rate"), median(v, "p99")
     rates = " · ".join(f"{r['rate']:,.0f}" for r in runs[v])
     delta = "–" if v == "none" else f"{(rate / base_rate - 1) * 100:+.1f} %"
     delta_p99 = "–" if v == "none" else f"{(p99 / base_p99 - 1) * 100:+.1f} %"
-    print(f"| {v} | {rate:,.0f}/s | {p99 / 1000:.2f} ms | {delta} | {delta_p99} | {rates} |")
+    cpu = median(v, "cpu_us")
+    delta_cpu = "–" if v == "none" else f"{(cpu / base_cpu - 1) * 100:+.1f} %"
+    print(f"| {v} | {rate:,.0f}/s | {p99 / 1000:.2f} ms | {cpu:.0f} µs | {delta} | {delta_p99} | {delta_cpu} | {rates} |")
 print()
 print(f"Median of {rounds} rounds, {seconds} s of wrk at 64 connections each (-t2), a new database per run; "
       f"load average after: {open('/proc/loadavg').read().split()[0]}. "
