@@ -49,7 +49,7 @@ struct ChannelTests {
         #expect(channels == ["webb", "open311", "webb"])
     }
 
-    @Test("web form and Open311 set their channel; shown on the queue and report page, in the API, the CSV and the dashboard")
+    @Test("web form and Open311 set their channel; shown on the queue and report page, filtered on the queue, in the API, the CSV and the dashboard")
     func shownEverywhere() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try await StaffFixtures.create(in: directory)
@@ -70,6 +70,14 @@ struct ChannelTests {
             #expect(queue.text.contains("<th scope=\"col\">Kanal</th>"))
             #expect(queue.text.contains("<td>Webbformulär</td>"))
             #expect(queue.text.contains("<td>Open311 (annat system)</td>"))
+            // The queue filters by channel (`kanal`), keeps the choice selected, and ignores an unknown one.
+            #expect(queue.text.contains("<select id=\"q-kanal\" name=\"kanal\">"))
+            let onlyOpen311 = try await staff.get("/handlaggning/ko/sthlm-lus-region?kanal=open311")
+            #expect(onlyOpen311.text.contains("1 öppen rapport.") && onlyOpen311.text.contains("<td>Open311 (annat system)</td>"))
+            #expect(!onlyOpen311.text.contains("<td>Webbformulär</td>"))
+            #expect(onlyOpen311.text.contains("<option value=\"open311\" selected>"))
+            #expect(try await staff.get("/handlaggning/ko/sthlm-lus-region?kanal=telefon").text.contains("0 öppna rapporter"))
+            #expect(try await staff.get("/handlaggning/ko/sthlm-lus-region?kanal=fax").text.contains("2 öppna rapporter"))
             let page = try await staff.get("/handlaggning/rapporter/2")
             #expect(page.text.contains("<dd id=\"case-channel\">Open311 (annat system)</dd>"))
             let english = try await staff.get("/handlaggning/rapporter/1?lang=en")

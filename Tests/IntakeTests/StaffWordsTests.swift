@@ -139,7 +139,7 @@ struct StaffWordsTests {
             #expect(queue.status == .ok)
             #expect(queue.text.contains("SB-2026-00001"))
             #expect(!queue.text.contains(">SB-2026-00002<"), "closed reports are not in the default view")
-            #expect(queue.text.contains("1 öppna rapporter"))
+            #expect(queue.text.contains("1 öppen rapport."))
             #expect(queue.text.contains("Visa även avslutade (1)"))
             #expect(queue.text.contains("href=\"/handlaggning/ko/sthlm-lus-region?status=alla\""))
             let excerpt = TriageController.excerpt(try #require(FormEncoder.validLUS.pairs.first { $0.0 == "what_happened" }?.1))

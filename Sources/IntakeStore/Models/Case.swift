@@ -99,6 +99,8 @@ public struct QueueFilter: Sendable, Hashable {
     public var stateKey: String?
     public var agreementKey: String?
     public var partyKey: String?
+    /// How the reports came in (web form, Open311, e-mail, phone).
+    public var channel: ReportChannel?
     public var from: CalendarDay?
     public var to: CalendarDay?
     public var assigned: Assigned = .anyone

@@ -139,11 +139,7 @@ extension CaseRepository {
                 conditions.append("r.region_key = ?")
                 arguments.append(region)
             }
-            if let channel = filter.channel {
-                conditions.append("r.channel = ?")
-                arguments.append(channel.key)
-            }
-            Self.appendReportFilters(agreementKey: filter.agreementKey, partyKey: filter.partyKey, from: filter.from, to: filter.to,
+            Self.appendReportFilters(agreementKey: filter.agreementKey, partyKey: filter.partyKey, channel: filter.channel, from: filter.from, to: filter.to,
                                      assigned: filter.assigned, to: &conditions, &arguments)
             let openList = open.isEmpty ? "NULL" : open.map { _ in "?" }.joined(separator: ",")
             if filter.openOnly || filter.overdueOnly {

@@ -43,9 +43,13 @@ public final class CaseRepository: Sendable {
 
     /// The filters a queue and the staff API share, as SQL conditions on `report r`. An empty
     /// agreement key means "not classified".
-    static func appendReportFilters(agreementKey: String?, partyKey: String?, from: CalendarDay?, to: CalendarDay?,
+    static func appendReportFilters(agreementKey: String?, partyKey: String?, channel: ReportChannel?, from: CalendarDay?, to: CalendarDay?,
                                     assigned: QueueFilter.Assigned,
                                     to conditions: inout [String], _ arguments: inout [any DatabaseValueConvertible]) {
+        if let channel {
+            conditions.append("r.channel = ?")
+            arguments.append(channel.key)
+        }
         if let agreement = agreementKey {
             conditions.append("r.agreement_key IS ?")
             arguments.append(agreement == "" ? String?.none : agreement)
@@ -76,7 +80,7 @@ public final class CaseRepository: Sendable {
         return try await database.pool.read { db in
             var conditions = ["EXISTS (SELECT 1 FROM report_route rr WHERE rr.report_id = r.id AND rr.active = 1 AND rr.function_key = ?)"]
             var arguments: [any DatabaseValueConvertible] = [filter.functionKey]
-            Self.appendReportFilters(agreementKey: filter.agreementKey, partyKey: filter.partyKey, from: filter.from, to: filter.to,
+            Self.appendReportFilters(agreementKey: filter.agreementKey, partyKey: filter.partyKey, channel: filter.channel, from: filter.from, to: filter.to,
                                      assigned: filter.assigned, to: &conditions, &arguments)
             let openList = open.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ",")
             let overdueCondition = "(r.state IN (\(openList)) AND r.feedback_due_on < ?)"

@@ -72,6 +72,7 @@ struct TriageController: Sendable {
         filter.openOnly = filter.stateKey == nil && !showAll
         filter.agreementKey = value("avtal").flatMap { $0 == "ingen" ? "" : catalogue.agreement($0)?.key }
         filter.partyKey = value("part").flatMap { catalogue.party($0)?.key }
+        filter.channel = value("kanal").flatMap(ReportChannel.init(key:))
         filter.from = value("fran").flatMap(CalendarDay.init(iso:))
         filter.to = value("till").flatMap(CalendarDay.init(iso:))
         switch value("handlaggare") {

@@ -54,6 +54,8 @@ struct TriageQueuePage: PageModel {
     let regionName: String
     let action: String
     let total: Int
+    /// "1 öppen rapport", not "1 öppna rapporter".
+    let oneReport: Bool
     let overdueCount: Int
     let stateCounts: [StateCount]
     let openHref: String
@@ -65,6 +67,7 @@ struct TriageQueuePage: PageModel {
     let stateOptions: [Option]
     let agreementOptions: [Option]
     let partyOptions: [Option]
+    let channelOptions: [Option]
     let assignedOptions: [Option]
     let sortOptions: [Option]
     let ascending: Bool
@@ -348,6 +351,7 @@ extension TriageController {
             regionName: region.name[language],
             action: base,
             total: result.total,
+            oneReport: result.total == 1,
             overdueCount: result.overdue,
             stateCounts: lifecycle.states.map { state in
                 TriageQueuePage.StateCount(name: state.name[language], count: result.countsByState[state.key] ?? 0,
@@ -364,6 +368,7 @@ extension TriageController {
             agreementOptions: [TriageQueuePage.Option(value: "ingen", label: TriageTexts.notClassified[language], selected: filter.agreementKey == "")]
                 + agreements.map { TriageQueuePage.Option(value: $0.key, label: $0.name[language], selected: filter.agreementKey == $0.key) },
             partyOptions: region.parties.map { TriageQueuePage.Option(value: $0.key, label: $0.name, selected: filter.partyKey == $0.key) },
+            channelOptions: ReportChannel.allCases.map { TriageQueuePage.Option(value: $0.key, label: $0.name[language], selected: filter.channel == $0) },
             assignedOptions: [
                 TriageQueuePage.Option(value: "jag", label: TriageTexts.me[language], selected: assignedChoice == "jag"),
                 TriageQueuePage.Option(value: "ingen", label: TriageTexts.nobody[language], selected: assignedChoice == "ingen"),
