@@ -154,6 +154,7 @@ struct PrivacyChannelTests {
                     let response = try await staff.post("/handlaggning/rapporter/1/\(action)", [(field, text), ("publicera", "1")])
                     #expect(response.status == .unprocessableContent, "\(action): \(text)")
                     #expect(response.text.contains("error-summary"), "\(action): the page says why")
+                    #expect(response.text.contains(">\(text)</textarea>"), "\(action): what was typed comes back to be corrected")
                 }
                 for path in ["replies", "notes"] {
                     let json = String(data: try JSONSerialization.data(withJSONObject: ["text": text]), encoding: .utf8)!

@@ -209,12 +209,15 @@ struct TriageController: Sendable {
             guard case .refused(let refusal) = error else { throw error == .forbidden ? AppError.forbidden : AppError.notFound }
             let detail = try await visibleDetail(context, user: user)
             context.logger.info("triage action refused", metadata: ["action": .string(action.rawValue)])
-            // What was typed comes back with the error, so nothing written is lost.
+            // What was typed comes back with the error, so nothing written is lost: the state,
+            // escalation and link fields as they were sent (`kept`), a reply, note or outcome as its
+            // text (`retry`), with a checkbox per word when the refusal asks about lone first names.
             let kept = Dictionary(action.formFields.compactMap { name in form[name]?.first.map { (name, $0) } }, uniquingKeysWith: { first, _ in first })
-            // A lone first name: the text comes back with a checkbox per word to confirm it is not a name.
-            var retry: (text: String, names: [String])?
-            if case .possibleNames(_, let words) = refusal {
-                retry = (action == .utfall ? form["utfall"]?.first ?? "" : text, words)
+            let names: [String] = if case .possibleNames(_, let words) = refusal { words } else { [] }
+            let retry: (text: String, names: [String])? = switch action {
+            case .svar, .anteckning: (text, names)
+            case .utfall: (form["utfall"]?.first ?? "", names)
+            default: nil
             }
             return try await reportPage(request, context: context, detail: detail, user: user, error: (action, refusal.message), kept: kept,
                                         retry: retry, status: .unprocessableContent)
