@@ -179,6 +179,20 @@ struct PrivacyChannelTests {
                 let response = try await client.execute(uri: "/api/v1/reports/1/\(path)", method: .post, headers: .bearerJSON(token), body: ByteBuffer(string: json))
                 #expect(response.status == .ok, "API \(path) with not_names")
             }
+            // The message of a state change (on the page and in the API) asks and accepts the same way;
+            // the chosen state and the message come back with the checkbox.
+            let status = try await staff.post("/handlaggning/rapporter/1/status", [("status", "under-utredning"), ("meddelande", Self.loneFirstName)])
+            #expect(status.status == .unprocessableContent)
+            #expect(status.text.contains(#"<input type="checkbox" id="f-status-inte-namn-0" name="inte_namn" value="Karin">"#))
+            #expect(status.text.contains(">\(Self.loneFirstName)</textarea>") && status.text.contains(#"value="under-utredning" checked"#))
+            #expect(try await staff.post("/handlaggning/rapporter/1/status", [("status", "under-utredning"), ("meddelande", Self.loneFirstName),
+                                                                          ("inte_namn", "Karin")]).status == .seeOther)
+            let refusedState = try await client.execute(uri: "/api/v1/reports/1/state", method: .post, headers: .bearerJSON(token),
+                                                        body: ByteBuffer(string: #"{"state":"atgard-pagar","message":"Vi ringde Karin men ingen svarade."}"#))
+            #expect(refusedState.status == .unprocessableContent && refusedState.text.contains("namnet på en person?"))
+            let confirmedState = try await client.execute(uri: "/api/v1/reports/1/state", method: .post, headers: .bearerJSON(token),
+                body: ByteBuffer(string: #"{"state":"atgard-pagar","message":"Vi ringde Karin men ingen svarade.","not_names":["Karin"]}"#))
+            #expect(confirmedState.status == .ok)
             // The same channels accept a text without personal data.
             #expect(try await staff.post("/handlaggning/rapporter/1/anteckning", [("text", "Patienten fick vänta på hemtjänsten.")]).status == .seeOther)
             let note = try await client.execute(uri: "/api/v1/reports/1/notes", method: .post, headers: .bearerJSON(token), body: ByteBuffer(string: #"{"text":"Kommunen är kontaktad."}"#))

@@ -82,12 +82,13 @@ public final class TriageService: Sendable {
     /// message to the reporter (`message`), privacy-checked like a reply: it is stored as the
     /// closing reply, shown first on the tracking page and carried in the closing mail itself.
     /// An open target takes an optional message, stored as a reply. Nothing changes when refused.
-    public func changeState(_ reportId: Int64, to target: String, message: String? = nil, by user: StaffUser, now: Date) async throws(ServiceError) {
+    public func changeState(_ reportId: Int64, to target: String, message: String? = nil, by user: StaffUser, now: Date,
+                            confirmedNotNames: Set<String> = []) async throws(ServiceError) {
         let lifecycle = catalogue.lifecycle
         let composer = composer
         let closing = lifecycle.state(target).map { !$0.isOpen } ?? false
         let text: String?
-        switch Workflow.checkStateMessage(message, closing: closing, names: catalogue.names) {
+        switch Workflow.checkStateMessage(message, closing: closing, names: catalogue.names, confirmed: confirmedNotNames) {
         case .success(let checked): text = checked
         case .failure(let refusal):
             // An unknown state or a forbidden transition is the better answer than a missing text.

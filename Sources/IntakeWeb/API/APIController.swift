@@ -283,7 +283,14 @@ struct APIController: Sendable {
     // MARK: actions
 
     /// `message`: the final message to the reporter, required when `state` is closed.
-    struct StateBody: Decodable { var state: String; var message: String? }
+    struct StateBody: Decodable {
+        var state: String
+        var message: String?
+        /// Words in `message` the client confirms are not names of persons.
+        var notNames: [String]?
+        enum CodingKeys: String, CodingKey { case state, message, notNames = "not_names" }
+        var confirmed: Set<String> { ReportForm.confirmedNotNames([ReportForm.confirmedNotNamesField: notNames ?? []]) }
+    }
     struct TextBody: Decodable {
         var text: String
         /// Words the client confirms are not names of persons ("Är ”Karin” namnet på en person?").
@@ -335,7 +342,7 @@ struct APIController: Sendable {
 
     @Sendable func changeState(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context: context, body: StateBody.self) { id, body, user, now in
-            try await services.triage.changeState(id, to: body.state, message: body.message, by: user, now: now)
+            try await services.triage.changeState(id, to: body.state, message: body.message, by: user, now: now, confirmedNotNames: body.confirmed)
         }
     }
 

@@ -165,7 +165,7 @@ struct TriageController: Sendable {
         /// The form fields `perform` reads for this action.
         var formFields: [String] {
             switch self {
-            case .status: ["status", "meddelande"]
+            case .status: ["status", "meddelande", ReportForm.confirmedNotNamesField]
             case .svar, .anteckning: ["text", ReportForm.confirmedNotNamesField]
             case .tilldela: ["handlaggare"]
             case .klassificera: ["avtal"]
@@ -188,7 +188,8 @@ struct TriageController: Sendable {
         var message = action.rawValue
         do throws(ServiceError) {
             switch action {
-            case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", message: form["meddelande"]?.first, by: user, now: now)
+            case .status: try await triage.changeState(id, to: form["status"]?.first ?? "", message: form["meddelande"]?.first, by: user, now: now,
+                                                       confirmedNotNames: confirmed)
             case .svar: try await triage.reply(id, text: text, by: user, now: now, confirmedNotNames: confirmed)
             case .anteckning: try await triage.addNote(id, text: text, by: user, now: now, confirmedNotNames: confirmed)
             case .tilldela:
@@ -217,6 +218,7 @@ struct TriageController: Sendable {
             let retry: (text: String, names: [String])? = switch action {
             case .svar, .anteckning: (text, names)
             case .utfall: (form["utfall"]?.first ?? "", names)
+            case .status: (form["meddelande"]?.first ?? "", names)
             default: nil
             }
             return try await reportPage(request, context: context, detail: detail, user: user, error: (action, refusal.message), kept: kept,

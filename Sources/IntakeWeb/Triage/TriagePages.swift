@@ -124,6 +124,7 @@ struct CasePage: PageModel {
     let statusError: Bool
     let escalationError: Bool
     /// A refused text with possible names: the text again, with a checkbox per word (by the template's names).
+    let retry_status: Retry?
     let retry_svar: Retry?
     let retry_anteckning: Retry?
     let retry_utfall: Retry?
@@ -457,6 +458,7 @@ extension TriageController {
             },
             statusError: error?.action == .status,
             escalationError: error?.action == .eskalera,
+            retry_status: retryForm(for: .status),
             retry_svar: retryForm(for: .svar),
             retry_anteckning: retryForm(for: .anteckning),
             retry_utfall: retryOutcome,
