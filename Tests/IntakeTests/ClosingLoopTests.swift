@@ -155,7 +155,7 @@ struct ClosingLoopTests {
         #expect((mail?["html_body"] as String?)?.contains("gällde en enda verksamhet") == true)
     }
 
-    @Test("a closed report without a stored history (bulk-loaded demo data) still shows its steps: received, then where it is now")
+    @Test("a closed report without a stored history (bulk-loaded demo data) still shows its steps and its closing reply")
     func timelineWithoutHistory() async throws {
         let directory = try TestSupport.temporaryDirectory()
         let database = try AppDatabase(path: directory + "/intake.sqlite")
@@ -174,7 +174,17 @@ struct ClosingLoopTests {
             let current = try #require(timeline.range(of: #"aria-current="step""#))
             #expect(timeline[current.lowerBound...].contains("Återkopplad och avslutad"))
             #expect(!timeline.contains("Kommer"), "nothing more is to come for a closed report")
+            // Demo data closes like staff do: with a closing reply, shown first.
+            #expect(page.text.contains("Vad rapporten ledde till"))
+            #expect(DemoSeeder.closingReplies.contains { page.text.contains($0) })
         }
+        let unreplied = try await database.pool.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM report r WHERE r.closed_at IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM report_message m WHERE m.report_id = r.id AND m.closes_state = r.state)
+                """)
+        }
+        #expect(unreplied == 0, "every closed demo report has its closing reply")
     }
 
     @Test("a reporter without e-mail: the receipt says no mail will come, shows the whole tracking address, prints")

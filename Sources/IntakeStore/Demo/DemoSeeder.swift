@@ -35,6 +35,18 @@ public struct DemoSeeder: Sendable {
         mutating func pick<T>(_ list: [T]) -> T { list[int(list.count)] }
     }
 
+    /// The closing reply of a closed demo report (required when staff close one): for the first
+    /// closed state (the report led somewhere), and for the others. Picked by the running number.
+    static let closingReplies = [
+        "Regionen och kommunen har gått igenom händelsen och ändrat rutinen: inskrivningsmeddelandet skickas nu samma dag som patienten skrivs in.",
+        "Händelsen togs upp i den lokala samverkansgruppen. Ansvarsfördelningen i överenskommelsen har förtydligats i ett brev till verksamheterna.",
+        "Kontaktvägarna mellan avdelningen och kommunens biståndshandläggare har setts över, och en gemensam telefonlista finns nu i journalsystemet.",
+    ]
+    static let otherClosingReplies = [
+        "Efter genomgång gällde händelsen inte samverkan mellan organisationerna. Den hanteras i verksamhetens egen avvikelsehantering.",
+        "Händelsen har lämnats över till den organisation där den hör hemma, som utreder den i sin egen avvikelsehantering.",
+    ]
+
     static let happened = [
         "Utskrivningen planerades inte enligt överenskommelsen och kommunen fick besked samma dag.",
         "Remissen skickades mellan skolhälsovården och barnpsykiatrin utan att någon tog ansvar.",
@@ -95,6 +107,10 @@ public struct DemoSeeder: Sendable {
                     """)
                 let insertParty = try db.makeStatement(sql: "INSERT OR IGNORE INTO report_party (report_id, party_key) VALUES (?, ?)")
                 let insertRoute = try db.makeStatement(sql: "INSERT INTO report_route (report_id, function_key, is_triage, routed_at) VALUES (?, ?, ?, ?)")
+                let insertClosingReply = try db.makeStatement(sql: """
+                    INSERT INTO report_message (report_id, kind, author_user_id, author_name, body, created_at, closes_state)
+                    VALUES (?, 'reply', NULL, 'Demo-handläggare', ?, ?, ?)
+                    """)
                 for _ in 0..<batch {
                     var pickWeight = random.int(totalWeight)
                     var region = regionWeights[0].0
@@ -157,6 +173,11 @@ public struct DemoSeeder: Sendable {
                     let id = db.lastInsertedRowID
                     for other in others.sorted() { try insertParty.execute(arguments: [id, other]) }
                     for route in routes { try insertRoute.execute(arguments: [id, route.functionKey, route.isTriage, Self.timestamp(receivedSeconds)]) }
+                    if let closedAt {
+                        // As staff must when closing: a closing reply, shown first on the tracking page.
+                        let texts = state.key == closed.first?.key ? Self.closingReplies : Self.otherClosingReplies
+                        try insertClosingReply.execute(arguments: [id, texts[n % texts.count], Self.timestamp(closedAt), state.key])
+                    }
                     done += 1
                 }
                 for (year, value) in counters {
