@@ -108,7 +108,7 @@ struct APIHTTPTests {
         }
     }
 
-    @Test("a read-write token changes state, replies and notes through TriageService: audit log as the user, mails to the reporter")
+    @Test("a read-write token changes state, replies, notes and escalates through TriageService: audit log as the user, mails to the reporter")
     func actions() async throws {
         let directory = try TestSupport.temporaryDirectory()
         let ids = try await StaffFixtures.create(in: directory)
@@ -138,7 +138,24 @@ struct APIHTTPTests {
             let badJSON = try await client.execute(uri: "/api/v1/reports/1/notes", method: .post, headers: .bearerJSON(token), body: body(#"{"txt":"hej"}"#))
             #expect(badJSON.status == .badRequest)
 
+            // Escalation, as on the report page: reason, public text and confirm are all needed.
+            let unconfirmed = try await client.execute(uri: "/api/v1/reports/1/escalations", method: .post, headers: .bearerJSON(token),
+                                                       body: body(#"{"reason":"Kommunen svarar inte.","public_text":"Rapporten lyfts till lokal samverkan."}"#))
+            #expect(unconfirmed.status == .unprocessableContent && unconfirmed.headers[.contentType] == "application/problem+json")
+            let withName = try await client.execute(uri: "/api/v1/reports/1/escalations", method: .post, headers: .bearerJSON(token),
+                                                    body: body(#"{"reason":"Herr Svensson svarar inte.","public_text":"Rapporten lyfts.","confirm":true}"#))
+            #expect(withName.status == .unprocessableContent)
+            let escalated = try await client.execute(uri: "/api/v1/reports/1/escalations", method: .post, headers: .bearerJSON(token),
+                                                     body: body(#"{"reason":"Kommunen svarar inte.","public_text":"Rapporten lyfts till lokal samverkan.","confirm":true}"#))
+            #expect(escalated.status == .ok)
+            #expect(escalated.object["escalation_level"] as? String == "lokal")
+            let escalations = escalated.object["escalations"] as? [[String: Any]] ?? []
+            #expect(escalations.count == 1 && escalations.first?["level"] as? String == "lokal")
+            #expect(escalations.first?["reason"] as? String == "Kommunen svarar inte." && escalations.first?["public_text"] as? String == "Rapporten lyfts till lokal samverkan.")
+            #expect((try await client.execute(uri: "/api/v1/reports/1", method: .get, headers: .bearer(token))).object["escalations"] is [Any])
+
             let tracking = try await client.execute(uri: "/arende/\(trackingToken)", method: .get)
+            #expect(tracking.text.contains("Rapporten lyfts till lokal samverkan.") && !tracking.text.contains("Kommunen svarar inte."))
             #expect(tracking.text.contains("Vi har tagit kontakt med Solna stad."))
             #expect(!tracking.text.contains("ring enhetschefen"))
         }
@@ -147,9 +164,9 @@ struct APIHTTPTests {
             try Row.fetchAll(db, sql: "SELECT actor_user_id, action FROM audit_log WHERE report_id = 1 ORDER BY id").map { ($0["actor_user_id"] as Int64?, $0["action"] as String) }
         }
         let lusId = ids[StaffFixtures.lusHandler.email]
-        #expect(audit.filter { $0.0 == lusId }.map(\.1) == ["report.state", "report.reply", "report.note"])
+        #expect(audit.filter { $0.0 == lusId }.map(\.1) == ["report.state", "report.reply", "report.note", "report.escalated"])
         let toReporter = try await database.read { db in try String.fetchAll(db, sql: "SELECT kind FROM outbox_message WHERE recipient = 'asa.oberg@example.se' ORDER BY id") }
-        #expect(toReporter == ["acknowledgement", "status-change", "reply"])
+        #expect(toReporter == ["acknowledgement", "status-change", "reply", "escalation-notice"])
     }
 
     @Test("a read-only token cannot write; a revoked token is refused; tokens are listed and revoked on the admin page")

@@ -130,7 +130,7 @@ extension OpenAPISchemathesisTests {
         let paths = text.split(separator: "\n").filter { $0.hasPrefix("  /") && $0.hasSuffix(":") }.map { String($0.dropFirst(2).dropLast()) }
         #expect(Set(paths) == [
             "/api/v1/me", "/api/v1/reports", "/api/v1/reports/{id}", "/api/v1/reports/{id}/state", "/api/v1/reports/{id}/replies",
-            "/api/v1/reports/{id}/notes", "/open311/v2/discovery.json", "/open311/v2/services.json",
+            "/api/v1/reports/{id}/notes", "/api/v1/reports/{id}/escalations", "/open311/v2/discovery.json", "/open311/v2/services.json",
             "/open311/v2/services/{service_code}.json", "/open311/v2/requests.json", "/open311/v2/requests/{service_request_id}.json",
         ])
         #expect(text.hasPrefix("openapi: 3.1.0"))

@@ -23,15 +23,16 @@ struct APIController: Sendable {
         api.methodNotAllowed("me", allowed: [.get], respond: MachineError.apiMethodNotAllowed)
         api.methodNotAllowed("reports", allowed: [.get], respond: MachineError.apiMethodNotAllowed)
         api.methodNotAllowed("reports/:id", allowed: [.get], respond: MachineError.apiMethodNotAllowed)
-        for action in ["state", "replies", "notes"] {
+        for action in ["state", "replies", "notes", "escalations"] {
             api.methodNotAllowed(RouterPath("reports/:id/\(action)"), allowed: [.post], respond: MachineError.apiMethodNotAllowed)
         }
         api.get("me", use: me)
         api.get("reports", reads: .init(query: Self.listParameters), use: list)
         api.get("reports/:id", use: show)
-        api.post("reports/:id/state", reads: .init(json: ["state", "message"]), use: changeState)
-        api.post("reports/:id/replies", reads: .init(json: ["text"]), use: reply)
-        api.post("reports/:id/notes", reads: .init(json: ["text"]), use: addNote)
+        api.post("reports/:id/state", reads: .init(json: ["state", "message", "not_names"]), use: changeState)
+        api.post("reports/:id/replies", reads: .init(json: ["text", "not_names"]), use: reply)
+        api.post("reports/:id/notes", reads: .init(json: ["text", "not_names"]), use: addNote)
+        api.post("reports/:id/escalations", reads: .init(json: ["reason", "public_text", "confirm"]), use: escalate)
     }
 
     private var catalogue: Catalogue { services.catalogue }
@@ -263,6 +264,14 @@ struct APIController: Sendable {
             .object([("id", .int(Int(message.id))), ("kind", .text(message.kind.rawValue)), ("author", .text(message.authorName)),
                      ("body", .text(message.body)), ("created_at", .text(Open311.formatDateTime(message.createdAt)))])
         })))
+        fields.append(("escalations", .list(item: "escalation", detail.escalations.map { escalation in
+            var item: [(String, Open311Value)] = [
+                ("level", .text(escalation.levelKey)), ("at", .text(Open311.formatDateTime(escalation.at))),
+                ("reason", .text(escalation.reason)), ("public_text", .text(escalation.publicText)),
+            ]
+            if let by = escalation.byName { item.append(("by", .text(by))) }
+            return .object(item)
+        })))
         fields.append(("links", .list(item: "link", detail.links.map { .object([("id", .int(Int($0.id))), ("reference", .text($0.reference))]) })))
         fields.append(("history", .list(item: "entry", detail.history.map { entry in
             var item: [(String, Open311Value)] = [("at", .text(Open311.formatDateTime(entry.at))), ("actor", .text(entry.actor.label)), ("action", .text(entry.action.rawValue))]
@@ -297,6 +306,15 @@ struct APIController: Sendable {
         var notNames: [String]?
         enum CodingKeys: String, CodingKey { case text, notNames = "not_names" }
         var confirmed: Set<String> { ReportForm.confirmedNotNames([ReportForm.confirmedNotNamesField: notNames ?? []]) }
+    }
+
+    /// An escalation to the region's next level, as on the report page: `reason` for staff,
+    /// `public_text` the sentence the reporter sees, `confirm: true` (escalating is not undone).
+    struct EscalationBody: Decodable {
+        var reason: String
+        var publicText: String
+        var confirm: Bool?
+        enum CodingKeys: String, CodingKey { case reason, publicText = "public_text", confirm }
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
@@ -349,6 +367,12 @@ struct APIController: Sendable {
     @Sendable func reply(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context: context, body: TextBody.self) { id, body, user, now in
             try await services.triage.reply(id, text: body.text, by: user, now: now, confirmedNotNames: body.confirmed)
+        }
+    }
+
+    @Sendable func escalate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await act(request, context: context, body: EscalationBody.self) { id, body, user, now in
+            try await services.triage.escalate(id, reason: body.reason, publicText: body.publicText, confirmed: body.confirm == true, by: user, now: now)
         }
     }
 
