@@ -54,11 +54,11 @@ public final class IMAPSession: @unchecked Sendable {
         return n
     }
 
-    /// `imap://host:port/<folder, percent-encoded>`.
+    /// `imap://host:port/<folder in modified UTF-7, percent-encoded>`.
     private func folderURL(_ folder: String) -> String {
-        var allowed = CharacterSet.alphanumerics
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         allowed.insert(charactersIn: "-._~")
-        let encoded = folder.split(separator: "/", omittingEmptySubsequences: false)
+        let encoded = IMAPMailboxName.encode(folder).split(separator: "/", omittingEmptySubsequences: false)
             .map { String($0).addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }.joined(separator: "/")
         return mailbox.serverURL + "/" + encoded
     }
@@ -122,8 +122,9 @@ public final class IMAPSession: @unchecked Sendable {
         String(decoding: try perform(url: folderURL(folder ?? mailbox.folder), command: text), as: UTF8.self)
     }
 
-    /// An IMAP quoted string (the folder names are checked to hold no quote or backslash).
-    static func quoted(_ value: String) -> String { "\"" + value + "\"" }
+    /// A folder name as an IMAP quoted string, in modified UTF-7 (the names are checked to hold
+    /// no quote or backslash).
+    static func quoted(_ value: String) -> String { "\"" + IMAPMailboxName.encode(value) + "\"" }
 
     // MARK: the operations
 

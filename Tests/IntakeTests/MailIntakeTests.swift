@@ -172,6 +172,18 @@ struct MailIntakeTests {
         #expect(!log.contains(Self.sender), "no reporter address in the log")
     }
 
+    @Test("a done folder named with Swedish letters is created and used in modified UTF-7")
+    func swedishDoneFolder() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        harness.extra["INTAKE_IMAP_DONE_FOLDER"] = "Återkopplade ärenden"
+        try await harness.start()
+        try harness.imap.append(Self.mail(subject: "Remiss till BUP kom tillbaka", body: Self.plainBody))
+        let done = try await harness.imap.waitUntilHandled(1, done: "&AMU-terkopplade &AOQ-renden")
+        #expect(done.exists && done.messages.count == 1, "\(harness.server?.log ?? "")")
+        #expect(try harness.reports().count == 1)
+    }
+
     @Test("an HTML-only mail: its text without tags, styles or the quoted blockquote")
     func htmlOnlyMail() async throws {
         let harness = try Harness(route: "stockholm")

@@ -9,6 +9,15 @@ import Testing
 /// end is in MailIntakeTests.
 @Suite("Mail parsing: MIME, HTML, quotes, labels, .docx")
 struct MailParsingTests {
+    @Test("IMAP folder names in modified UTF-7 (RFC 3501 §5.1.3)", arguments: [
+        ("INBOX", "INBOX"), ("Behandlade", "Behandlade"), ("Återkopplade", "&AMU-terkopplade"),
+        ("Klart & Åtgärdat", "Klart &- &AMU-tg&AOQ-rdat"), ("Åäö", "&AMUA5AD2-"),
+        ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"), ("😀", "&2D3eAA-"),
+    ])
+    func mailboxNames(name: String, wire: String) {
+        #expect(IMAPMailboxName.encode(name) == wire)
+    }
+
     static func bytes(_ text: String) -> [UInt8] { Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8) }
 
     @Test("headers: encoded-words, folded lines, ids, sender; quoted-printable Latin-1 body")

@@ -127,16 +127,21 @@ def connect(args):
 def append(args):
     imap = connect(args)
     data = open(args.file, "rb").read()
-    typ, detail = imap.append(args.folder, None, None, data)
+    typ, detail = imap.append(mailbox(args.folder), None, None, data)
     if typ != "OK":
         print(detail, file=sys.stderr)
         sys.exit(1)
     imap.logout()
 
 
+def mailbox(name):
+    """imaplib sends a mailbox name as it is: quote one with a space (names arrive in modified UTF-7)."""
+    return '"' + name + '"' if " " in name and not name.startswith('"') else name
+
+
 def list_messages(args):
     imap = connect(args)
-    typ, _ = imap.select(args.folder, readonly=True)
+    typ, _ = imap.select(mailbox(args.folder), readonly=True)
     out = []
     if typ == "OK":
         typ, data = imap.uid("SEARCH", None, "ALL")
