@@ -122,9 +122,11 @@ struct LoginHardeningTests {
                 }
                 clock.advance(16 * 60) // a new throttling window each round
             }
-            let (k, u) = (Self.median(known), Self.median(unknown))
-            // The old dummy hash had cost 10 against 6 here: 16 times the work. A loose bound.
-            #expect(u <= 2 * k + 0.005 && k <= 2 * u + 0.005, "median known \(k) s, unknown \(u) s")
+            // The fastest of 15 tries is each kind's own cost; a load spike of this shared machine only
+            // makes some tries slower (a median could still move with a long spike). The old dummy hash
+            // had cost 10 against 6 here: 16 times the work. A loose bound.
+            let (k, u) = (known.min() ?? 0, unknown.min() ?? 0)
+            #expect(u <= 2 * k + 0.005 && k <= 2 * u + 0.005, "fastest known \(k) s, unknown \(u) s (medians \(Self.median(known)), \(Self.median(unknown)))")
 
             var resetKnown: [Double] = [], resetUnknown: [Double] = []
             for round in 0..<6 {
