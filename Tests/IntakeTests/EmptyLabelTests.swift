@@ -66,6 +66,7 @@ struct EmptyLabelTests {
     /// Partials: rendered inside every page that uses them.
     static let partials: [String: String] = [
         "pages/layout": "every page", "pages/field": "pages/report-form", "pages/password-fields": "pages/password",
+        "pages/confirm-names": "pages/case",
     ]
 
     /// The pages, each with where it is rendered and who is logged in (nil: nobody).
