@@ -292,20 +292,21 @@ struct APIController: Sendable {
     // MARK: actions
 
     /// `message`: the final message to the reporter, required when `state` is closed.
-    struct StateBody: Decodable {
+    struct StateBody: Decodable, ConfirmsNotNames {
         var state: String
         var message: String?
-        /// Words in `message` the client confirms are not names of persons.
         var notNames: [String]?
         enum CodingKeys: String, CodingKey { case state, message, notNames = "not_names" }
-        var confirmed: Set<String> { ReportForm.confirmedNotNames([ReportForm.confirmedNotNamesField: notNames ?? []]) }
     }
-    struct TextBody: Decodable {
+    struct TextBody: Decodable, ConfirmsNotNames {
         var text: String
-        /// Words the client confirms are not names of persons ("Är ”Karin” namnet på en person?").
         var notNames: [String]?
         enum CodingKeys: String, CodingKey { case text, notNames = "not_names" }
-        var confirmed: Set<String> { ReportForm.confirmedNotNames([ReportForm.confirmedNotNamesField: notNames ?? []]) }
+    }
+    /// A body whose `not_names` lists words the client confirms are not names of persons
+    /// ("Är ”Karin” namnet på en person?"), read as the web forms' `inte_namn` is.
+    protocol ConfirmsNotNames {
+        var notNames: [String]? { get }
     }
 
     /// An escalation to the region's next level, as on the report page: `reason` for staff,
@@ -381,4 +382,8 @@ struct APIController: Sendable {
             try await services.triage.addNote(id, text: body.text, by: user, now: now, confirmedNotNames: body.confirmed)
         }
     }
+}
+
+extension APIController.ConfirmsNotNames {
+    var confirmed: Set<String> { ReportForm.confirmedNotNames([ReportForm.confirmedNotNamesField: notNames ?? []]) }
 }

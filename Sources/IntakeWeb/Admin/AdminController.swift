@@ -160,7 +160,7 @@ struct AdminController: Sendable {
                     at: TriageController.timestamp(entry.at), actor: text.actor(entry.actor, language: language), action: entry.action.label[language],
                     before: text.value(entry.before, action: entry.action, region: region, language: language),
                     after: entry.action == .replied ? "" : text.value(entry.after, action: entry.action, region: region, language: language),
-                    reportHref: entry.reportId.map { "/handlaggning/rapporter/\($0)" + language.query },
+                    reportHref: entry.reportId.map { StaffPage.reportPath($0) + language.query },
                     reference: entry.reportId.map { log.reports[$0]?.reference ?? AuditText.Words.removedReport[language] },
                     userHref: entry.targetUserId.map { "/admin/anvandare/\($0)" + language.query },
                     userName: entry.targetUserId.map { log.userNames[$0] ?? AuditText.Words.removedAccount[language] })

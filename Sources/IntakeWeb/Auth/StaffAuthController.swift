@@ -6,6 +6,9 @@ import IntakeServices
 /// The layout of a staff page: `Layout` plus who is logged in (the navigation) and the session's
 /// CSRF token for forms; and the confirmations shown after a POST.
 enum StaffPage {
+    /// The staff page of one report.
+    static func reportPath(_ id: Int64) -> String { "/handlaggning/rapporter/\(id)" }
+
     static func layout(_ request: Request, context: AppRequestContext, title: String, path: String) -> Layout {
         let language = PublicReportController.language(request)
         var layout = Layout(language: language, title: title, path: path)

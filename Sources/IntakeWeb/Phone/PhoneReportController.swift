@@ -122,7 +122,7 @@ struct PhoneReportController: Sendable {
             hasEmail: receipt.hasEmail,
             trackingURL: services.mailComposer.trackingURL(token: registration.trackingToken, language: receipt.language),
             reportHref: AccessPolicy.canSee(reportRoutedTo: receipt.routes.map(\.functionKey), by: user)
-                ? "/handlaggning/rapporter/\(id)" + language.query : nil,
+                ? StaffPage.reportPath(id) + language.query : nil,
             againHref: Self.basePath + language.query)
         let layout = StaffPage.layout(request, context: context, title: PhoneTexts.registeredTitle[language], path: "\(Self.basePath)/registrerad/\(id)")
         return services.renderer.page(page, layout: layout)

@@ -132,7 +132,7 @@ struct TriageController: Sendable {
         let page = casePage(language: language, notice: StaffPage.notice(request, language: language), detail: detail, error: error,
                             kept: kept, retry: retry, handlers: handlers, suggestions: suggestions, outcome: outcome)
         let title = Layout.title(summary.reference, error: error != nil, language)
-        let layout = StaffPage.layout(request, context: context, title: title, path: "/handlaggning/rapporter/\(summary.id)")
+        let layout = StaffPage.layout(request, context: context, title: title, path: StaffPage.reportPath(summary.id))
         return services.renderer.page(page, layout: layout, status: status)
     }
 
@@ -233,7 +233,7 @@ struct TriageController: Sendable {
         if action == .klassificera, let functions = try await services.cases.activeFunctions(reportId: id), !AccessPolicy.canSee(reportRoutedTo: functions, by: user) {
             return StaffPage.redirect("/handlaggning", message: "klassificera-bort", language: language)
         }
-        return StaffPage.redirect("/handlaggning/rapporter/\(id)", message: message, language: language)
+        return StaffPage.redirect(StaffPage.reportPath(id), message: message, language: language)
     }
 }
 

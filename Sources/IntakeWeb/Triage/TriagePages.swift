@@ -387,7 +387,7 @@ extension TriageController {
             rows: result.rows.map { row in
                 TriageQueuePage.Row(
                     reference: row.reference,
-                    href: "/handlaggning/rapporter/\(row.id)" + language.query,
+                    href: StaffPage.reportPath(row.id) + language.query,
                     agreement: row.agreementKey.flatMap { catalogue.agreement($0)?.name[language] } ?? TriageTexts.notClassified[language],
                     organisation: row.organisationKey.isEmpty ? "–" : catalogue.party(row.organisationKey)?.name ?? row.organisationKey,
                     state: lifecycle.state(row.stateKey)?.name[language] ?? row.stateKey,
@@ -421,7 +421,7 @@ extension TriageController {
         let region = catalogue.region(summary.regionKey)
         let agreement = summary.agreementKey.flatMap(catalogue.agreement)
         let state = lifecycle.state(summary.stateKey)
-        let base = "/handlaggning/rapporter/\(summary.id)"
+        let base = StaffPage.reportPath(summary.id)
         func retryForm(for action: Action) -> CasePage.Retry? {
             guard let retry, error?.action == action else { return nil }
             return CasePage.Retry(text: retry.text, confirmNames: retry.names.enumerated().map {
@@ -519,7 +519,7 @@ extension TriageController {
                                         at: Self.timestamp(message.createdAt), body: message.body)
             },
             hasMessages: !detail.messages.isEmpty,
-            links: detail.links.map { CasePage.Link(reference: $0.reference, href: "/handlaggning/rapporter/\($0.id)" + language.query) },
+            links: detail.links.map { CasePage.Link(reference: $0.reference, href: StaffPage.reportPath($0.id) + language.query) },
             hasLinks: !detail.links.isEmpty,
             history: detail.history.reversed().map { entry in
                 CasePage.HistoryEntry(at: Self.timestamp(entry.at), actor: actorName(entry.actor), action: entry.action.label[language],
