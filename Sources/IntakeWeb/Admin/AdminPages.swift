@@ -123,11 +123,7 @@ struct AdminTokensPage: PageModel {
         let scope: String
     }
 
-    struct Option: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
+    typealias Option = SelectOption
 
     struct Token: Sendable {
         let id: Int64

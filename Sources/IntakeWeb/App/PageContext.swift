@@ -80,3 +80,10 @@ enum PageContext {
         URLQuery.escape(value)
     }
 }
+
+/// One `<option>` of a `<select>` on a page: its value, its label and whether it is chosen.
+struct SelectOption: Sendable {
+    let value: String
+    let label: String
+    let selected: Bool
+}

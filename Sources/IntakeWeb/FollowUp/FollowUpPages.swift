@@ -37,11 +37,7 @@ struct DashboardPage: PageModel {
     let charts: [Chart]
 
     /// A choice in one of the filter's `<select>`s.
-    struct Option: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
+    typealias Option = SelectOption
 
     /// Escalations and systemfel per agreement.
     struct ProblemRow: Sendable {

@@ -89,11 +89,7 @@ struct TriageQueuePage: PageModel {
         let current: Bool
     }
 
-    struct Option: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
+    typealias Option = SelectOption
 
     struct Row: Sendable {
         let reference: String
@@ -258,11 +254,7 @@ struct CasePage: PageModel {
         let checked: Bool
     }
 
-    struct Option: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
+    typealias Option = SelectOption
 
     struct AgreementOption: Sendable {
         let value: String
