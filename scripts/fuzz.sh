@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# libFuzzer targets for the form-body parser, the privacy check and the mail message builder.
+# libFuzzer targets for the form-body parser, the privacy check, the mail message builder and the
+# received-mail reader (MIME, and .docx attachments through ZIPFoundation).
 # Each target compiles the domain (Sources/IntakeDomain, Foundation only) and the target's other
 # source files directly into one module with `swiftc -sanitize=fuzzer,address` (no package
 # build), then fuzzes for SECONDS (default 30).
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: FormBody PrivacyCheck MailMessage
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: FormBody PrivacyCheck MailMessage InboundMail
 #   scripts/fuzz.sh --ci [TARGET...]           what the tests run: deterministic, see below
 # Corpora grow in .build/fuzz/corpus-TARGET (seeded from Tests/fuzz/seeds/TARGET); a crash leaves
 # its input in .build/fuzz/crash-* and the script exits 1.
@@ -22,16 +23,32 @@ if [ "${1:-}" = "--ci" ]; then
 else
   seconds="${1:-30}"; shift || true
 fi
-targets=("$@"); [ "${#targets[@]}" -gt 0 ] || targets=(FormBody PrivacyCheck MailMessage)
+targets=("$@"); [ "${#targets[@]}" -gt 0 ] || targets=(FormBody PrivacyCheck MailMessage InboundMail)
 out=.build/fuzz
 mkdir -p "$out"
 # The files compile as the module IntakeDomain, so their `import IntakeDomain` is ignored.
 mapfile -t common < <(find Sources/IntakeDomain -name '*.swift' | sort)
+# ZIPFoundation (for DocxText), instrumented the same way, as its own module from the package's
+# checkout; its CZLib module map links the system zlib.
+zipfoundation() {
+  local checkout=.build/checkouts/ZIPFoundation
+  [ -d "$checkout/Sources/ZIPFoundation" ] || swift package resolve >/dev/null
+  mkdir -p "$out/zipfoundation"
+  if [ ! -f "$out/zipfoundation/ZIPFoundation.o" ] || [ -n "$(find "$checkout/Sources" -newer "$out/zipfoundation/ZIPFoundation.o" -name '*.swift' | head -1)" ]; then
+    swiftc -O -wmo -swift-version 5 -suppress-warnings -sanitize=fuzzer,address -parse-as-library -module-name ZIPFoundation \
+      -Xcc -D_GNU_SOURCE=1 -I "$checkout/Sources/CZLib" -emit-module -emit-module-path "$out/zipfoundation/ZIPFoundation.swiftmodule" \
+      -c "$checkout"/Sources/ZIPFoundation/*.swift -o "$out/zipfoundation/ZIPFoundation.o"
+  fi
+  extra=(-I "$out/zipfoundation" -I "$checkout/Sources/CZLib" "$out/zipfoundation/ZIPFoundation.o" -lz)
+}
 for target in "${targets[@]}"; do
+  extra=()
   case "$target" in
     FormBody) sources=(Sources/IntakeWeb/Public/FormBody.swift) ;;
     PrivacyCheck) sources=() ;;
     MailMessage) sources=(Sources/IntakeMail/MailMessage.swift Sources/IntakeMail/MailError.swift) ;;
+    InboundMail) sources=(Sources/IntakeMail/InboundMessage.swift Sources/IntakeMail/DocxText.swift Sources/IntakeMail/UnnamedFile.swift Sources/IntakeMail/MailError.swift)
+                 zipfoundation ;;
     *) echo "fuzz: unknown target $target" >&2; exit 2 ;;
   esac
   binary="$out/fuzz-$target"
@@ -39,7 +56,7 @@ for target in "${targets[@]}"; do
   # about asan symbols it cannot export; harmless.
   swiftc -O -swift-version 6 -suppress-warnings -sanitize=fuzzer,address -parse-as-library \
     -module-name IntakeDomain -package-name samverkan_intake \
-    "${common[@]}" "${sources[@]}" "Tests/fuzz/${target}Target.swift" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
+    "${common[@]}" "${sources[@]}" "Tests/fuzz/${target}Target.swift" "${extra[@]}" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
   if $ci; then
     # A fresh corpus each time: libFuzzer adds to its corpus folder, which would change the next run.
     corpus="$out/ci-corpus-$target"
@@ -56,7 +73,7 @@ for target in "${targets[@]}"; do
     echo "fuzz: $target for ${seconds}s"
     options=(-max_total_time="$seconds")
   fi
-  if ! "$binary" "$corpus" "${options[@]}" -max_len=4096 -print_final_stats=1 \
+  if ! LSAN_OPTIONS="suppressions=$PWD/Tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$binary" "$corpus" "${options[@]}" -max_len=4096 -print_final_stats=1 \
        -artifact_prefix="$out/crash-$target-" > "$out/$target.log" 2>&1; then
     tail -n 40 "$out/$target.log" >&2
     echo "fuzz: $target FAILED (input saved under $out/crash-$target-*)" >&2

@@ -177,4 +177,53 @@ struct MailParsingTests {
         #expect(name.map { if case .personName = $0 { true } else { false } } == true)
         #expect(MailReport.privacyFinding(subject: "Hej", text: "Ring mig.\nTelefon: 08-123 456 78", attachmentLines: [], form: form) == nil)
     }
+
+    // MARK: .docx attachments (ZIPFoundation) — inputs found by scripts/fuzz.sh InboundMail
+
+    static func seed(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: TestSupport.repositoryRoot + "/Tests/fuzz/seeds/InboundMail/" + name)))
+    }
+
+    @Test("a .docx is read through an unnamed file: table cells as label and value lines, paragraphs after")
+    func docxLines() throws {
+        let listing = { Set((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []) }
+        let before = listing()
+        let lines = try DocxText.lines(of: try Self.seed("docx"))
+        #expect(lines.contains("Vad hände?") && lines.contains("Remissen kom tillbaka"))
+        #expect(lines.contains("Rad ett") && lines.contains("rad två"))
+        // Nothing is left behind: the file had no name and closed with the read.
+        #expect(listing().subtracting(before).isEmpty)
+    }
+
+    @Test("crafted .docx attachments are refused with unreadableDocument, never a trap: a directory pointing past the end (ZIPFoundation's in-memory reader trapped on it), no end record; XML with a recovered error is read")
+    func craftedDocx() throws {
+        let pastTheEnd = try Self.seed("regression-docx-directory-past-the-end")
+        #expect(pastTheEnd.starts(with: Array("PK".utf8)))
+        #expect(throws: MailError.unreadableDocument) { try DocxText.lines(of: pastTheEnd) }
+        // XML on which libxml2 reports an error it recovers from: read (FoundationXML's parse succeeds).
+        #expect(try DocxText.lines(of: try Self.seed("regression-docx-xml-warning")).contains("Remissen kom tillbaka"))
+        let message = InboundMessage.parse(try Self.seed("regression-docx-without-end-record"))
+        #expect(message.attachments.count == 1)
+        for attachment in message.attachments {
+            #expect(throws: MailError.unreadableDocument) { try DocxText.lines(of: attachment.data) }
+        }
+    }
+
+    @Test("the end-of-central-directory check: a ZIP's end record found within the last 65,557 bytes, its comment reaching the end exactly")
+    func endRecord() throws {
+        let docx = try Self.seed("docx")
+        #expect(DocxText.hasEndRecord(docx))
+        #expect(!DocxText.hasEndRecord(Array(docx.dropLast())))
+        #expect(!DocxText.hasEndRecord(docx + [0]))
+        // A comment of 3 bytes, said and present.
+        var commented = docx
+        commented[commented.count - 2] = 3
+        #expect(DocxText.hasEndRecord(commented + Array("abc".utf8)))
+        #expect(!DocxText.hasEndRecord(commented + Array("ab".utf8)))
+        #expect(!DocxText.hasEndRecord([]) && !DocxText.hasEndRecord(Array("PK\u{5}\u{6}".utf8)))
+        // 10 MB that is not a ZIP: refused from its last 65,557 bytes, before ZIPFoundation.
+        let large = [UInt8](repeating: 0x50, count: 10 * 1024 * 1024)
+        #expect(!DocxText.hasEndRecord(large))
+        #expect(throws: MailError.unreadableDocument) { try DocxText.lines(of: large) }
+    }
 }

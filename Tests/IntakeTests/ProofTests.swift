@@ -3,7 +3,7 @@ import Testing
 
 /// CI-sized runs of the proofs that drive the real binary from outside (Tests/proof/proof_load.py)
 /// and of the libFuzzer targets (scripts/fuzz.sh). Full runs: scripts/crash-test.sh, scripts/fuzz.sh.
-@Suite("Proofs: kill -9 under load, mail outage, fuzzing", .serialized, .timeLimit(.minutes(6)))
+@Suite("Proofs: kill -9 under load, mail outage, fuzzing", .serialized, .timeLimit(.minutes(10)))
 struct ProofTests {
     /// Runs a command to the end; its output goes to a file that is shown when it fails.
     static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) async throws -> (Int32, String) {
@@ -45,9 +45,9 @@ struct ProofTests {
     /// Deterministic: `scripts/fuzz.sh --ci` runs a fixed seed (INTAKE_TEST_SEED, printed) for
     /// a fixed number of runs over Tests/fuzz/seeds and every saved crash input. Long random runs:
     /// scripts/fuzz.sh.
-    @Test("libFuzzer: the form-body parser, the privacy check and the mail builder, fixed seed and runs over the seed corpus")
+    @Test("libFuzzer: the form-body parser, the privacy check, the mail builder and the received-mail reader (MIME and .docx), fixed seed and runs over the seed corpus")
     func fuzzing() async throws {
-        let (status, output) = try await Self.run("/bin/bash", [TestSupport.repositoryRoot + "/scripts/fuzz.sh", "--ci"], timeout: 330)
+        let (status, output) = try await Self.run("/bin/bash", [TestSupport.repositoryRoot + "/scripts/fuzz.sh", "--ci"], timeout: 540)
         print(output.split(separator: "\n").filter { $0.hasPrefix("fuzz: ") }.joined(separator: "\n"))
         #expect(status == 0, "\(output.suffix(3000))")
     }
