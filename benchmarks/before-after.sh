@@ -11,19 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 0 ] && set -- 022d687
 scripts/setup.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-fi
-for rev in "$@"; do
-  dir="$PWD/.build-before/$rev"
-  if [ ! -x "$dir/.build/release/intake" ]; then
-    rm -rf "$dir"
-    mkdir -p "$(dirname "$dir")"
-    git worktree add --force --detach "$dir" "$rev" >/dev/null
-    (cd "$dir" && swift build -c release --product intake)
-  fi
-done
+. benchmarks/common.sh
+need_apt wrk wrk
+for rev in "$@"; do build_rev "$rev" >/dev/null; done
 swift build -c release --product intake
 builds=("$@" now)
 rounds="${BENCH_ROUNDS:-4}"

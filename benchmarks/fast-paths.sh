@@ -11,10 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+. benchmarks/common.sh
+need_apt wrk wrk
 swift build -c release --product intake
 rounds="${BENCH_ROUNDS:-3}"
 export BENCH_SECONDS="${BENCH_SECONDS:-10}"
