@@ -34,26 +34,5 @@ for ((round = 0; round < rounds; round++)); do
     fi
   done
 done
-python3 - "$results" "$rounds" "$BENCH_SECONDS" "${builds[@]}" <<'PY'
-import json, statistics, sys
-path, rounds, seconds, builds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-runs = {}
-for line in open(path):
-    r = json.loads(line)
-    runs.setdefault(r["label"], []).append(r)
-def median(build, key):
-    return statistics.median(r[key] for r in runs[build])
-base_rate, base_p99, base_cpu = median(builds[0], "rate"), median(builds[0], "p99"), median(builds[0], "cpu_us")
-print("| build | durable submissions/s (64 connections) | p99 | server CPU per report | Δ submissions/s | Δ p99 | Δ CPU per report | runs (submissions/s) |")
-print("|---|---|---|---|---|---|---|---|")
-for b in builds:
-    rate, p99 = median(b, "rate"), median(b, "p99")
-    rates = " · ".join("{:,.0f}".format(r["rate"]) for r in runs[b])
-    d_rate = "–" if b == builds[0] else "{:+.1f} %".format((rate / base_rate - 1) * 100)
-    d_p99 = "–" if b == builds[0] else "{:+.1f} %".format((p99 / base_p99 - 1) * 100)
-    cpu = median(b, "cpu_us")
-    d_cpu = "–" if b == builds[0] else "{:+.1f} %".format((cpu / base_cpu - 1) * 100)
-    print("| {} | {:,.0f}/s | {:.2f} ms | {:.0f} µs | {} | {} | {} | {} |".format(b, rate, p99 / 1000, cpu, d_rate, d_p99, d_cpu, rates))
-print()
-print("Median of {} rounds of {} s each; Δ against {}. Goal: within 10 % of before, ≥ 5,000/s, p99 < 15 ms.".format(rounds, seconds, builds[0]))
-PY
+python3 benchmarks/median_table.py "$results" label build "${builds[@]}"
+echo "Median of $rounds rounds of $BENCH_SECONDS s each; Δ against $1. Goal: within 10 % of before, ≥ 5,000/s, p99 < 15 ms."
