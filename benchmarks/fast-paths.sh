@@ -29,4 +29,4 @@ for ((round = 0; round < rounds; round++)); do
   done
 done
 python3 benchmarks/median_table.py "$results" plain "plain (fast path switched off)" "${variants[@]}"
-echo "Median of $rounds rounds, $BENCH_SECONDS s of wrk at 64 connections each (-t2), a new database per run; load average after: $(cut -d' ' -f1 /proc/loadavg). Δ against none (every fast path on); Δ submissions/s below −5 % or Δ p99 above +5 % means the fast path is worth keeping."
+echo "Median of $rounds rounds, $BENCH_SECONDS s of wrk at 64 connections each (-t2), a new database per run; load average after: $(cut -d' ' -f1 /proc/loadavg). Δ against ${variants[0]}; Δ submissions/s below −5 % or Δ p99 above +5 % means the fast path is worth keeping."
