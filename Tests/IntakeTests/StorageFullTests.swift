@@ -14,11 +14,13 @@ import Testing
 
 /// The real `intake` binary with a database that fills up: by the `INTAKE_DATABASE_MAX_MB` cap
 /// (SQLite's max_page_count, SQLITE_FULL), and on a real 3 MB filesystem (tmpfs, ENOSPC).
-/// Refused writes are a 503 with Retry-After in every format, /health and /ready say so and
+/// Refused writes are a 503 with Retry-After in every format (a handläggare's note too, saying that
+/// nothing was saved), /health and /ready say so and
 /// recover by themselves, the outbox worker backs off, and nothing answered with a receipt is lost.
 @Suite("A full database: 503 with Retry-After, health says so, workers back off, nothing lost", .serialized, .timeLimit(.minutes(5)))
 struct StorageFullTests {
     static let refusal = "Vi kan inte ta emot rapporter just nu. Ingenting har sparats. Försök igen om en stund."
+    static let nothingSaved = "Vi kan inte spara något just nu. Ingenting av det du skickade har sparats. Försök igen om en stund."
 
     /// Starts `intake serve --demo` on a free port with JSON logs and `extra` settings.
     static func startServer(directory: String, databasePath: String, extra: [String: String]) async throws -> (ChildProcess, Int) {
@@ -97,6 +99,21 @@ struct StorageFullTests {
         return result.withLockedValue { $0 }
     }
 
+    /// Logs in through /login like a browser (no Origin header, as a non-browser client): the
+    /// session cookie.
+    static func staffLogin(port: Int) async throws -> String {
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { http in
+            let page = try await http.get("/login")
+            let csrf = try #require(StaffBrowser.csrfToken(in: page.body.map { String(buffer: $0) } ?? ""))
+            var form = FormEncoder([("email", StaffFixtures.lusHandler.email), ("password", StaffFixtures.password)])
+            form.add("csrf", csrf)
+            let login = try await http.post("/login", headers: .form, body: form.body)
+            #expect(login.status == .seeOther)
+            let setCookie = try #require(login.headers[.setCookie])
+            return String(setCookie.split(separator: ";")[0])
+        }
+    }
+
     static func count(_ databasePath: String, _ sql: String) throws -> Int {
         try TestSupport.openDatabase(databasePath).read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
     }
@@ -116,6 +133,7 @@ struct StorageFullTests {
         let (server, port) = try await startServer(directory: directory, databasePath: databasePath, extra: extra)
         defer { server.stop() }
         let mailFolder = (databasePath as NSString).deletingLastPathComponent + "/mail-outbox"
+        let staffCookie = try await staffLogin(port: port)
 
         let filled = try await fill(port: port)
         // What no report fitted in may still take a smaller write: filled up too, the disk is full for every write.
@@ -184,7 +202,32 @@ struct StorageFullTests {
             #expect(api.headers[.contentType] == "application/problem+json")
             let problem = try #require(try JSONSerialization.jsonObject(with: Data((api.body.map { String(buffer: $0) } ?? "").utf8)) as? [String: Any])
             #expect(problem["status"] as? Int == 503)
-            #expect(problem["detail"] as? String == Self.refusal)
+            #expect(problem["detail"] as? String == Self.nothingSaved, "not a report: the general refusal")
+
+            // A handläggare's note on the report page: the 503 page says nothing was saved
+            // (not "we cannot receive reports"), in Swedish, with no internals. As with the API,
+            // a note may still fit in what is left; a few more fill it.
+            let casePage = try await http.get("/handlaggning/rapporter/\(reportId)", headers: [.cookie: staffCookie])
+            #expect(casePage.status == .ok)
+            let csrf = try #require(StaffBrowser.csrfToken(in: casePage.body.map { String(buffer: $0) } ?? ""))
+            var staffNote = FormEncoder([("text", note)])
+            staffNote.add("csrf", csrf)
+            var staffHeaders = HTTPFields.form
+            staffHeaders[.cookie] = staffCookie
+            var refusedNote = try await http.post("/handlaggning/rapporter/\(reportId)/anteckning", headers: staffHeaders, body: staffNote.body)
+            var staffStored = 0
+            while refusedNote.status == .seeOther && staffStored < 20 {
+                staffStored += 1
+                refusedNote = try await http.post("/handlaggning/rapporter/\(reportId)/anteckning", headers: staffHeaders, body: staffNote.body)
+            }
+            notesStored.withLockedValue { $0 += staffStored }
+            #expect(staffStored <= 3, "a full database takes few notes: \(staffStored)")
+            #expect(refusedNote.status == .serviceUnavailable)
+            #expect(refusedNote.headers[.retryAfter] == "60")
+            #expect(refusedNote.headers[.contentType]?.hasPrefix("text/html") == true)
+            let refusedBody = refusedNote.body.map { String(buffer: $0) } ?? ""
+            #expect(refusedBody.contains(Self.nothingSaved), "\(refusedBody.prefix(2000))")
+            for leak in ["SQLITE", "DatabaseError", "disk is full", "GRDB"] { #expect(!refusedBody.contains(leak)) }
 
             // /health and /ready name the database.
             let health = try await http.get("/health")

@@ -82,6 +82,10 @@ public enum AppError: Error, Sendable, Equatable {
         }
     }
 
+    /// A refused write that is not a report (`ErrorPageMiddleware.storageMessage`).
+    static let nothingSaved = LocalizedText(sv: "Vi kan inte spara något just nu. Ingenting av det du skickade har sparats. Försök igen om en stund.",
+                                            en: "We cannot save anything right now. Nothing of what you sent has been saved. Please try again in a while.")
+
     /// "14:05" in Swedish time.
     static func clockTime(_ date: Date) -> String {
         let calendar = CalendarDay.swedishCalendar

@@ -19,7 +19,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as AppError {
-            var response = page(status: error.status, message: error.message, request: request)
+            let message = if case .storageUnavailable = error { Self.storageMessage(request) } else { error.message }
+            var response = page(status: error.status, message: message, request: request)
             switch error {
             case .tooManyAttempts(let until):
                 response.headers[.retryAfter] = String(max(1, Int(until.timeIntervalSince(clock()).rounded(.up))))
@@ -45,7 +46,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         } catch where StorageFailure.isStorageError(error) {
             // Logged once when writes start failing (StorageHealth), not for every refused request.
             storage?.noteFailure(error, during: request.method.rawValue + " " + (context.endpointPath ?? "?"))
-            var response = page(status: .serviceUnavailable, message: AppError.storageUnavailable.message, request: request)
+            var response = page(status: .serviceUnavailable, message: Self.storageMessage(request), request: request)
             response.headers[.retryAfter] = String(AppError.storageRetryAfterSeconds)
             return response
         } catch {
@@ -53,6 +54,15 @@ struct ErrorPageMiddleware: RouterMiddleware {
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: type(of: error)))])
             return page(status: .internalServerError, message: Self.internalMessage, request: request)
         }
+    }
+
+    /// What a refused write says: "we cannot receive reports" where a report is sent (the form,
+    /// the phone form, Open311), "we cannot save anything" everywhere else (a handläggare's reply
+    /// or note, an admin's change, an addition on the tracking page, the staff API).
+    static func storageMessage(_ request: Request) -> LocalizedText {
+        let path = request.uri.path
+        let filesReport = ["/rapportera/", PhoneReportController.basePath + "/", "/open311/"].contains { path.hasPrefix($0) }
+        return filesReport ? AppError.storageUnavailable.message : AppError.nothingSaved
     }
 
     static let internalMessage = LocalizedText(
