@@ -98,11 +98,11 @@ public struct MailComposer: Sendable {
     }
 
     public func trackingURL(token: String, language: Language) -> String {
-        "\(publicURL)/arende/\(token)" + language.query
+        publicURL + SitePaths.tracking(token) + language.query
     }
 
     public func staffReportURL(id: Int64) -> String {
-        "\(publicURL)/handlaggning/rapporter/\(id)"
+        publicURL + SitePaths.staffReport(id)
     }
 
     /// The acknowledgement to the reporter (when they left an e-mail) and one notification per

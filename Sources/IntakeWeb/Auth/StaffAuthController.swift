@@ -7,7 +7,7 @@ import IntakeServices
 /// CSRF token for forms; and the confirmations shown after a POST.
 enum StaffPage {
     /// The staff page of one report.
-    static func reportPath(_ id: Int64) -> String { "/handlaggning/rapporter/\(id)" }
+    static func reportPath(_ id: Int64) -> String { SitePaths.staffReport(id) }
 
     static func layout(_ request: Request, context: AppRequestContext, title: String, path: String) -> Layout {
         let language = PublicReportController.language(request)

@@ -408,7 +408,7 @@ struct PublicReportController: Sendable {
         }
         context.logger.info("reporter added information")
         let language = Language(parameter: values["lang"]?.first)
-        return Response(status: .seeOther, headers: [.location: "/arende/\(token)?tillagd=1" + language.queryContinuation])
+        return Response(status: .seeOther, headers: [.location: SitePaths.tracking(token) + "?tillagd=1" + language.queryContinuation])
     }
 
     /// What the reporter sees at the secret link: state, dates, replies, what it led to, and a
@@ -424,7 +424,7 @@ struct PublicReportController: Sendable {
         let page = receiptPage(report, language: language, token: token, tracking: (
             view: view, added: request.uri.queryParameters["tillagd"] != nil && error == nil, error: error,
             text: text, unconfirmedNames: unconfirmedNames))
-        return services.renderer.page(page, layout: Layout(language: language, title: title, path: "/arende/\(token)"), status: status)
+        return services.renderer.page(page, layout: Layout(language: language, title: title, path: SitePaths.tracking(token)), status: status)
     }
 
     /// The receipt after filing, or with `tracking` the reporter's tracking page: the state, the
@@ -451,9 +451,9 @@ struct PublicReportController: Sendable {
             stateDescription: state.map { $0.description[language] }.flatMap { $0.isEmpty ? nil : $0 },
             hasEmail: report.hasEmail,
             homeHref: "/" + language.query,
-            trackingHref: tracking == nil ? "/arende/\(token)" + language.query : nil,
+            trackingHref: tracking == nil ? SitePaths.tracking(token) + language.query : nil,
             // The whole address, to copy, bookmark or print: without an e-mail address it is the only way to the feedback.
-            trackingURL: tracking == nil ? services.configuration.publicURL + "/arende/\(token)" + language.query : nil,
+            trackingURL: tracking == nil ? services.configuration.publicURL + SitePaths.tracking(token) + language.query : nil,
             isOpen: isOpen,
             closedDate: isOpen ? nil : view?.closedAt.map { CalendarDay($0).formatted(language) },
             steps: view.map { Self.timeline($0, catalogue: catalogue, language: language) } ?? [],
@@ -466,7 +466,7 @@ struct PublicReportController: Sendable {
                 ReceiptPage.Message(fromReporter: $0.kind == .reporter, date: CalendarDay($0.createdAt).formatted(language), body: $0.body)
             },
             hasMessages: !messages.isEmpty,
-            action: tracking == nil ? nil : "/arende/\(token)",
+            action: tracking == nil ? nil : SitePaths.tracking(token),
             information: tracking?.text,
             confirmNames: ConfirmName.list(tracking?.unconfirmedNames ?? [], idPrefix: "f-information"),
             added: tracking?.added ?? false,

@@ -541,7 +541,7 @@ extension TriageController {
             escalationMailbox: nextLevel?.mailbox,
             topEscalation: nextEscalation != nil && nextLevel == nil,
             actions: CasePage.Actions { base + "/" + $0.rawValue + language.query },
-            trackingHref: "/arende/\(detail.trackingToken)",
+            trackingHref: SitePaths.tracking(detail.trackingToken),
             outcomeText: retryOutcome?.text ?? outcome?.text ?? "",
             outcomePublishable: outcome?.publishable ?? false,
             reporterHasEmail: detail.contact?.email != nil)
