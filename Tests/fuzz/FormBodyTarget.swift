@@ -1,6 +1,5 @@
 // libFuzzer target: FormBody.parse never crashes; what it accepts holds no NUL and survives
 // being encoded and parsed again unchanged.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFormBody(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     guard let values = try? FormBody.parse(bytes) else { return 0 }

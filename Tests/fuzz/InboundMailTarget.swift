@@ -6,7 +6,6 @@ import Foundation
 // a quote, a date in the subject) and every .docx attachment (ZIP and XML, through ZIPFoundation and
 // FoundationXML): either its lines, at most DocxText.maxLines, or MailError. An input that is itself
 // a ZIP (starts with "PK") is also read as a .docx, so the fuzzer reaches the archive reader directly.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzInboundMail(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let message = InboundMessage.parse(bytes)

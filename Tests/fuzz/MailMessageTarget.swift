@@ -4,7 +4,6 @@ import Foundation
 // rendered message has CRLF line ends only, lines of at most 998 characters, and exactly the
 // headers the builder writes: no text can add a header. An address (or message id) that cannot
 // be written as-is is refused with MailError.unwritableAddress; one that is written appears unchanged.
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMailMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let parts = UnsafeBufferPointer(start: data, count: size).split(separator: 0, maxSplits: 6, omittingEmptySubsequences: false)
         .map { String(decoding: $0, as: UTF8.self) }

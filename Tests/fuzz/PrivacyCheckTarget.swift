@@ -13,7 +13,6 @@ let fuzzLexicon: NameLexicon = {
     return lexicon
 }()
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPrivacyCheck(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let findings = PrivacyCheck.findings(in: text, names: fuzzLexicon)
