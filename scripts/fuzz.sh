@@ -24,7 +24,11 @@ if [ "${1:-}" = "--ci" ]; then
 else
   seconds="${1:-30}"; shift || true
 fi
-targets=("$@"); [ "${#targets[@]}" -gt 0 ] || targets=(FormBody PrivacyCheck MailMessage InboundMail)
+all=(FormBody PrivacyCheck MailMessage InboundMail)   # the cases of Tests/fuzz/FuzzEntry.swift
+targets=("$@"); [ "${#targets[@]}" -gt 0 ] || targets=("${all[@]}")
+for target in "${targets[@]}"; do
+  [[ " ${all[*]} " == *" $target "* ]] || { echo "fuzz: unknown target $target" >&2; exit 2; }
+done
 out=.build/fuzz
 mkdir -p "$out"
 # The files compile as the module IntakeDomain, so their `import IntakeDomain` is ignored.
@@ -42,15 +46,7 @@ zipfoundation() {
   fi
   extra=(-I "$out/zipfoundation" -I "$checkout/Sources/CZLib" "$out/zipfoundation/ZIPFoundation.o" -lz)
 }
-for target in "${targets[@]}"; do
-  case "$target" in
-    FormBody|PrivacyCheck|MailMessage|InboundMail) ;;
-    *) echo "fuzz: unknown target $target" >&2; exit 2 ;;
-  esac
-done
-# One binary for all targets, compiled once (INTAKE_FUZZ_TARGET picks the target at run time,
-# Tests/fuzz/FuzzEntry.swift): the domain and the fuzzed files of the other targets.
-extra=()
+# INTAKE_FUZZ_TARGET picks the target at run time (Tests/fuzz/FuzzEntry.swift).
 zipfoundation
 sources=(Sources/IntakeWeb/Public/FormBody.swift
          Sources/IntakeMail/MailMessage.swift Sources/IntakeMail/MailError.swift
