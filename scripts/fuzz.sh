@@ -89,7 +89,7 @@ for target in "${targets[@]}"; do
   if ! INTAKE_FUZZ_TARGET="$target" LSAN_OPTIONS="suppressions=$PWD/Tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$binary" "$corpus" "${options[@]}" -max_len=4096 -print_final_stats=1 \
        -artifact_prefix="$out/crash-$target-" > "$out/$target.log" 2>&1; then
     tail -n 40 "$out/$target.log" >&2
-    echo "fuzz: $target FAILED (input saved under $out/crash-$target-*)" >&2
+    echo "fuzz: $target FAILED (input saved under $out/crash-$target-*; a leak found at the end of a --ci run: run scripts/fuzz.sh 60 $target to find its input)" >&2
     exit 1
   fi
   echo "fuzz: $target done in $((SECONDS - started)) s:" $(grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/$target.log")
