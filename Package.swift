@@ -23,12 +23,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
             name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // zlib, to inflate the document part of a .docx attachment (IntakeMail/ZipEntry.swift).
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // The rules: catalogue, report form, privacy, routing, lifecycle, access, calendar. Foundation only.
         .target(
@@ -49,7 +53,7 @@ let package = Package(
             dependencies: [
                 "IntakeDomain",
                 "CCurl",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "CZlib",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]

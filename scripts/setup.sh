@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-packages=(libsqlite3-dev libcurl4-openssl-dev openssl)
+packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev openssl)
 # dovecot-imapd: the real IMAP server the mail-intake tests start on loopback (its own config,
 # as the current user; the system's dovecot service is not used).
 if [ "${1:-}" = "--with-test-tools" ]; then packages+=(chromium chromium-driver dovecot-imapd); fi

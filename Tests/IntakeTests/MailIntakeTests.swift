@@ -258,6 +258,32 @@ struct MailIntakeTests {
         #expect(ack.text?.contains("behöver kompletteras") == false)
     }
 
+    @Test("crafted .docx attachments (a deflate stream cut short, an XML name that is not UTF-8: the libraries used before hung or ended the server on them) neither stop nor hang the intake: the mail's own text is filed, and so is the next mail")
+    func craftedDocxMail() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        try await harness.start()
+        let crafted = [try MailParsingTests.seed("regression-docx-deflate-cut-short"),
+                       MailParsingTests.storedZip("word/document.xml", try MailParsingTests.seed("regression-xml-name-not-utf8"))]
+        var body = "--GRANS\nContent-Type: text/plain; charset=utf-8\n\nRemissen från elevhälsan kom tillbaka utan kontakt med skolan.\n\n"
+        for (number, bytes) in crafted.enumerated() {
+            body += "--GRANS\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; name=\"rapport\(number).docx\"\n"
+                + "Content-Disposition: attachment; filename=\"rapport\(number).docx\"\nContent-Transfer-Encoding: base64\n\n"
+                + Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed]) + "\n"
+        }
+        body += "--GRANS--"
+        try harness.imap.append(Self.mail(subject: "Samverkansbrist BUS", body: body, contentType: "multipart/mixed; boundary=\"GRANS\""))
+        _ = try await harness.imap.waitUntilHandled(1)
+        try harness.imap.append(Self.mail(subject: "Remiss till BUP kom tillbaka", body: Self.plainBody))
+        _ = try await harness.imap.waitUntilHandled(2)
+        let reports = try harness.reports()
+        try #require(reports.count == 2, "\(harness.server?.log ?? "")")
+        let texts = reports.map { $0["what_happened"] as String }
+        #expect(texts.contains { $0.contains("Remissen från elevhälsan kom tillbaka utan kontakt med skolan.") })
+        #expect(texts.contains { $0.contains("En remiss från elevhälsan till BUP skickades tillbaka två gånger") })
+        #expect(harness.server?.log.contains("a .docx attachment could not be read") == true)
+    }
+
     @Test("a mail with a personnummer is not stored; the sender is told why, without the number, and how to send again")
     func personnummerRefused() async throws {
         let harness = try Harness()

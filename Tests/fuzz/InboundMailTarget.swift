@@ -3,9 +3,10 @@ import Foundation
 // libFuzzer target: a received mail, whatever its bytes (headers, MIME structure, transfer
 // encodings, charsets, HTML, attachments), is parsed without a trap and within the parser's bounds,
 // and so is the text the mail intake reads from it (the body as text, the sender's own text above
-// a quote, a date in the subject) and every .docx attachment (ZIP and XML, through ZIPFoundation and
-// FoundationXML): either its lines, at most DocxText.maxLines, or MailError. An input that is itself
-// a ZIP (starts with "PK") is also read as a .docx, so the fuzzer reaches the archive reader directly.
+// a quote, a date in the subject) and every .docx attachment (ZipEntry and WordText): either its
+// lines, at most DocxText.maxLines, or MailError. An input that is itself a ZIP (starts with "PK") is
+// also read as a .docx, and one that starts with "<" as a document's XML, so the fuzzer reaches the
+// archive reader and the XML scanner directly.
 public func fuzzInboundMail(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let message = InboundMessage.parse(bytes)
@@ -26,6 +27,14 @@ public func fuzzInboundMail(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         readDocx(attachment.data)
     }
     if bytes.starts(with: [0x50, 0x4B]) { readDocx(bytes) }
+    if bytes.starts(with: [0x3C]) {
+        do throws(MailError) {
+            let lines = try WordText.lines(of: bytes, maxLines: 50)
+            precondition(lines.count <= 50, "more lines than asked for")
+        } catch {
+            _ = error
+        }
+    }
     return 0
 }
 
