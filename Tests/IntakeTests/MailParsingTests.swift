@@ -191,6 +191,13 @@ struct MailParsingTests {
                           "2026-11-20", "", "Rad ett", "rad två"])
     }
 
+    @Test("a document.xml as Word's own template writes it (python-docx 1.x: twenty namespaces, table properties, styles, a section): its lines")
+    func wordTemplateDocument() throws {
+        let docx = Self.storedZip("word/document.xml", try Self.seed("document-xml-word-template"))
+        #expect(try DocxText.lines(of: docx) == ["Rapport om samverkansbrist", "Vad hände?", "", "Remissen kom tillbaka & ingen ringde <alls>", "",
+                                                  "Datum", "", "2026-11-20", "", "Rad ett", "rad två\tmed tabb", "Åäö “citat” – tankstreck"])
+    }
+
     @Test("crafted .docx attachments are refused with unreadableDocument, never a trap or a hang: a directory pointing past the end and a deflate stream cut short (ZIPFoundation trapped on the one and looped for ever on the other), a bad CRC, no end record")
     func craftedDocx() throws {
         for name in ["regression-docx-directory-past-the-end", "regression-docx-deflate-cut-short", "regression-docx-xml-warning"] {

@@ -15,9 +15,20 @@ public final class StaffRepository: Sendable {
     public static let sessionMaximum: TimeInterval = 24 * 3600
     public static let resetValidity = PasswordPolicy.resetValidity
 
-    public init(database: AppDatabase, bcryptCost: UInt8 = 12) {
+    /// bcrypt's check of a password against a stored hash. Its own value only so that the test of
+    /// `authenticate` can see which hashes are checked (LoginHardeningTests): the same work for an
+    /// unknown e-mail as for a known one is a fact about those hashes, not a timing.
+    package typealias PasswordCheck = @Sendable (_ password: String, _ hash: String) -> Bool
+    private let passwordCheck: PasswordCheck
+
+    public convenience init(database: AppDatabase, bcryptCost: UInt8 = 12) {
+        self.init(database: database, bcryptCost: bcryptCost, passwordCheck: { Bcrypt.verify($0, hash: $1) })
+    }
+
+    package init(database: AppDatabase, bcryptCost: UInt8, passwordCheck: @escaping PasswordCheck) {
         self.database = database
         self.bcryptCost = bcryptCost
+        self.passwordCheck = passwordCheck
     }
 
     public struct NewUser: Sendable {
@@ -47,9 +58,10 @@ public final class StaffRepository: Sendable {
         }
     }
 
-    static func verify(_ password: String, hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
+    func verify(_ password: String, hash: String) async -> Bool {
+        let check = passwordCheck
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: check(password, hash)) }
         }
     }
 
@@ -210,10 +222,10 @@ public final class StaffRepository: Sendable {
             return (user, row["password_hash"])
         }
         guard let (user, hash) = found else {
-            _ = await Self.verify(password, hash: await dummyHash())
+            _ = await verify(password, hash: await dummyHash())
             return nil
         }
-        guard await Self.verify(password, hash: hash), user.active else { return nil }
+        guard await verify(password, hash: hash), user.active else { return nil }
         return user
     }
 
