@@ -17,26 +17,4 @@ public enum DocxText {
         let xml = try ZipEntry.read("word/document.xml", from: data, maxBytes: maxXMLBytes)
         return try WordText.lines(of: xml, maxLines: maxLines)
     }
-
-    /// A ZIP ends with its end-of-central-directory record: the signature `PK\u{5}\u{6}`, 18 more
-    /// bytes, then a comment of the length its last two bytes give (at most 65,535) that reaches
-    /// exactly the end. The offset of the record nearest the end when it is such a record; only
-    /// the last 65,557 bytes are looked at, so a 10 MB attachment that is not a ZIP costs no more
-    /// than a small one.
-    static func endRecordOffset(_ data: [UInt8]) -> Int? {
-        let recordSize = 22
-        guard data.count >= recordSize else { return nil }
-        let lowest = max(0, data.count - recordSize - 65_535)
-        var offset = data.count - recordSize
-        while offset >= lowest {
-            if data[offset] == 0x50, data[offset + 1] == 0x4B, data[offset + 2] == 0x05, data[offset + 3] == 0x06 {
-                let commentLength = Int(data[offset + 20]) | Int(data[offset + 21]) << 8
-                return offset + recordSize + commentLength == data.count ? offset : nil
-            }
-            offset -= 1
-        }
-        return nil
-    }
-
-    static func hasEndRecord(_ data: [UInt8]) -> Bool { endRecordOffset(data) != nil }
 }

@@ -73,14 +73,14 @@ enum WordText {
                     throw .unreadableDocument
                 }
                 let scalar = try reference(raw[(index + 1)..<semicolon])
-                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                out.append(contentsOf: String(scalar).utf8)
                 index = semicolon + 1
             } else if byte == UInt8(ascii: "\r") {
                 out.append(UInt8(ascii: "\n"))
                 index += 1
                 if index < raw.endIndex, raw[index] == UInt8(ascii: "\n") { index += 1 }
             } else {
-                guard byte >= 0x20 || byte == 0x09 || byte == 0x0A else { throw .unreadableDocument }
+                guard isCharacter(byte) else { throw .unreadableDocument }   // CR is handled above
                 out.append(byte)
                 index += 1
             }
@@ -90,8 +90,13 @@ enum WordText {
 
     /// CDATA: no references, but the same characters as text.
     private static func checked(_ raw: ArraySlice<UInt8>) throws(MailError) -> String {
-        guard raw.allSatisfy({ $0 >= 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { throw .unreadableDocument }
+        guard raw.allSatisfy(isCharacter) else { throw .unreadableDocument }
         return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// A byte XML allows in character data: no C0 control but tab, line feed and carriage return.
+    private static func isCharacter(_ byte: UInt8) -> Bool {
+        byte >= 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 
     /// `lt`, `gt`, `amp`, `quot`, `apos`, `#N` or `#xH` (at most 10 characters, so the number fits)

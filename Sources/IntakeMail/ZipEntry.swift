@@ -16,7 +16,7 @@ import CZlib
 enum ZipEntry {
     static func read(_ name: String, from data: [UInt8], maxBytes: Int) throws(MailError) -> [UInt8] {
         let bytes = LittleEndian(data)
-        guard let end = DocxText.endRecordOffset(data) else { throw .unreadableDocument }
+        guard let end = endRecordOffset(data) else { throw .unreadableDocument }
         // End of central directory: this disk 0, the directory on disk 0, all entries here.
         guard try bytes.u16(end + 4) == 0, try bytes.u16(end + 6) == 0 else { throw .unreadableDocument }
         let entries = try bytes.u16(end + 10)
@@ -40,6 +40,26 @@ enum ZipEntry {
             guard position <= directoryEnd else { throw .unreadableDocument }
         }
         throw .unreadableDocument
+    }
+
+    /// A ZIP ends with its end-of-central-directory record: the signature `PK\u{5}\u{6}`, 18 more
+    /// bytes, then a comment of the length its last two bytes give (at most 65,535) that reaches
+    /// exactly the end. The offset of the record nearest the end when it is such a record; only
+    /// the last 65,557 bytes are looked at, so a 10 MB attachment that is not a ZIP costs no more
+    /// than a small one.
+    static func endRecordOffset(_ data: [UInt8]) -> Int? {
+        let recordSize = 22
+        guard data.count >= recordSize else { return nil }
+        let lowest = max(0, data.count - recordSize - 65_535)
+        var offset = data.count - recordSize
+        while offset >= lowest {
+            if data[offset] == 0x50, data[offset + 1] == 0x4B, data[offset + 2] == 0x05, data[offset + 3] == 0x06 {
+                let commentLength = Int(data[offset + 20]) | Int(data[offset + 21]) << 8
+                return offset + recordSize + commentLength == data.count ? offset : nil
+            }
+            offset -= 1
+        }
+        return nil
     }
 
     /// The file of the central directory record at `record`: its local header, then its data.
