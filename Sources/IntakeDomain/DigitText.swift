@@ -18,9 +18,40 @@ package enum DigitText {
         var parts = tm()
         gmtime_r(&time, &parts)
         if BenchPlain.digitText { return plainUTC(parts, milliseconds: milliseconds, separator: separator) }
-        return "\(padded(Int(parts.tm_year) + 1900, width: 4))-\(padded(Int(parts.tm_mon) + 1, width: 2))-\(padded(Int(parts.tm_mday), width: 2))"
-            + "\(separator)\(padded(Int(parts.tm_hour), width: 2)):\(padded(Int(parts.tm_min), width: 2)):\(padded(Int(parts.tm_sec), width: 2))"
-            + ".\(padded(milliseconds, width: 3))"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(23 + separator.utf8.count)
+        append(Int(parts.tm_year) + 1900, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        append(Int(parts.tm_mon) + 1, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        append(Int(parts.tm_mday), width: 2, to: &bytes)
+        bytes.append(contentsOf: separator.utf8)
+        append(Int(parts.tm_hour), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        append(Int(parts.tm_min), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        append(Int(parts.tm_sec), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        append(milliseconds, width: 3, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `value`'s digits, zero-padded to `width` (2 to 4 here), as `padded` writes them; a negative
+    /// value through `padded` itself.
+    private static func append(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        guard value >= 0 else {
+            bytes.append(contentsOf: padded(value, width: width).utf8)
+            return
+        }
+        var divisor = 1, count = 1
+        while count < width || value / divisor >= 10 {  // at most 10^18 (Int.max has 19 digits)
+            divisor *= 10
+            count += 1
+        }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
     }
 
     // MARK: the plain twin

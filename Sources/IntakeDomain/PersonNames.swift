@@ -97,7 +97,7 @@ public enum PersonNames {
     /// Prepositions after which a lone first name is more likely a place ("i Nora", "från Maria").
     static let placePrepositions: Set<String> = ["i", "från", "inom", "utanför", "vid"]
 
-    struct Token {
+    struct Token: Equatable {
         var core: Range<String.Index> // letters, digits, hyphens, ':'; no surrounding punctuation
         var sentenceStart: Bool
         var endsClause: Bool         // followed by . ! ? ; or a line break
@@ -188,56 +188,99 @@ public enum PersonNames {
     }
 
     /// Splits on white space; records sentence starts, commas and clause ends; lower-cases the
-    /// capitalised words (`matches` asks for the others when it needs them). Works on Unicode
-    /// scalars, not Characters: grapheme breaking every word was most of the cost of the name
-    /// check, which runs on every text of every report. A combining mark counts as a letter.
+    /// capitalised words (`matches` asks for the others when it needs them). One pass over the
+    /// text's Unicode scalars, not Characters (grapheme breaking every word was most of the cost of
+    /// the name check, which runs on every text of every report); each word's scalars are collected
+    /// in a buffer and trimmed and classified there by position, and its core is located in the
+    /// text by UTF-8 offset. A combining mark counts as a letter.
     static func tokenise(_ text: String) -> [Token] {
+        var tokeniser = Tokeniser(text: text)
+        var offset = 0
+        for scalar in text.unicodeScalars {
+            if isWhitespace(scalar) {
+                tokeniser.finishWord(at: offset)
+                if scalar == "\n" || scalar == "\r" || scalar == "\u{2028}" || scalar == "\u{2029}" { tokeniser.lineBreak = true }
+            } else {
+                if tokeniser.word.isEmpty { tokeniser.wordStart = offset }
+                tokeniser.word.append(scalar)
+            }
+            offset += UTF8.width(scalar)
+        }
+        tokeniser.finishWord(at: offset)
+        return tokeniser.tokens
+    }
+
+    /// `tokenise`'s state as it walks a text.
+    struct Tokeniser {
+        let text: String
         var tokens: [Token] = []
-        tokens.reserveCapacity(text.utf8.count / 6 + 1)
+        var word: [Unicode.Scalar] = []  // the current word's scalars
+        var wordStart = 0                // its UTF-8 offset in the text
         var sentenceStart = true
         var lineBreak = false
-        let scalars = text.unicodeScalars
-        var index = scalars.startIndex
-        var start: String.UnicodeScalarView.Index?
-        func finish(_ end: String.UnicodeScalarView.Index) {
-            guard let s = start else { return }
-            start = nil
-            let full = scalars[s..<end]
-            let last = full.last
+
+        init(text: String) {
+            self.text = text
+            tokens.reserveCapacity(text.utf8.count / 6 + 1)
+            word.reserveCapacity(32)
+        }
+
+        /// Ends the current word (if any) at UTF-8 offset `wordEnd` and appends its token.
+        mutating func finishWord(at wordEnd: Int) {
+            guard let last = word.last else { return }
+            defer { word.removeAll(keepingCapacity: true) }
             let endsClause = switch last { case ".", "!", "?", ";", "…": true; default: false }
             let hasComma = last == ","
-            let core = trimmingPunctuation(full)
+            // The core: without leading and trailing punctuation (inner hyphens and colons kept:
+            // "Jonas-Erik", "S:t"), as positions in `word` and UTF-8 offsets in the text.
+            var first = 0, end = word.count
+            var firstOffset = wordStart, endOffset = wordEnd
+            while first < end, isPunctuation(word[first]) {
+                firstOffset += UTF8.width(word[first])
+                first += 1
+            }
+            while end > first, isPunctuation(word[end - 1]) {
+                end -= 1
+                endOffset -= UTF8.width(word[end])
+            }
+            if first == end { (firstOffset, endOffset) = (wordStart, wordStart) }
+            let core = word[first..<end]
             // An upper-case letter, then a lower-case one (combining marks between them skipped: "Å" as
             // "A" and a ring), and only letters and hyphens.
             var capitalised = false
-            var iterator = core.makeIterator()
-            if let a = iterator.next(), isUppercase(a) {
-                var b = iterator.next()
-                while let mark = b, !mark.isASCII, mark.properties.generalCategory == .nonspacingMark { b = iterator.next() }
-                capitalised = b.map(isLowercase) == true && core.allSatisfy(isLetterOrHyphen)
+            if let initial = core.first, isUppercase(initial) {
+                var next = first + 1
+                while next < end, !word[next].isASCII, word[next].properties.generalCategory == .nonspacingMark { next += 1 }
+                capitalised = next < end && isLowercase(word[next]) && core.allSatisfy(isLetterOrHyphen)
             }
-            let word = Substring(core)
             // "Dr." and "pat." do not end the sentence.
-            let abbreviation = endsClause && word.utf8.count <= 3 && ["dr", "pat", "pt", "st", "s:t"].contains(word.lowercased())
+            let abbreviation = endsClause && endOffset - firstOffset <= 3 && ["dr", "pat", "pt", "st", "s:t"].contains(lowercased(core))
             if lineBreak, !tokens.isEmpty { tokens[tokens.count - 1].endsClause = true }
-            tokens.append(Token(core: core.startIndex..<core.endIndex, sentenceStart: sentenceStart || lineBreak,
-                                endsClause: endsClause && !abbreviation, hasComma: hasComma, isCapitalised: capitalised,
-                                lower: capitalised ? word.lowercased() : nil))
+            let utf8 = text.utf8
+            tokens.append(Token(core: utf8.index(utf8.startIndex, offsetBy: firstOffset)..<utf8.index(utf8.startIndex, offsetBy: endOffset),
+                                sentenceStart: sentenceStart || lineBreak, endsClause: endsClause && !abbreviation,
+                                hasComma: hasComma, isCapitalised: capitalised, lower: capitalised ? lowercased(core) : nil))
             sentenceStart = endsClause && !abbreviation || last == ":"
             lineBreak = false
         }
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            if isWhitespace(scalar) {
-                finish(index)
-                if scalar == "\n" || scalar == "\r" || scalar == "\u{2028}" || scalar == "\u{2029}" { lineBreak = true }
-            } else if start == nil {
-                start = index
+    }
+
+    /// `String(scalars).lowercased()` without the String in between: each scalar's lower-case
+    /// mapping, as the standard library's `lowercased()` maps them.
+    static func lowercased(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.count * 2)
+        for scalar in scalars {
+            if scalar.isASCII {
+                let byte = UInt8(scalar.value)
+                bytes.append((0x41...0x5A).contains(byte) ? byte + 0x20 : byte)
+            } else if scalar.properties.changesWhenLowercased {
+                bytes.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
+            } else {
+                UTF8.encode(scalar) { bytes.append($0) }
             }
-            index = scalars.index(after: index)
         }
-        finish(scalars.endIndex)
-        return tokens
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     // Letter classes for the tokeniser; ASCII answered without a Unicode property lookup.
@@ -278,14 +321,6 @@ public enum PersonNames {
              .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .otherSymbol: return true
         default: return false
         }
-    }
-
-    /// Without leading and trailing punctuation (keeps inner hyphens and colons: "Jonas-Erik", "S:t").
-    static func trimmingPunctuation(_ word: Substring.UnicodeScalarView) -> Substring.UnicodeScalarView {
-        guard let first = word.firstIndex(where: { !isPunctuation($0) }), let last = word.lastIndex(where: { !isPunctuation($0) }) else {
-            return word[word.startIndex..<word.startIndex]
-        }
-        return word[first...last]
     }
 }
 

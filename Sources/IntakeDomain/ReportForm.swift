@@ -325,7 +325,9 @@ public struct ReportForm: Sendable {
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
         let kept = scalars[first...last]
-        guard kept.contains("\r") else {
+        // A carriage return is the byte 0x0D in UTF-8 and nothing else is: the bytes are searched,
+        // not the scalars (which decoded every scalar of every field).
+        guard raw.utf8.contains(0x0D) else {
             return first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) ? raw : String(Substring(kept))
         }
         var out = String.UnicodeScalarView()

@@ -77,8 +77,9 @@ struct FastPathTests {
             }
         }
         var generator = TestSeed.generator()
-        for _ in 0..<500 {
-            let seconds = Int.random(in: 0...4_102_444_800, using: &generator), milliseconds = Int.random(in: 0...999, using: &generator)
+        let edges = [(0, 0), (-1, 999), (-62_135_596_800, 0), (253_402_300_799, 999), (253_402_300_800, 5), (1_795_000_000, 1000)]
+        let random = (0..<500).map { _ in (Int.random(in: 0...4_102_444_800, using: &generator), Int.random(in: 0...999, using: &generator)) }
+        for (seconds, milliseconds) in edges + random {
             var time = time_t(seconds)
             var parts = tm()
             gmtime_r(&time, &parts)
