@@ -88,8 +88,10 @@ struct Serve: AsyncParsableCommand {
             logger.notice("samverkan-intake starting", metadata: ["url": .string("http://\(config.hostname):\(config.port)")])
             // SIGTERM (systemd stop) and SIGINT: stop accepting, finish in-flight requests, let the
             // outbox worker record the batch in hand, then return, so the process exits 0.
+            // Named: without a name ServiceLifecycle describes the whole application by reflection at start.
             let group = ServiceGroup(configuration: .init(
-                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [.sigquit], logger: logger))
+                services: [.init(service: app, serviceName: "samverkan-intake")], gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [.sigquit], logger: logger))
             try await group.run()
             do {
                 try lifetime.stoppedCleanly(now: Date())

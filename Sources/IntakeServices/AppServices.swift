@@ -57,7 +57,8 @@ public struct AppServices: Sendable {
         let routeProblems = MailIntakeService.routeProblems(configuration.imap.mailboxes, catalogue: catalogue)
         if !routeProblems.isEmpty { throw ServiceError.configuration(routeProblems) }
         let staff = StaffRepository(database: database, bcryptCost: UInt8(configuration.bcryptCost))
-        _ = await staff.dummyHash()
+        // Made in the background (a bcrypt at the configured cost, ~0.25 s at 12): start-up does not wait for it.
+        Task { _ = await staff.dummyHash() }
         let openAPIPath = (configuration.templatesDirectory as NSString).appendingPathComponent("api/openapi.yaml")
         guard let openAPI = try? String(contentsOfFile: openAPIPath, encoding: .utf8) else {
             throw ServiceError.openAPIDescriptionMissing(path: openAPIPath)

@@ -67,7 +67,7 @@ public final class StaffRepository: Sendable {
 
     /// Checked when no account matches, so an unknown e-mail takes as long as a wrong password:
     /// made with the configured cost, like every stored hash. Made once, on first use
-    /// (`AppServices.load` asks for it at start, so no login pays for making it).
+    /// (`AppServices.load` starts making it in the background at start, so no login pays for it).
     package func dummyHash() async -> String {
         if let made = dummy.withLock({ $0 }) { return made }
         let made = await hash("not a password of anyone")
