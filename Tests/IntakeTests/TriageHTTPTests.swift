@@ -429,6 +429,37 @@ struct TriageHTTPTests {
         #expect(try await services.triage.sendDueReminders(now: CalendarDay(year: 2027, month: 1, day: 9).date) == 0)
     }
 
+    @Test("a reminder pass reads what is due without the writer and queues it in batches, each reminder once")
+    func reminderBatches() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try await StaffFixtures.create(in: directory)
+        // Five LUS reports (due 25 December, reminder on 18 December); one is closed before the pass.
+        try await app(directory).test(.live) { client in
+            for _ in 0..<5 { _ = try await TestSupport.fileReport(client) }
+        }
+        let services = try await AppServices.load(configuration: TestSupport.configuration(directory: directory), clock: { Date() }, logger: TestSupport.quietLogger)
+        let handler = try #require(try await services.staff.user(email: StaffFixtures.lusHandler.email))
+        try await services.triage.changeState(3, to: "ej-samverkansbrist", message: "Händelsen gällde inte samarbetet mellan organisationerna.",
+                                              by: handler, now: TestSupport.fixedNow)
+        let dayBefore = CalendarDay(year: 2026, month: 12, day: 18)
+        let policy = services.catalogue.reminders
+        let open = Set(services.catalogue.lifecycle.states.filter(\.isOpen).map(\.key))
+        func pending() async throws -> [Int64] {
+            try await services.database.pool.read { db in try TriageService.pendingReminders(today: dayBefore, policy: policy, openStates: open, in: db) }
+        }
+        #expect(try await pending() == [1, 2, 4, 5])
+        // Batches of two reports: three write transactions' worth, two mails (the two LUS functions) per report.
+        #expect(try await services.triage.sendDueReminders(now: dayBefore.date, batch: 2) == 8)
+        #expect(try await pending().isEmpty)
+        #expect(try await services.triage.sendDueReminders(now: dayBefore.date.addingTimeInterval(3600), batch: 2) == 0)
+        let recorded = try await services.database.pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT report_id FROM reminder_sent ORDER BY report_id")
+        }
+        #expect(recorded == [1, 2, 4, 5], "one record per report, none for the closed one")
+        // The next overdue step is due again (26 December, the day after the deadline).
+        #expect(try await services.triage.sendDueReminders(now: CalendarDay(year: 2026, month: 12, day: 26).date, batch: 3) == 8)
+    }
+
     @Test("queues filter by state, agreement, party, period, assignee and overdue, with counts and paging")
     func queueFilters() async throws {
         let directory = try TestSupport.temporaryDirectory()
