@@ -67,8 +67,7 @@ public enum SecretToken {
     /// instead of on a random page, so a group commit writes a few index pages instead of one
     /// per report and mail. Same alphabet and length as `generate()`, so `isWellFormed` holds.
     public static func generateOrdered(now: Date = Date()) -> String {
-        // base64url's 64 characters in ASCII order.
-        let ordered = Array("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
+        let ordered = orderedAlphabet
         var milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         var prefix = [UInt8](repeating: 0, count: 8)
         for index in stride(from: 7, through: 0, by: -1) {
@@ -91,21 +90,29 @@ public enum SecretToken {
         return bytes
     }
 
+    /// base64url's 64 characters, in its order and in ASCII order.
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let orderedAlphabet = Array("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
+
     /// RFC 4648 §5 base64url without padding.
     static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        let alphabet = alphabet
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0
         while index + 3 <= bytes.count {
             let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+            out.append(alphabet[Int(n & 63)])
             index += 3
         }
         let rest = bytes.count - index
         if rest > 0 {
             let n = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)]]
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
             if rest == 2 { out.append(alphabet[Int(n >> 6 & 63)]) }
         }
         return String(decoding: out, as: UTF8.self)

@@ -171,6 +171,17 @@ struct FastPathTests {
         #expect(SecretToken.generate().count == 32 && SecretToken.isWellFormed(SecretToken.generate()))
     }
 
+    @Test("the tokens' base64url equals Foundation's base64 with the URL alphabet and no padding")
+    func base64URL() {
+        var generator = TestSeed.generator()
+        for length in 0...40 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let foundation = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(SecretToken.base64URL(bytes) == foundation, "\(bytes)")
+        }
+    }
+
     @Test("calendar days from dates and day arithmetic equal Foundation's Calendar")
     func calendarDays() {
         var calendar = Calendar(identifier: .gregorian)
