@@ -49,13 +49,21 @@ public struct RetentionJob: Sendable {
         let closedWhere = "state IN (\(closedList.isEmpty ? "''" : closedList)) AND COALESCE(closed_at, updated_at) <= ? AND \(Self.hasContact)"
         let openWhere = "received_at <= ? AND \(Self.hasContact)"
         let outboxWhere = "status IN ('sent', 'dead') AND COALESCE(sent_at, created_at) <= ?"
-        let work: @Sendable (Database) throws -> Result = { db in
+        let count: @Sendable (Database) throws -> Result = { db in
             var result = Result()
             result.closedReports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE \(closedWhere)", arguments: [closedCutoff]) ?? 0
             result.longOpenReports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report WHERE \(openWhere) AND NOT (\(closedWhere))",
                                                       arguments: [openCutoff, closedCutoff]) ?? 0
             result.mailsPurged = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_message WHERE \(outboxWhere)", arguments: [outboxCutoff]) ?? 0
-            guard !dryRun, !result.isEmpty else { return result }
+            return result
+        }
+        // Counted first without the writer: the counts scan the report table (~1 s on 1,000,000
+        // reports), and most hourly runs find nothing to do.
+        let found = try await database.pool.read(count)
+        guard !dryRun, !found.isEmpty else { return found }
+        return try await database.pool.write { db in
+            let result = try count(db)
+            guard !result.isEmpty else { return result }
             let erase = "UPDATE report SET reporter_name = NULL, reporter_role = NULL, reporter_email = NULL, reporter_phone = NULL"
             try db.execute(sql: "\(erase) WHERE \(closedWhere)", arguments: [closedCutoff])
             try db.execute(sql: "\(erase) WHERE \(openWhere)", arguments: [openCutoff])
@@ -63,6 +71,5 @@ public struct RetentionJob: Sendable {
             try AuditLog.record(AuditEntry(actor: .system, action: .retention, after: result.description), at: now, in: db)
             return result
         }
-        return dryRun ? try await database.pool.read(work) : try await database.pool.write(work)
     }
 }
