@@ -8,7 +8,8 @@
    latency percentiles; every answered report is counted in the database afterwards.
 3. RSS idle and the peak under load (from /proc).
 4. Start-up time on a database of 1,000,000 reports (made by seed_reports.py): spawn until
-   /health answers, median of three starts.
+   /health answers, median of three starts; and each start's stop: SIGTERM one second after
+   /health answered, until the process exits (the background jobs' passes must not hold it up).
 
 `bench.py --submissions [--plain NAMES] [--connections N]` runs only the durable-submission
 figure (default 64 connections, BENCH_SECONDS long) on a new database with the server started
@@ -91,12 +92,16 @@ def start_server(database, port, logname, extra_env=None):
 
 
 def stop(proc):
+    """SIGTERM, then SIGKILL after 60 s. Returns the seconds from SIGTERM to exit, or None if killed."""
+    started = time.perf_counter()
     proc.terminate()
     try:
         proc.wait(60)
+        return time.perf_counter() - started
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+        return None
 
 
 def rss_kb(pid):
@@ -200,12 +205,13 @@ def main():
         if not os.path.exists(big):
             subprocess.run([BINARY, "migrate", "--database", big], env=env_for(big, port), check=True, capture_output=True)
             subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks/seed_reports.py"), big, str(SEED_REPORTS)], check=True)
-        times = []
+        times, stops = [], []
         for i in range(3):
             p, t = start_server(big, port + 1, f"startup-{i}.log")
             times.append(t)
-            stop(p)
-        startup = (statistics.median(times), reports_in(big), os.path.getsize(big))
+            time.sleep(1)  # the background jobs' first runs have started
+            stops.append(stop(p))
+        startup = (statistics.median(times), reports_in(big), os.path.getsize(big), stops)
 
     print(f"| measure | value |\n|---|---|")
     print(f"| SQLite fsync baseline (1 INSERT per commit, WAL, synchronous=FULL, SQLite {sqlite_version}) | **{baseline:,.0f} commits/s** |")
@@ -219,6 +225,8 @@ def main():
     print(f"| RSS idle / peak under load | {idle_rss/1024:.0f} MB / {peak[0]/1024:.0f} MB |")
     if startup:
         print(f"| start-up to /health 200 on {startup[1]:,} reports ({startup[2]/1e9:.2f} GB file), median of 3 | {startup[0]*1000:.0f} ms |")
+        print(f"| stop: SIGTERM 1 s after start to exit, same file, each start | "
+              f"{' · '.join('killed after 60 s' if s is None else f'{s*1000:.0f} ms' for s in startup[3])} |")
     print(f"| load average before / after the load runs | {' '.join(uptime_before)} / {' '.join(load_avg_during)} |")
     print(f"| wrk | {DURATION} s per run, -t1 at 1 connection, -t2 otherwise |")
 
