@@ -178,11 +178,7 @@ public struct SummarySender: Sendable {
 
 /// Sends the periodic summaries that are due: at start, then every `interval`. Also prunes the
 /// change log the dashboard's facts have read.
-package struct SummaryService: Service, CustomStringConvertible {
-    /// The name ServiceLifecycle logs it under (it would otherwise describe every stored property,
-    /// the catalogue included, by reflection at every start).
-    package var description: String { "SummaryService" }
-
+package struct SummaryService: NamedService {
     let services: AppServices
     var interval: Duration
 

@@ -10,11 +10,7 @@ import ServiceLifecycle
 /// between means a message may go twice, never that it is lost. Temporary failures are retried
 /// with growing delays; permanent ones, or too many days of failures, go to dead letter. While the
 /// database cannot be read or written (a full disk), the worker sends nothing and backs off.
-public struct OutboxWorker: Service, CustomStringConvertible {
-    /// The name ServiceLifecycle logs it under (it would otherwise describe every stored property,
-    /// the catalogue included, by reflection at every start).
-    public var description: String { "OutboxWorker" }
-
+public struct OutboxWorker: NamedService {
     let outbox: OutboxRepository
     let transport: any MailTransport
     let configuration: MailConfiguration

@@ -14,11 +14,7 @@ import ServiceLifecycle
 /// transaction as what it caused, and only after that commit is the message flagged `\Seen` and
 /// moved to the done folder. A crash in between leaves it in the folder; the next poll finds its
 /// key already stored and only moves it.
-public struct MailIntakeService: Service, CustomStringConvertible {
-    /// The name ServiceLifecycle logs it under (it would otherwise describe every stored property,
-    /// the catalogue included, by reflection at every start).
-    public var description: String { "MailIntakeService" }
-
+public struct MailIntakeService: NamedService {
     let services: AppServices
     let mailboxes: [IMAPMailbox]
     let inbound: InboundMailRepository

@@ -3,11 +3,7 @@ import Logging
 import ServiceLifecycle
 
 /// Runs the retention job at start and then every `interval`.
-package struct RetentionService: Service, CustomStringConvertible {
-    /// The name ServiceLifecycle logs it under (it would otherwise describe every stored property,
-    /// the catalogue included, by reflection at every start).
-    package var description: String { "RetentionService" }
-
+package struct RetentionService: NamedService {
     let services: AppServices
     var interval: Duration = .seconds(3600)
 

@@ -4,11 +4,7 @@ import ServiceLifecycle
 
 /// Sends the feedback-deadline reminders: at start, then every `interval`. A reminder is
 /// recorded when it is queued, so restarts and several runs a day never send one twice.
-package struct ReminderService: Service, CustomStringConvertible {
-    /// The name ServiceLifecycle logs it under (it would otherwise describe every stored property,
-    /// the catalogue included, by reflection at every start).
-    package var description: String { "ReminderService" }
-
+package struct ReminderService: NamedService {
     let services: AppServices
     var interval: Duration = .seconds(15 * 60)
 
